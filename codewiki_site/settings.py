@@ -1,0 +1,185 @@
+"""CodeWiki settings.
+
+Every knob is read from the environment here and nowhere else; the README's
+configuration table lists them. Code reads them through ``django.conf.settings``
+at the moment of use, never at import time, so tests can override them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    return raw in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG and env_bool("CODEWIKI_REQUIRE_SECRET_KEY", False):
+        raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
+    # Development fallback; production sets DJANGO_SECRET_KEY (see README).
+    SECRET_KEY = "codewiki-insecure-development-key-change-me"
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "jobs",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "jobs.middleware.LoginRequiredMiddleware",
+]
+
+ROOT_URLCONF = "codewiki_site.urls"
+WSGI_APPLICATION = "codewiki_site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- CodeWiki -----------------------------------------------------------------
+
+CODEWIKI_OUTPUT_DIR = Path(env_str("CODEWIKI_OUTPUT_DIR", str(BASE_DIR / "output"))).resolve()
+CODEWIKI_QUEUE_SIZE = env_int("CODEWIKI_QUEUE_SIZE", 100)
+CODEWIKI_CLONE_TIMEOUT = env_int("CODEWIKI_CLONE_TIMEOUT", 300)
+CODEWIKI_CLONE_DEPTH = env_int("CODEWIKI_CLONE_DEPTH", 1)
+CODEWIKI_CACHE_EXPIRY_DAYS = env_int("CODEWIKI_CACHE_EXPIRY_DAYS", 365)
+CODEWIKI_RETRY_COOLDOWN_MINUTES = env_int("CODEWIKI_RETRY_COOLDOWN_MINUTES", 3)
+CODEWIKI_JOB_TIMEOUT = env_int("CODEWIKI_JOB_TIMEOUT", 3600)
+CODEWIKI_MAX_ATTEMPTS = env_int("CODEWIKI_MAX_ATTEMPTS", 3)
+CODEWIKI_LEASE_SECONDS = env_int("CODEWIKI_LEASE_SECONDS", 60)
+CODEWIKI_SHUTDOWN_GRACE_SECONDS = env_int("CODEWIKI_SHUTDOWN_GRACE_SECONDS", 30)
+CODEWIKI_REPO_HOSTS = env_list(
+    "CODEWIKI_REPO_HOSTS", "github.com,gitlab.com,bitbucket.org,codeberg.org"
+)
+CODEWIKI_ALLOW_LOCAL_REPOS = env_bool("CODEWIKI_ALLOW_LOCAL_REPOS", False)
+CODEWIKI_LOGIN_REQUIRED = env_bool("CODEWIKI_LOGIN_REQUIRED", False)
+MAIN_MODEL = env_str("MAIN_MODEL", "")
+
+# The SQLite file lives beside the docs so one folder holds a whole installation.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{CODEWIKI_OUTPUT_DIR / 'codewiki.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server read while a worker writes; the busy timeout makes
+    # concurrent writers wait instead of failing with "database is locked", and
+    # IMMEDIATE transactions take the write lock up front so two writers never
+    # deadlock upgrading a read lock.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["TEST"] = {
+        # A file, not memory: worker subprocesses in the tests must see the same database.
+        "NAME": str(CODEWIKI_OUTPUT_DIR / "test-codewiki.sqlite3"),
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "codewiki",
+        "TIMEOUT": 3600,
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = CODEWIKI_OUTPUT_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+if DEBUG or env_bool("CODEWIKI_SIMPLE_STATIC", True):
+    # Manifest storage needs `collectstatic`; deployments that run it set
+    # CODEWIKI_SIMPLE_STATIC=0 to get hashed, far-future-cached file names.
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+WHITENOISE_USE_FINDERS = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "jobs": {"handlers": ["console"], "level": env_str("CODEWIKI_LOG_LEVEL", "INFO")},
+    },
+}

@@ -1,0 +1,143 @@
+"""Where generated docs live, and the cache that lets jobs share them.
+
+One folder per (canonical repository URL, commit sha) under
+``{CODEWIKI_OUTPUT_DIR}/docs/``; a ``CacheEntry`` row points at it. The folder
+is the truth: a row whose folder is missing or incomplete is a miss and is
+removed, so a half-deleted cache never serves broken docs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError
+from django.utils import timezone
+
+from jobs.models import CacheEntry
+from jobs.repo_urls import slug
+
+logger = logging.getLogger(__name__)
+
+METADATA_FILE = "metadata.json"
+
+
+def docs_root() -> Path:
+    return Path(settings.CODEWIKI_OUTPUT_DIR) / "docs"
+
+
+def temp_root() -> Path:
+    return Path(settings.CODEWIKI_OUTPUT_DIR) / "temp"
+
+
+def docs_relpath(repo_url: str, sha: str) -> str:
+    return f"{slug(repo_url)}/{sha}"
+
+
+def resolve_docs_dir(relpath: str) -> Path | None:
+    """The absolute folder for a stored relative docs path, or None if it escapes the root."""
+    if not relpath:
+        return None
+    root = docs_root().resolve()
+    candidate = (root / relpath).resolve()
+    if candidate == root or root not in candidate.parents:
+        return None
+    return candidate
+
+
+def generated_files(docs_dir: Path) -> list[str] | None:
+    """The file list recorded in ``metadata.json``, or None if the folder is not complete."""
+    try:
+        metadata = json.loads((docs_dir / METADATA_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    files = metadata.get("files_generated") if isinstance(metadata, dict) else None
+    if not isinstance(files, list) or not all(isinstance(name, str) for name in files):
+        return None
+    return files
+
+
+def is_complete(docs_dir: Path) -> bool:
+    files = generated_files(docs_dir)
+    return files is not None and all((docs_dir / name).is_file() for name in files)
+
+
+def lookup(repo_url: str, sha: str) -> CacheEntry | None:
+    """A usable cache entry for (repo_url, sha), or None. Never raises: errors are misses."""
+    try:
+        entry = CacheEntry.objects.filter(repo_url=repo_url, commit_sha=sha).first()
+        if entry is None:
+            return None
+        expiry = timedelta(days=settings.CODEWIKI_CACHE_EXPIRY_DAYS)
+        docs_dir = resolve_docs_dir(entry.docs_path)
+        if entry.created_at < timezone.now() - expiry:
+            logger.info("Cache entry %s expired; regenerating", entry)
+            entry.delete()
+            return None
+        if docs_dir is None or not is_complete(docs_dir):
+            logger.warning(
+                "Cache entry %s points at a missing or incomplete folder; dropped", entry
+            )
+            entry.delete()
+            return None
+        CacheEntry.objects.filter(pk=entry.pk).update(last_used_at=timezone.now())
+        return entry
+    except Exception:
+        logger.exception("Cache lookup failed for %s@%s; treating as a miss", repo_url, sha)
+        return None
+
+
+def publish(built_dir: Path, repo_url: str, sha: str) -> str:
+    """Move freshly generated docs into their permanent folder; return its relative path.
+
+    If another job published the same (repo, sha) meanwhile, its complete folder
+    is kept and ours discarded. The rename is atomic because temp and docs share
+    the output folder's filesystem.
+    """
+    relpath = docs_relpath(repo_url, sha)
+    target = docs_root() / relpath
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        if is_complete(target):
+            shutil.rmtree(built_dir, ignore_errors=True)
+            return relpath
+        shutil.rmtree(target, ignore_errors=True)
+    os.replace(built_dir, target)
+    return relpath
+
+
+def record(repo_url: str, sha: str, relpath: str) -> None:
+    """Create or refresh the cache row. A failure is logged: the job's docs exist anyway."""
+    try:
+        docs_dir = docs_root() / relpath
+        files = [p for p in docs_dir.rglob("*") if p.is_file()]
+        size = sum(p.stat().st_size for p in files)
+        now = timezone.now()
+        defaults = {
+            "docs_path": relpath,
+            "size_bytes": size,
+            "file_count": len(files),
+            "created_at": now,
+            "last_used_at": now,
+        }
+        try:
+            CacheEntry.objects.update_or_create(
+                repo_url=repo_url, commit_sha=sha, defaults=defaults
+            )
+        except IntegrityError:
+            CacheEntry.objects.filter(repo_url=repo_url, commit_sha=sha).update(**defaults)
+    except Exception:
+        logger.exception("Could not record cache entry for %s@%s", repo_url, sha)
+
+
+def purge(entry: CacheEntry) -> None:
+    """Remove a cache entry and its folder (jobs that pointed at it show 'docs missing')."""
+    docs_dir = resolve_docs_dir(entry.docs_path)
+    if docs_dir is not None:
+        shutil.rmtree(docs_dir, ignore_errors=True)
+    entry.delete()

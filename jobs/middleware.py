@@ -1,0 +1,28 @@
+"""Optional site-wide login (``CODEWIKI_LOGIN_REQUIRED=1``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+# The login page itself and static files must stay reachable.
+OPEN_PREFIXES = ("/admin/login/", "/admin/logout/", "/static/", "/healthz")
+
+
+class LoginRequiredMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            settings.CODEWIKI_LOGIN_REQUIRED
+            and not request.user.is_authenticated
+            and not request.path.startswith(OPEN_PREFIXES)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"error": "Authentication required"}, status=401)
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        return self.get_response(request)

@@ -1,0 +1,381 @@
+"""The job queue's records.
+
+The ``Job`` table *is* the queue (DESIGN.md decision 2). Every state change is
+a model method built on one conditional UPDATE, so two processes racing for
+the same row cannot both win, and an invalid move raises ``InvalidTransition``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class JobError(Exception):
+    """Base class for job domain errors; the message is shown to users."""
+
+
+class InvalidTransition(JobError):
+    """A state change that the job's current state does not allow."""
+
+    def __init__(self, job: Job, action: str, allowed_from: frozenset[str]) -> None:
+        self.job_id = job.job_id
+        self.action = action
+        self.current = job.status
+        allowed = ", ".join(sorted(allowed_from)) or "no state"
+        super().__init__(
+            f"Cannot {action} job {job.job_id}: it is {job.status} (allowed from {allowed})"
+        )
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    PROCESSING = "processing", "Processing"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+ACTIVE_STATES = frozenset({Status.QUEUED, Status.PROCESSING})
+FINISHED_STATES = frozenset({Status.COMPLETED, Status.FAILED, Status.CANCELLED})
+
+# The one map of which state each action may start from. Services, views,
+# admin actions and templates all ask it (via ``Job.can``).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "claim": frozenset({Status.QUEUED}),
+    "complete": frozenset({Status.PROCESSING}),
+    "fail": frozenset({Status.PROCESSING}),
+    "requeue": frozenset({Status.PROCESSING}),  # backoff retry, hand-back, reaped lease
+    "retry": frozenset({Status.FAILED, Status.CANCELLED}),
+    "cancel": frozenset({Status.QUEUED, Status.PROCESSING}),
+    "delete": FINISHED_STATES,
+}
+
+
+def new_job_id(slug: str) -> str:
+    """A URL-safe, readable, unique id such as ``django--django-k3m9x2qa``."""
+    alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+    suffix = "".join(secrets.choice(alphabet) for _ in range(8))
+    return f"{slug[:80]}-{suffix}"
+
+
+class JobQuerySet(models.QuerySet["Job"]):
+    def queued(self) -> JobQuerySet:
+        return self.filter(status=Status.QUEUED)
+
+    def processing(self) -> JobQuerySet:
+        return self.filter(status=Status.PROCESSING)
+
+    def active(self) -> JobQuerySet:
+        return self.filter(status__in=ACTIVE_STATES)
+
+    def finished(self) -> JobQuerySet:
+        return self.filter(status__in=FINISHED_STATES)
+
+    def ready(self, now: datetime | None = None) -> JobQuerySet:
+        """Queued jobs whose backoff has elapsed, in claim order."""
+        now = now or timezone.now()
+        return self.queued().filter(run_after__lte=now).order_by("-priority", "created_at", "id")
+
+    def lease_expired(self, now: datetime | None = None) -> JobQuerySet:
+        return self.processing().filter(lease_expires_at__lt=now or timezone.now())
+
+
+class Worker(models.Model):
+    """One live ``runworker`` process, for the dashboard and for ownership of leases."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    concurrency = models.PositiveSmallIntegerField(default=1)
+    started_at = models.DateTimeField(default=timezone.now)
+    last_heartbeat = models.DateTimeField(default=timezone.now, db_index=True)
+    stopping = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["hostname", "pid"]
+
+    def __str__(self) -> str:
+        return f"{self.hostname}:{self.pid}"
+
+    def is_stale(self, now: datetime | None = None, lease_seconds: int = 60) -> bool:
+        return self.last_heartbeat < (now or timezone.now()) - timedelta(seconds=lease_seconds)
+
+
+class Job(models.Model):
+    job_id = models.SlugField(max_length=100, unique=True)
+    repo_url = models.CharField(max_length=500, help_text="Canonical repository URL")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    error_message = models.TextField(blank=True, default="")
+    progress = models.CharField(max_length=255, blank=True, default="")
+    docs_path = models.CharField(
+        max_length=500, blank=True, default="", help_text="Relative to the docs folder"
+    )
+    main_model = models.CharField(max_length=100, blank=True, default="")
+    commit_id = models.CharField(
+        max_length=255, blank=True, default="", help_text="Commit or ref the user asked for"
+    )
+
+    # What operations need.
+    priority = models.SmallIntegerField(default=0, help_text="Higher runs first")
+    progress_percent = models.PositiveSmallIntegerField(default=0)
+    error_trace = models.TextField(blank=True, default="")
+    resolved_commit = models.CharField(max_length=40, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=3)
+    run_after = models.DateTimeField(default=timezone.now)
+    worker = models.ForeignKey(
+        Worker, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    from_cache = models.BooleanField(default=False)
+    submitted_by = models.CharField(max_length=150, blank=True, default="")
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Race-safe dedupe: at most one active job per repository + commit.
+            models.UniqueConstraint(
+                fields=["repo_url", "commit_id"],
+                condition=Q(status__in=["queued", "processing"]),
+                name="job_one_active_per_repo_commit",
+            ),
+        ]
+        indexes = [
+            # The claim query: queued, by priority then age.
+            models.Index(
+                fields=["-priority", "created_at", "id"],
+                condition=Q(status="queued"),
+                name="job_claim_idx",
+            ),
+            # The reaper: processing jobs by lease expiry.
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=Q(status="processing"),
+                name="job_lease_idx",
+            ),
+            # Dashboard: newest first overall and per state (keyset pagination).
+            models.Index(fields=["-created_at", "-id"], name="job_newest_idx"),
+            models.Index(fields=["status", "-created_at", "-id"], name="job_status_newest_idx"),
+            models.Index(fields=["repo_url", "-created_at"], name="job_repo_idx"),
+            models.Index(fields=["completed_at"], name="job_completed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.job_id
+
+    # --- state --------------------------------------------------------------
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATES
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATES
+
+    def can(self, action: str) -> bool:
+        return self.status in TRANSITIONS[action]
+
+    def _transition(
+        self, action: str, to: str | None, *, worker_id: Any = None, **fields: Any
+    ) -> None:
+        """Move to ``to`` with ``fields`` iff the row is still in an allowed state.
+
+        The WHERE clause re-checks the state in the database, so a stale
+        in-memory copy (or a competing process) can never make a bad move.
+        ``worker_id`` additionally requires that worker to still own the job, so
+        a job whose lease was taken back cannot be finished by its old runner.
+        """
+        allowed = TRANSITIONS[action]
+        values = dict(fields)
+        if to is not None:
+            values["status"] = to
+        query = Job.objects.filter(pk=self.pk, status__in=allowed)
+        if worker_id is not None:
+            query = query.filter(worker_id=worker_id)
+        if query.update(**values) != 1:
+            self.refresh_from_db(fields=["status"])
+            raise InvalidTransition(self, action, allowed)
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def mark_completed(
+        self, *, docs_path: str, resolved_commit: str, from_cache: bool, worker_id: Any = None
+    ) -> None:
+        progress = "Documentation retrieved from cache" if from_cache else "Documentation generated"
+        self._transition(
+            "complete",
+            Status.COMPLETED,
+            worker_id=worker_id,
+            completed_at=timezone.now(),
+            docs_path=docs_path,
+            resolved_commit=resolved_commit,
+            from_cache=from_cache,
+            progress=progress,
+            progress_percent=100,
+            error_message="",
+            lease_expires_at=None,
+        )
+
+    def mark_failed(self, message: str, trace: str = "", *, worker_id: Any = None) -> None:
+        self._transition(
+            "fail",
+            Status.FAILED,
+            worker_id=worker_id,
+            completed_at=timezone.now(),
+            error_message=message,
+            error_trace=trace,
+            progress=f"Failed: {message}"[:255],
+            lease_expires_at=None,
+        )
+
+    def requeue(
+        self,
+        reason: str,
+        *,
+        delay_seconds: float = 0,
+        count_attempt: bool = True,
+        trace: str = "",
+        worker_id: Any = None,
+    ) -> None:
+        """Put a processing job back in the queue (backoff retry, hand-back, lost worker)."""
+        attempts = self.attempts if count_attempt else max(self.attempts - 1, 0)
+        self._transition(
+            "requeue",
+            Status.QUEUED,
+            worker_id=worker_id,
+            run_after=timezone.now() + timedelta(seconds=delay_seconds),
+            attempts=attempts,
+            worker=None,
+            lease_expires_at=None,
+            heartbeat_at=None,
+            progress=reason[:255],
+            progress_percent=0,
+            error_message=reason if count_attempt else "",
+            error_trace=trace,
+        )
+
+    def mark_cancelled(self, reason: str = "Cancelled by operator") -> None:
+        self._transition(
+            "cancel",
+            Status.CANCELLED,
+            completed_at=timezone.now(),
+            progress=reason[:255],
+            error_message=reason,
+            lease_expires_at=None,
+            cancel_requested=False,
+        )
+
+    def request_cancel(self) -> None:
+        """Ask the worker running this job to stop it (it polls this flag)."""
+        self._transition("cancel", None, cancel_requested=True)
+
+    def retry(self) -> None:
+        self._transition(
+            "retry",
+            Status.QUEUED,
+            attempts=0,
+            run_after=timezone.now(),
+            started_at=None,
+            completed_at=None,
+            error_message="",
+            error_trace="",
+            progress="Queued for retry",
+            progress_percent=0,
+            cancel_requested=False,
+            worker=None,
+            docs_path="",
+        )
+
+    def set_progress(self, percent: int, text: str) -> None:
+        """Progress from the running job; ignored once the job has left processing."""
+        Job.objects.filter(pk=self.pk, status=Status.PROCESSING).update(
+            progress_percent=max(0, min(100, percent)), progress=text[:255]
+        )
+        self.progress_percent, self.progress = percent, text
+
+    # --- display helpers ----------------------------------------------------
+
+    @property
+    def repo_display(self) -> str:
+        """``owner/name`` for hosted repositories, the folder name for local ones."""
+        from jobs.repo_urls import display_name
+
+        return display_name(self.repo_url)
+
+    @property
+    def queue_seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        return (self.started_at - self.created_at).total_seconds()
+
+    @property
+    def run_seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        end = self.completed_at or timezone.now()
+        return (end - self.started_at).total_seconds()
+
+
+class JobAttempt(models.Model):
+    """One run of a job by a worker; the job's timeline is built from these."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+        RETRYING = "retrying", "Will retry"
+        CANCELLED = "cancelled", "Cancelled"
+        HANDED_BACK = "handed_back", "Handed back (worker stopping)"
+        LOST = "lost", "Worker lost"
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveSmallIntegerField()
+    worker_name = models.CharField(max_length=300)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
+    message = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["job_id", "started_at", "id"]
+        indexes = [models.Index(fields=["job", "started_at"], name="attempt_job_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} attempt {self.number} ({self.outcome})"
+
+
+class CacheEntry(models.Model):
+    """Generated docs for one (repository, commit), shared by every job that asks for it."""
+
+    repo_url = models.CharField(max_length=500)
+    commit_sha = models.CharField(max_length=40)
+    docs_path = models.CharField(max_length=500, help_text="Relative to the docs folder")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(default=timezone.now)
+    size_bytes = models.BigIntegerField(default=0)
+    file_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "cache entries"
+        ordering = ["-last_used_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["repo_url", "commit_sha"], name="cache_repo_commit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repo_url}@{self.commit_sha[:12]}"
