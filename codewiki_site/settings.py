@@ -105,6 +105,7 @@ CODEWIKI_CACHE_EXPIRY_DAYS = env_int("CODEWIKI_CACHE_EXPIRY_DAYS", 365)
 CODEWIKI_RETRY_COOLDOWN_MINUTES = env_int("CODEWIKI_RETRY_COOLDOWN_MINUTES", 3)
 CODEWIKI_JOB_TIMEOUT = env_int("CODEWIKI_JOB_TIMEOUT", 3600)
 CODEWIKI_MAX_ATTEMPTS = env_int("CODEWIKI_MAX_ATTEMPTS", 3)
+CODEWIKI_RETRY_BACKOFF_SECONDS = env_int("CODEWIKI_RETRY_BACKOFF_SECONDS", 30)
 CODEWIKI_LEASE_SECONDS = env_int("CODEWIKI_LEASE_SECONDS", 60)
 CODEWIKI_SHUTDOWN_GRACE_SECONDS = env_int("CODEWIKI_SHUTDOWN_GRACE_SECONDS", 30)
 CODEWIKI_REPO_HOSTS = env_list(
@@ -122,6 +123,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    CODEWIKI_OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server read while a worker writes; the busy timeout makes
     # concurrent writers wait instead of failing with "database is locked", and
     # IMMEDIATE transactions take the write lock up front so two writers never

@@ -191,14 +191,21 @@ class Job(models.Model):
         return self.status in TRANSITIONS[action]
 
     def _transition(
-        self, action: str, to: str | None, *, worker_id: Any = None, **fields: Any
+        self,
+        action: str,
+        to: str | None,
+        *,
+        worker_id: Any = None,
+        guard: Q | None = None,
+        **fields: Any,
     ) -> None:
         """Move to ``to`` with ``fields`` iff the row is still in an allowed state.
 
         The WHERE clause re-checks the state in the database, so a stale
         in-memory copy (or a competing process) can never make a bad move.
         ``worker_id`` additionally requires that worker to still own the job, so
-        a job whose lease was taken back cannot be finished by its old runner.
+        a job whose lease was taken back cannot be finished by its old runner;
+        ``guard`` adds any other condition the move depends on.
         """
         allowed = TRANSITIONS[action]
         values = dict(fields)
@@ -207,11 +214,77 @@ class Job(models.Model):
         query = Job.objects.filter(pk=self.pk, status__in=allowed)
         if worker_id is not None:
             query = query.filter(worker_id=worker_id)
+        if guard is not None:
+            query = query.filter(guard)
         if query.update(**values) != 1:
             self.refresh_from_db(fields=["status"])
             raise InvalidTransition(self, action, allowed)
         for name, value in values.items():
             setattr(self, name, value)
+
+    def claim(self, worker: Worker, lease_seconds: int) -> None:
+        now = timezone.now()
+        self._transition(
+            "claim",
+            Status.PROCESSING,
+            worker=worker,
+            attempts=self.attempts + 1,
+            started_at=now,
+            completed_at=None,
+            heartbeat_at=now,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            progress=f"Claimed by {worker}",
+            progress_percent=0,
+            error_message="",
+        )
+
+    def reclaim_lost(self, now: datetime) -> str:
+        """Take back a job whose worker stopped renewing its lease; returns the outcome.
+
+        Re-checks the expiry in the UPDATE so a worker that heartbeats at the
+        last moment keeps its job.
+        """
+        expired = Q(lease_expires_at__lt=now)
+        who = str(self.worker) if self.worker_id else "unknown worker"
+        if self.cancel_requested:
+            self._transition(
+                "cancel",
+                Status.CANCELLED,
+                guard=expired,
+                completed_at=now,
+                progress="Cancelled (its worker was lost)",
+                error_message="Cancelled by operator; its worker was lost",
+                lease_expires_at=None,
+                cancel_requested=False,
+            )
+            return Status.CANCELLED
+        if self.attempts >= self.max_attempts:
+            message = (
+                f"Worker lost: {who} stopped renewing its lease; "
+                f"all {self.max_attempts} attempts used"
+            )
+            self._transition(
+                "fail",
+                Status.FAILED,
+                guard=expired,
+                completed_at=now,
+                error_message=message,
+                progress=message[:255],
+                lease_expires_at=None,
+            )
+            return Status.FAILED
+        self._transition(
+            "requeue",
+            Status.QUEUED,
+            guard=expired,
+            run_after=now,
+            worker=None,
+            lease_expires_at=None,
+            heartbeat_at=None,
+            progress=f"Worker lost ({who}); re-queued after attempt {self.attempts}",
+            progress_percent=0,
+        )
+        return Status.QUEUED
 
     def mark_completed(
         self, *, docs_path: str, resolved_commit: str, from_cache: bool, worker_id: Any = None

@@ -1,0 +1,195 @@
+"""Numbers for the dashboard's workers panel: workers, queue, throughput chart.
+
+Every query here is bounded whatever the size of the jobs table: workers are a
+handful of rows, queued/processing jobs are bounded by the queue size and the
+worker pool, and the chart reads the last 24 hours through the
+``completed_at`` index only. The query count is constant (a test checks it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Min
+from django.utils import timezone
+
+from jobs.models import Job, Status, Worker
+
+CHART_HOURS = 24
+MAX_WORKERS_SHOWN = 25
+# SVG geometry, in user units; the SVG scales with its container (viewBox).
+CHART_WIDTH = 480
+CHART_HEIGHT = 120
+CHART_PAD_LEFT = 28
+CHART_PAD_BOTTOM = 16
+CHART_PAD_TOP = 8
+
+
+@dataclass(frozen=True)
+class RunningJob:
+    job_id: str
+    repo_url: str
+    progress_percent: int
+
+    @property
+    def repo_display(self) -> str:
+        from jobs.repo_urls import display_name
+
+        return display_name(self.repo_url)
+
+
+@dataclass(frozen=True)
+class WorkerRow:
+    worker: Worker
+    stale: bool
+    running: list[RunningJob]
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    width: float
+    completed_y: float
+    completed_h: float
+    failed_y: float
+    failed_h: float
+    hour: datetime
+    completed: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class Chart:
+    bars: list[Bar]
+    max_value: int
+    total_completed: int
+    total_failed: int
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+    pad_left: int = CHART_PAD_LEFT
+    baseline: int = CHART_HEIGHT - CHART_PAD_BOTTOM
+    top: int = CHART_PAD_TOP
+
+
+@dataclass(frozen=True)
+class Stats:
+    workers: list[WorkerRow]
+    queue_depth: int
+    processing: int
+    oldest_queued_at: datetime | None
+    chart: Chart
+
+    @property
+    def oldest_queued_seconds(self) -> float | None:
+        if self.oldest_queued_at is None:
+            return None
+        return max(0.0, (timezone.now() - self.oldest_queued_at).total_seconds())
+
+
+def worker_rows(now: datetime) -> list[WorkerRow]:
+    """Recent workers with their running jobs: two queries."""
+    workers = list(Worker.objects.order_by("-last_heartbeat")[:MAX_WORKERS_SHOWN])
+    running: dict[object, list[RunningJob]] = {}
+    rows = (
+        Job.objects.processing()
+        .filter(worker_id__in=[w.pk for w in workers])
+        .order_by("started_at")
+        .values_list("worker_id", "job_id", "repo_url", "progress_percent")
+    )
+    for worker_id, job_id, repo_url, percent in rows:
+        running.setdefault(worker_id, []).append(RunningJob(job_id, repo_url, percent))
+    lease = settings.CODEWIKI_LEASE_SECONDS
+    return [
+        WorkerRow(w, w.is_stale(now, lease_seconds=lease), running.get(w.pk, []))
+        for w in sorted(workers, key=lambda w: (w.hostname, w.pid))
+    ]
+
+
+def queue_summary() -> tuple[int, int, datetime | None]:
+    """(queued, processing, oldest queued created_at) in one bounded query."""
+    # Both states are bounded (queue size, worker pool): exact counts are cheap.
+    rows = (
+        Job.objects.active()
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"), oldest=Min("created_at"))
+    )
+    by_state = {row["status"]: row for row in rows}
+    queued = by_state.get(Status.QUEUED, {})
+    processing = by_state.get(Status.PROCESSING, {})
+    return queued.get("n", 0), processing.get("n", 0), queued.get("oldest")
+
+
+def hourly_outcomes(now: datetime, hours: int = CHART_HOURS) -> list[tuple[datetime, int, int]]:
+    """(hour start, completed, failed) for the last ``hours`` hours, oldest first.
+
+    A bounded range on ``completed_at`` (indexed) reads only the last day's
+    rows; bucketing happens here rather than with a SQL date function so the
+    query is the same plain range scan on SQLite and PostgreSQL.
+    """
+    end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    start = end - timedelta(hours=hours)
+    buckets = {start + timedelta(hours=i): [0, 0] for i in range(hours)}
+    rows = (
+        Job.objects.filter(
+            completed_at__gte=start,
+            completed_at__lt=end,
+            status__in=(Status.COMPLETED, Status.FAILED),
+        )
+        .order_by()
+        .values_list("completed_at", "status")
+    )
+    for completed_at, status in rows.iterator(chunk_size=2000):
+        hour = completed_at.replace(minute=0, second=0, microsecond=0)
+        bucket = buckets.get(hour)
+        if bucket is not None:
+            bucket[0 if status == Status.COMPLETED else 1] += 1
+    return [(hour, c, f) for hour, (c, f) in buckets.items()]
+
+
+def build_chart(series: list[tuple[datetime, int, int]]) -> Chart:
+    """Stacked bars (completed below, failed on top) scaled to the busiest hour."""
+    max_value = max((c + f for _, c, f in series), default=0)
+    plot_width = CHART_WIDTH - CHART_PAD_LEFT
+    plot_height = CHART_HEIGHT - CHART_PAD_BOTTOM - CHART_PAD_TOP
+    baseline = CHART_HEIGHT - CHART_PAD_BOTTOM
+    slot = plot_width / max(len(series), 1)
+    bars = []
+    for i, (hour, completed, failed) in enumerate(series):
+        scale = plot_height / max_value if max_value else 0
+        completed_h = completed * scale
+        failed_h = failed * scale
+        bars.append(
+            Bar(
+                x=round(CHART_PAD_LEFT + i * slot + 1, 2),
+                width=round(max(slot - 2, 1), 2),
+                completed_y=round(baseline - completed_h, 2),
+                completed_h=round(completed_h, 2),
+                failed_y=round(baseline - completed_h - failed_h, 2),
+                failed_h=round(failed_h, 2),
+                hour=hour,
+                completed=completed,
+                failed=failed,
+            )
+        )
+    return Chart(
+        bars=bars,
+        max_value=max_value,
+        total_completed=sum(c for _, c, _ in series),
+        total_failed=sum(f for _, _, f in series),
+    )
+
+
+def collect(now: datetime | None = None) -> Stats:
+    now = now or timezone.now()
+    queued, processing, oldest = queue_summary()
+    return Stats(
+        workers=worker_rows(now),
+        queue_depth=queued,
+        processing=processing,
+        oldest_queued_at=oldest,
+        chart=build_chart(hourly_outcomes(now)),
+    )
+

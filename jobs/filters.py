@@ -1,0 +1,201 @@
+"""Dashboard query parameters → a queryset of jobs plus per-state counts.
+
+Modelled on GoodJob's ``JobsFilter``: each ``filter_by_*`` does nothing when
+its parameter is blank, so the object composes the same way for the page, the
+polled fragment and the admin search.
+
+Two things keep it cheap on a million rows:
+
+* Counts of the big states (completed, failed, cancelled, all) are *capped*:
+  ``SELECT count(*) FROM (SELECT 1 … LIMIT cap+1)`` reads at most cap+1 index
+  entries whatever the table size, and the tab shows "10,000+". Queued and
+  processing are bounded by the queue size and the worker pool, so they are
+  counted exactly. All six counts come back in one query.
+* The repository search is a *prefix* match expressed as a range
+  (``repo_url >= p AND repo_url < p'``) so both SQLite and PostgreSQL walk the
+  ``(repo_url, -created_at)`` index; a ``LIKE '%x%'`` would read every row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+
+from jobs.models import ACTIVE_STATES, Job, Status
+from jobs.pagination import Page, newest_first
+from jobs.repo_urls import CASE_INSENSITIVE_HOSTS, allowed_hosts
+
+PAGE_SIZE = 50
+# Tabs show "10,000+" beyond this; see the module docstring.
+COUNT_CAP = 10_000
+MAX_SEARCH_LENGTH = 200
+STATE_TABS: list[tuple[str, str]] = [
+    ("", "All"),
+    (Status.QUEUED, "Queued"),
+    (Status.PROCESSING, "Processing"),
+    (Status.COMPLETED, "Completed"),
+    (Status.FAILED, "Failed"),
+    (Status.CANCELLED, "Cancelled"),
+]
+# Bounded states: exact counts are cheap and operators want the real number.
+EXACT_STATES = frozenset(ACTIVE_STATES)
+
+
+@dataclass(frozen=True)
+class Count:
+    value: int
+    capped: bool
+
+    def __str__(self) -> str:
+        return f"{self.value:,}+" if self.capped else f"{self.value:,}"
+
+
+@dataclass(frozen=True)
+class Tab:
+    state: str
+    label: str
+    count: Count
+    selected: bool
+    query: str  # the query string that selects this tab, keeping the search
+
+
+def _prefix_upper_bound(prefix: str) -> str:
+    """The smallest string greater than every string starting with ``prefix``."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def search_prefixes(term: str) -> list[str]:
+    """Canonical-URL prefixes a search term may mean.
+
+    People type ``django``, ``django/dj``, ``github.com/django`` or a full URL.
+    A term with a scheme is used as is; one starting with an allowed host gets
+    that host's scheme; anything else is an owner/name prefix on every allowed
+    host. Canonical URLs on case-insensitive hosts are lower case, so the owner
+    part is lowered for those.
+    """
+    term = term.strip()
+    if not term:
+        return []
+    if "://" in term or term.startswith("/"):
+        return [term]
+    hosts = allowed_hosts()
+    lowered = term.lower()
+    for host in hosts:
+        if lowered.startswith(host.netloc + "/") or lowered == host.netloc:
+            rest = term[len(host.netloc) :]
+            if host.host in CASE_INSENSITIVE_HOSTS:
+                rest = rest.lower()
+            return [f"{host.scheme}://{host.netloc}{rest}"]
+    prefixes = []
+    for host in hosts:
+        owner = lowered if host.host in CASE_INSENSITIVE_HOSTS else term
+        prefixes.append(f"{host.scheme}://{host.netloc}/{owner}")
+    return sorted(set(prefixes))
+
+
+def repo_prefix_q(term: str) -> Q | None:
+    """An index-friendly Q for ``repo_url`` starting with one of the term's prefixes."""
+    prefixes = search_prefixes(term)
+    if not prefixes:
+        return None
+    parts = [
+        # The range lets the btree index bound the scan; startswith keeps the
+        # result exact whatever the database's collation does with the range.
+        Q(repo_url__gte=p, repo_url__lt=_prefix_upper_bound(p), repo_url__startswith=p)
+        for p in prefixes
+    ]
+    return reduce(or_, parts)
+
+
+@dataclass
+class JobFilter:
+    """The dashboard's view of the jobs table for one set of query parameters."""
+
+    state: str = ""
+    search: str = ""
+    cursor: str = ""
+    base: QuerySet[Job] = field(default_factory=lambda: Job.objects.all())
+
+    @classmethod
+    def from_params(cls, params: QueryDict | dict[str, str]) -> JobFilter:
+        state = (params.get("state") or "").strip()
+        if state not in Status.values:
+            state = ""  # an unknown tab shows everything rather than an error page
+        search = (params.get("q") or "").strip()[:MAX_SEARCH_LENGTH]
+        return cls(state=state, search=search, cursor=(params.get("cursor") or "").strip())
+
+    # --- filters: each does nothing when its parameter is blank -------------
+
+    def filter_by_state(self, queryset: QuerySet[Job]) -> QuerySet[Job]:
+        return queryset.filter(status=self.state) if self.state else queryset
+
+    def filter_by_search(self, queryset: QuerySet[Job]) -> QuerySet[Job]:
+        condition = repo_prefix_q(self.search)
+        return queryset.filter(condition) if condition is not None else queryset
+
+    def searched(self) -> QuerySet[Job]:
+        return self.filter_by_search(self.base)
+
+    def queryset(self) -> QuerySet[Job]:
+        return self.filter_by_state(self.searched())
+
+    def page(self, limit: int = PAGE_SIZE) -> Page:
+        """Raises ``BadCursor`` for a tampered cursor; the view answers 400."""
+        queryset = self.queryset().select_related("worker")
+        return newest_first(queryset, self.cursor or None, limit)
+
+    # --- counts -------------------------------------------------------------
+
+    def counts(self, cap: int = COUNT_CAP) -> dict[str, Count]:
+        """Per-state counts (key '' is all), capped for the big states, in one query."""
+        searched = self.searched().order_by()
+        pieces: list[tuple[str, str, list[object]]] = []
+        for state, _label in STATE_TABS:
+            queryset = searched.filter(status=state) if state else searched
+            limit = None if state in EXACT_STATES else cap + 1
+            sub = queryset.values_list("pk")
+            if limit is not None:
+                sub = sub[:limit]
+            sql, params = sub.query.sql_with_params()
+            pieces.append((state, sql, list(params)))
+        connection = connections[searched.db]
+        select = ", ".join(f"(SELECT COUNT(*) FROM ({sql}) AS c{i})" for i, (_, sql, _) in enumerate(pieces))
+        params = [p for _, _, ps in pieces for p in ps]
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {select}", params)
+            row = cursor.fetchone()
+        result = {}
+        for (state, _, _), value in zip(pieces, row, strict=True):
+            capped = state not in EXACT_STATES and value > cap
+            result[state] = Count(min(value, cap), capped)
+        return result
+
+    def tabs(self, counts: dict[str, Count]) -> list[Tab]:
+        tabs = []
+        for state, label in STATE_TABS:
+            query = QueryDict(mutable=True)
+            if state:
+                query["state"] = state
+            if self.search:
+                query["q"] = self.search
+            tabs.append(Tab(state, label, counts[state], state == self.state, query.urlencode()))
+        return tabs
+
+    def query_string(self, **overrides: str) -> str:
+        """This filter's parameters (without the cursor unless given) as a query string."""
+        query = QueryDict(mutable=True)
+        values = {"state": self.state, "q": self.search, **overrides}
+        for key, value in values.items():
+            if value:
+                query[key] = value
+        return query.urlencode()
+
+
+def repo_hosts_hint() -> str:
+    return ", ".join(settings.CODEWIKI_REPO_HOSTS)
