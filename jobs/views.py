@@ -1,0 +1,263 @@
+"""Dashboard, job detail, the submit form and operator actions. Thin: rules live in services.
+
+A page and the fragment HTMX polls render the same template partials, so they
+cannot drift apart. A poll answers 286 (stop polling) once the visible jobs
+are all finished; the fragment it returns then carries no poll trigger, and a
+new submission re-renders the region with one, which starts polling again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseStopPolling, push_url
+from django_htmx.middleware import HtmxDetails
+
+from jobs import dashboard_stats, services
+from jobs.filters import STATE_TABS, JobFilter
+from jobs.forms import SubmitForm
+from jobs.models import InvalidTransition, Job, JobAttempt
+from jobs.pagination import BadCursor
+from jobs.repo_urls import web_url
+
+POLL_SECONDS = 3
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+# --- dashboard ------------------------------------------------------------------
+
+
+def _dashboard_context(request: HttpRequest, job_filter: JobFilter) -> dict[str, Any]:
+    page = job_filter.page()
+    counts = job_filter.counts()
+    tabs = job_filter.tabs(counts)
+    selected = next(tab for tab in tabs if tab.selected) if job_filter.state else tabs[0]
+    label = "Jobs" if not job_filter.state else selected.label
+    polling = any(job.is_active for job in page.items)
+    return {
+        "filter": job_filter,
+        "page": page,
+        "rows": [(job, web_url(job.repo_url)) for job in page.items],
+        "tabs": tabs,
+        "selected_tab": selected,
+        "page_title": f"{label} ({selected.count})",
+        "stats": dashboard_stats.collect(),
+        "polling": polling,
+        "poll_seconds": POLL_SECONDS,
+        "poll_url": _url("dashboard", job_filter.query_string(cursor=job_filter.cursor)),
+        "next_url": (
+            _url("dashboard", job_filter.query_string(cursor=page.next_cursor))
+            if page.next_cursor
+            else None
+        ),
+        "first_url": _url("dashboard", job_filter.query_string()) if job_filter.cursor else None,
+        "is_staff": request.user.is_staff,
+        "state_tabs": STATE_TABS,
+    }
+
+
+def _url(name: str, query: str) -> str:
+    path = reverse(name)
+    return f"{path}?{query}" if query else path
+
+
+def _form_for(request: HttpRequest, data: Any = None) -> SubmitForm:
+    return SubmitForm(data, allow_priority=request.user.is_staff)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    job_filter = JobFilter.from_params(request.GET)
+    try:
+        context = _dashboard_context(request, job_filter)
+    except BadCursor:
+        messages.warning(request, "That page link is no longer valid; showing the newest jobs.")
+        return _see_other(_url("dashboard", job_filter.query_string()))
+    if request.htmx:
+        html = render_to_string("jobs/dashboard.html#live", context, request)
+        return HttpResponse(html) if context["polling"] else HttpResponseStopPolling(html)
+    context["form"] = _form_for(request)
+    return render(request, "jobs/dashboard.html", context)
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def submit_job(request: HtmxHttpRequest) -> HttpResponse:
+    form = _form_for(request, request.POST)
+    submission = None
+    if form.is_valid():
+        user = request.user.get_username() if request.user.is_authenticated else ""
+        try:
+            submission = services.submit(
+                form.cleaned_data["repo_url"],
+                form.cleaned_data["commit_id"],
+                priority=form.cleaned_data.get("priority") or 0,
+                submitted_by=user,
+            )
+        except services.SubmissionError as exc:
+            form.add_service_error(exc.message, exc.field)
+
+    if submission is None:
+        # Keep the user's tab and search; show the errors beside the fields.
+        job_filter = JobFilter.from_params(request.POST)
+        context = _dashboard_context(request, job_filter)
+        context["form"] = form
+        if request.htmx:
+            # 200, not 4xx: htmx only swaps successful responses by default.
+            return render(request, "jobs/dashboard.html#panel", context)
+        return render(request, "jobs/dashboard.html", context, status=400)
+
+    notice = _submission_notice(submission)
+    if not request.htmx:
+        messages.success(request, notice)
+        return _see_other(reverse("dashboard"))
+    # Show "all jobs", where the new job is on top; the region carries a poll
+    # trigger again because the new job is active.
+    context = _dashboard_context(request, JobFilter())
+    context["form"] = _form_for(request)
+    context["notice"] = notice
+    context["notice_job"] = submission.job
+    return push_url(render(request, "jobs/dashboard.html#panel", context), reverse("dashboard"))
+
+
+def _submission_notice(submission: services.Submission) -> str:
+    job = submission.job
+    link = reverse("job-detail", args=[job.job_id])
+    if submission.created:
+        return format_html('Queued <a href="{}">{}</a>.', link, job.job_id)
+    return format_html(
+        'This repository is already {}: <a href="{}">{}</a>.', job.status, link, job.job_id
+    )
+
+
+# --- job detail -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    at: datetime | None
+    title: str
+    detail: str = ""
+    tone: str = ""  # a state name for the colour dot
+
+
+def build_timeline(job: Job, attempts: list[JobAttempt]) -> list[TimelineEvent]:
+    """Created, each attempt (start and outcome), finished — oldest first."""
+    events = [TimelineEvent(job.created_at, "Created", f"by {job.submitted_by}" if job.submitted_by else "", "queued")]
+    for attempt in attempts:
+        events.append(
+            TimelineEvent(
+                attempt.started_at,
+                f"Attempt {attempt.number} started",
+                f"on {attempt.worker_name}",
+                "processing",
+            )
+        )
+        if attempt.finished_at is not None:
+            events.append(
+                TimelineEvent(
+                    attempt.finished_at,
+                    f"Attempt {attempt.number}: {attempt.get_outcome_display()}",
+                    attempt.message,
+                    _outcome_tone(attempt.outcome),
+                )
+            )
+    if not attempts and job.started_at is not None:
+        events.append(TimelineEvent(job.started_at, "Started", str(job.worker or ""), "processing"))
+    if job.is_finished and job.completed_at is not None:
+        events.append(
+            TimelineEvent(job.completed_at, f"Finished: {job.get_status_display()}", "", job.status)
+        )
+    return sorted(events, key=lambda e: (e.at is None, e.at or job.created_at))
+
+
+def _outcome_tone(outcome: str) -> str:
+    return {
+        JobAttempt.Outcome.COMPLETED: "completed",
+        JobAttempt.Outcome.FAILED: "failed",
+        JobAttempt.Outcome.CANCELLED: "cancelled",
+        JobAttempt.Outcome.RUNNING: "processing",
+    }.get(outcome, "queued")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def job_detail(request: HtmxHttpRequest, job_id: str) -> HttpResponse:
+    job = get_object_or_404(Job.objects.select_related("worker"), job_id=job_id)
+    attempts = list(job.attempt_log.order_by("started_at", "id"))
+    context = {
+        "job": job,
+        "repo_link": web_url(job.repo_url),
+        "timeline": build_timeline(job, attempts),
+        "is_staff": request.user.is_staff,
+        "poll_seconds": POLL_SECONDS,
+    }
+    if request.htmx:
+        html = render_to_string("jobs/job_detail.html#job-live", context, request)
+        return HttpResponse(html) if job.is_active else HttpResponseStopPolling(html)
+    return render(request, "jobs/job_detail.html", context)
+
+
+# --- operator actions -------------------------------------------------------------
+
+
+def _see_other(url: str) -> HttpResponseRedirect:
+    response = HttpResponseRedirect(url)
+    response.status_code = 303  # the browser follows with a GET, never re-POSTs
+    return response
+
+
+def _next_url(request: HttpRequest, fallback: str) -> str:
+    candidate = request.POST.get("next", "")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return fallback
+
+
+@require_POST
+def job_action(request: HttpRequest, job_id: str, action: str) -> HttpResponse:
+    """Retry, cancel or delete one job; the wrong state becomes a message, not a crash."""
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff may act on jobs.")
+    job = get_object_or_404(Job, job_id=job_id)
+    detail_url = reverse("job-detail", args=[job.job_id])
+    try:
+        services.ACTIONS[action](job)
+    except (InvalidTransition, services.ActiveDuplicate) as exc:
+        messages.error(request, str(exc))
+        return _see_other(_next_url(request, detail_url))
+    if action == "delete":
+        messages.success(request, f"Deleted job {job.job_id}. Its cached docs were kept.")
+        # The detail page of a deleted job would be a 404: go back to the list.
+        next_url = _next_url(request, reverse("dashboard"))
+        if next_url.startswith(detail_url):
+            next_url = reverse("dashboard")
+        return _see_other(next_url)
+    if action == "cancel":
+        text = (
+            f"Cancelled job {job.job_id}."
+            if job.status == "cancelled"
+            else f"Stopping job {job.job_id}: its worker ends it within a few seconds."
+        )
+    else:
+        text = f"Queued job {job.job_id} again."
+    messages.success(request, text)
+    return _see_other(_next_url(request, detail_url))
