@@ -1,0 +1,52 @@
+# CodeWiki — `make run` serves the app and a worker; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 1
+
+.PHONY: run test lint migrate superuser worker bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.run-deps
+
+migrate: $(VENV)/.run-deps
+	$(PY) manage.py migrate --noinput
+
+# Web server and one worker on SQLite; Ctrl-C stops both (running jobs go back to the queue).
+run: migrate
+	@echo "CodeWiki on http://$(HOST):$(PORT)/  (admin: make superuser)"
+	@$(PY) manage.py runworker --concurrency $(WORKERS) & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+worker: migrate
+	$(PY) manage.py runworker --concurrency $(WORKERS)
+
+superuser: migrate
+	$(PY) manage.py createsuperuser
+
+test: $(VENV)/.dev-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: $(VENV)/.dev-deps
+	$(PY) benchmarks/queue.py
+	$(PY) benchmarks/docgen.py
+	$(PY) benchmarks/dashboard.py
+
+clean:
+	rm -rf $(VENV) output test-artifacts
