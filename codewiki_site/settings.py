@@ -173,6 +173,11 @@ if DEBUG or env_bool("CODEWIKI_SIMPLE_STATIC", True):
     # CODEWIKI_SIMPLE_STATIC=0 to get hashed, far-future-cached file names.
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = True
+STATICFILES_FINDERS = [  # The last one serves the mermaidx wheel's mermaid.js (docs viewer).
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "jobs.staticfinders.MermaidFinder",
+]
 
 LOGGING = {
     "version": 1,

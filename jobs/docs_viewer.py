@@ -12,6 +12,7 @@ exercise directly where that is clearer.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -189,10 +190,8 @@ def generation_info(folder: DocsFolder, job: Job) -> GenerationInfo:
         max_depth=_int(stats.get("max_depth")),
     )
     if info.timestamp_text:
-        try:
+        with contextlib.suppress(ValueError):
             info.timestamp = datetime.fromisoformat(info.timestamp_text)
-        except ValueError:
-            pass
     return info
 
 
@@ -400,7 +399,8 @@ def build_zip(folder: DocsFolder, prefix: str) -> tempfile.SpooledTemporaryFile[
 
     Spooled: small archives stay in memory, large ones spill to a temp file.
     """
-    spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(
+    # Returned open: FileResponse closes it once the response is sent.
+    spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(  # noqa: SIM115
         max_size=8 * 1024 * 1024
     )
     with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as archive:
