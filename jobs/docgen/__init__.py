@@ -1,0 +1,60 @@
+"""Offline documentation generator: turns a repository checkout into CodeWiki Markdown pages.
+
+Pure Python and tree-sitter; no Django imports here, so the job pipeline, the management
+command and the benchmark all call `generate_docs` the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+ProgressCallback = Callable[[int, str], None]  # (percent 0-100, step text)
+
+__version__ = "1.0.0"
+
+
+class DocGenError(Exception):
+    """The input cannot be used (missing repository directory and the like)."""
+
+
+@dataclass
+class GenerationOptions:
+    max_files: int = 5000  # file-count budget; stop with a note in overview
+    max_file_bytes: int = 1_000_000  # skip larger files
+    include: list[str] = field(default_factory=list)  # glob patterns, relative paths
+    exclude: list[str] = field(default_factory=list)
+    main_model: str = ""  # "" -> metadata reports "static-analysis"
+    repo_name: str = ""  # display name such as "owner/repo" (never an absolute server path)
+    repo_url: str = ""  # canonical URL for links, may be ""
+    commit: str = ""  # resolved sha, recorded in metadata
+
+
+@dataclass
+class GenerationResult:
+    files_generated: list[str]  # relative paths of every file written into out_dir
+    main_model: str
+    component_count: int
+    module_count: int
+
+
+def generate_docs(
+    repo_dir: Path,
+    out_dir: Path,
+    options: GenerationOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> GenerationResult:
+    """Analyse `repo_dir` and write the documentation site into `out_dir`."""
+    from .pipeline import run
+
+    return run(Path(repo_dir), Path(out_dir), options or GenerationOptions(), progress)
+
+
+__all__ = [
+    "DocGenError",
+    "GenerationOptions",
+    "GenerationResult",
+    "ProgressCallback",
+    "generate_docs",
+]

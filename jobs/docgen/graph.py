@@ -1,0 +1,212 @@
+"""Resolving imports to files and identifiers to components; the dependency graph.
+
+Everything here is dictionary lookups over precomputed indexes, linear in the number of
+identifiers, so large repositories do not pay a quadratic price.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .model import Component, FileInfo
+
+# Index stems that stand for their directory (Python packages, JS index files, Rust mod.rs).
+PACKAGE_STEMS = frozenset({"__init__", "index", "mod"})
+LANGUAGE_FAMILY = {"tsx": "typescript", "javascript": "typescript", "cpp": "c"}
+MIN_GLOBAL_NAME = 4
+MAX_DIR_FANOUT = 30
+
+
+def _family(language: str) -> str:
+    return LANGUAGE_FAMILY.get(language, language)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a.split("/"), b.split("/"), strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+class ImportResolver:
+    """Maps an import target (as normalised by the parsers) to repository files."""
+
+    def __init__(self, files: list[FileInfo], root_name: str = "", go_module: str = "") -> None:
+        self.root_name = root_name
+        self.go_module = go_module.strip("/")
+        self.exact: dict[str, list[str]] = defaultdict(list)
+        self.suffix: dict[str, list[str]] = defaultdict(list)
+        self.dirs: dict[str, list[str]] = defaultdict(list)
+        for info in files:
+            path = info.path
+            stem, ext = posixpath.splitext(path)
+            parts = stem.split("/")
+            keys = [parts]
+            if parts[-1] in PACKAGE_STEMS and len(parts) > 1:
+                keys.append(parts[:-1])
+            for key_parts in keys:
+                self.exact["/" + "/".join(key_parts)].append(path)
+                for k in range(1, len(key_parts) + 1):
+                    self.suffix["/".join(key_parts[-k:])].append(path)
+            self.exact["/" + path].append(path)
+            for k in range(1, len(parts) + 1):
+                self.suffix["/".join(parts[-k:]) + ext].append(path)
+            dir_parts = parts[:-1]
+            self.dirs["/" + "/".join(dir_parts)].append(path)
+            for k in range(1, len(dir_parts) + 1):
+                self.dirs["/".join(dir_parts[-k:])].append(path)
+
+    def resolve(self, target: str, importer: str) -> list[str]:
+        if not target:
+            return []
+        if target.startswith("/"):
+            return self._exact(target)
+        if self.go_module and (target == self.go_module or target.startswith(self.go_module + "/")):
+            return self._exact("/" + target[len(self.go_module) :].strip("/"))
+        parts = [p for p in target.split("/") if p]
+        attempts = [parts]
+        if self.root_name and len(parts) > 1 and parts[0] == self.root_name:
+            attempts.append(parts[1:])
+        for attempt in attempts:
+            for variant in (attempt, attempt[:-1]):
+                if not variant:
+                    continue
+                hits = self._pick(self.suffix.get("/".join(variant)), importer, len(variant))
+                if hits:
+                    return hits
+            hits = self._pick_dir(self.dirs.get("/".join(attempt)), len(attempt))
+            if hits:
+                return hits
+        return []
+
+    def _exact(self, target: str) -> list[str]:
+        target = posixpath.normpath(target)
+        for key in (target, posixpath.dirname(target)):
+            hits = self.exact.get(key)
+            if hits:
+                return hits[:1] if len(hits) == 1 else self._prefer_source(hits)
+        hits = self.dirs.get(target)
+        return hits[:MAX_DIR_FANOUT] if hits else []
+
+    @staticmethod
+    def _prefer_source(hits: list[str]) -> list[str]:
+        # `#include "list.h"` style keys can match list.h and list.c; keep both.
+        return hits[:2]
+
+    @staticmethod
+    def _pick(hits: list[str] | None, importer: str, depth: int) -> list[str]:
+        if not hits:
+            return []
+        unique = list(dict.fromkeys(hits))
+        if len(unique) == 1:
+            return unique
+        # An ambiguous one-word key (`utils`) is only trusted next to the importer.
+        best = max(unique, key=lambda p: _common_prefix(p, importer))
+        if depth == 1 and posixpath.dirname(best) != posixpath.dirname(importer):
+            return []
+        return [best]
+
+    @staticmethod
+    def _pick_dir(hits: list[str] | None, depth: int) -> list[str]:
+        if not hits or depth < 2:
+            return []
+        return hits[:MAX_DIR_FANOUT]
+
+
+@dataclass
+class Graph:
+    components: dict[str, Component] = field(default_factory=dict)
+    file_deps: dict[str, set[str]] = field(default_factory=dict)
+    # component id -> ids of components that reference it
+    used_by: dict[str, list[str]] = field(default_factory=dict)
+
+
+def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
+    graph = Graph()
+    top_level: dict[str, dict[str, Component]] = {}
+    members: dict[str, dict[str, Component]] = defaultdict(dict)
+    global_types: dict[tuple[str, str], list[Component]] = defaultdict(list)
+    for info in files:
+        names: dict[str, Component] = {}
+        family = _family(info.language)
+        for comp in info.components:
+            graph.components[comp.id] = comp
+            if comp.parent is None:
+                names.setdefault(comp.name, comp)
+            else:
+                members[comp.parent].setdefault(comp.name, comp)
+            if comp.is_class_like and len(comp.name) >= MIN_GLOBAL_NAME:
+                global_types[(family, comp.name)].append(comp)
+        top_level[info.path] = names
+
+    for info in files:
+        deps: set[str] = set()
+        for target in info.imports:
+            deps.update(resolver.resolve(target, info.path))
+        deps.discard(info.path)
+        graph.file_deps[info.path] = deps
+
+    used_by: dict[str, list[str]] = defaultdict(list)
+    for info in files:
+        own = top_level[info.path]
+        deps = graph.file_deps[info.path]
+        visible: dict[str, Component] = {}
+        for dep in sorted(deps):
+            for name, comp in top_level.get(dep, {}).items():
+                visible.setdefault(name, comp)
+        imported: dict[str, Component] = {}
+        for local, target in info.imported_names.items():
+            source_name = target.rsplit("/", 1)[-1]
+            for path in resolver.resolve(target, info.path):
+                comp = top_level.get(path, {}).get(source_name)
+                if comp is not None:
+                    imported[local] = comp
+                    break
+        family = _family(info.language)
+        extra_deps: set[str] = set()
+        for comp in info.components:
+            excluded = {comp.id}
+            parent_id = comp.parent
+            siblings = members.get(parent_id, {}) if parent_id else {}
+            while parent_id:
+                excluded.add(parent_id)
+                parent = graph.components.get(parent_id)
+                parent_id = parent.parent if parent else None
+            refs: dict[str, None] = {}
+            for name in comp.names:
+                target = (
+                    imported.get(name)
+                    or own.get(name)
+                    or siblings.get(name)
+                    or visible.get(name)
+                )
+                if target is None:
+                    candidates = global_types.get((family, name))
+                    if candidates and len(candidates) == 1:
+                        target = candidates[0]
+                if target is not None and target.id not in excluded:
+                    refs[target.id] = None
+            for base in comp.bases:
+                target = imported.get(base) or own.get(base) or visible.get(base)
+                if target is None:
+                    candidates = global_types.get((family, base))
+                    if candidates and len(candidates) == 1:
+                        target = candidates[0]
+                if target is not None and target.is_class_like and target.id not in excluded:
+                    if target.id not in comp.base_ids:
+                        comp.base_ids.append(target.id)
+                    refs[target.id] = None
+            comp.refs = list(refs)
+            comp.names = set()  # no longer needed; keeps peak memory down
+            for ref in comp.refs:
+                used_by[ref].append(comp.id)
+                ref_file = graph.components[ref].file
+                if ref_file != info.path:
+                    extra_deps.add(ref_file)
+        deps.update(extra_deps)
+    graph.used_by = dict(used_by)
+    return graph

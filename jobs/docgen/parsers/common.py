@@ -1,0 +1,70 @@
+"""Helpers shared by the language parsers."""
+
+from __future__ import annotations
+
+import re
+
+from ..model import Component, FileInfo
+
+MAX_SIGNATURE = 300
+MAX_DOC = 4000
+_WS = re.compile(r"\s+")
+
+
+def one_line(text: str, limit: int = MAX_SIGNATURE) -> str:
+    text = _WS.sub(" ", text).strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def clip_doc(doc: str) -> str:
+    doc = doc.strip()
+    if len(doc) > MAX_DOC:
+        doc = doc[:MAX_DOC].rstrip() + "\n…"
+    return doc
+
+
+def count_lines(text: str) -> int:
+    if not text:
+        return 0
+    return text.count("\n") + (0 if text.endswith("\n") else 1)
+
+
+class ComponentSink:
+    """Collects components of one file and keeps their ids unique (overloads, property setters)."""
+
+    def __init__(self, info: FileInfo) -> None:
+        self.info = info
+        self._ids: set[str] = set()
+
+    def add(
+        self,
+        name: str,
+        qualname: str,
+        kind: str,
+        start_line: int,
+        end_line: int,
+        *,
+        signature: str = "",
+        doc: str = "",
+        parent: Component | None = None,
+    ) -> Component:
+        cid = f"{self.info.path}::{qualname}"
+        if cid in self._ids:
+            cid = f"{cid}@{start_line}"
+        self._ids.add(cid)
+        comp = Component(
+            id=cid,
+            name=name,
+            qualname=qualname,
+            kind=kind,
+            file=self.info.path,
+            start_line=start_line,
+            end_line=end_line,
+            signature=signature,
+            doc=clip_doc(doc),
+            parent=parent.id if parent else None,
+        )
+        self.info.components.append(comp)
+        return comp

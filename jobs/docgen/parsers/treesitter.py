@@ -1,0 +1,617 @@
+"""Tree-sitter analysis for every non-Python language, driven by a per-language spec table.
+
+One generic walk visits declarations (it never descends into function bodies), so the cost is
+one parse plus a walk over the file's outline. Identifiers used by each component are taken
+with a regex over its own byte range, which is far cheaper than visiting every node in Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from ..model import CLASS_KINDS, Component, FileInfo
+from .common import ComponentSink, count_lines, one_line
+
+Node = Any  # tree_sitter.Node; kept loose so the module imports without the bindings' stubs.
+
+_IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_REQUIRE = re.compile(rb"""\brequire\(\s*['"]([^'"\n]{1,300})['"]\s*\)""")
+_XML_TAG = re.compile(r"</?[A-Za-z][^>\n]{0,200}>")
+_COMMENT_PREFIX = re.compile(r"^\s*(?:/\*+!?|\*+/|\*(?!/)|///?!?|#+|--)\s?")
+
+BODY_TYPES = frozenset(
+    {
+        "class_body",
+        "interface_body",
+        "enum_body",
+        "enum_class_body",
+        "function_body",
+        "block",
+        "declaration_list",
+        "field_declaration_list",
+        "compound_statement",
+        "statement_block",
+        "body_statement",
+        "enum_variant_list",
+        "enum_member_declaration_list",
+        "enum_declaration_list",
+    }
+)
+CALLABLE_VALUES = frozenset(
+    {"arrow_function", "function_expression", "function", "generator_function"}
+)
+
+
+@dataclass(frozen=True)
+class LanguageSpec:
+    loader: Callable[[], object]
+    # node type -> component kind; "?" means the kind is decided by `classify`.
+    definitions: dict[str, str]
+    comment_types: frozenset[str] = frozenset({"comment"})
+    # Siblings allowed between a doc comment and its declaration (attributes, decorators).
+    between: frozenset[str] = frozenset()
+    imports: dict[str, Callable[[Node, FileInfo, str], None]] = field(default_factory=dict)
+    regex_require: bool = False
+
+
+def _text(node: Node) -> str:
+    return node.text.decode("utf-8", "replace") if node is not None else ""
+
+
+def _dir_of(rel: str) -> str:
+    return rel.rsplit("/", 1)[0] if "/" in rel else ""
+
+
+def _relative(rel: str, target: str) -> str:
+    """Repo-absolute ("/"-prefixed) form of a path written relative to the importing file."""
+    parts = [p for p in _dir_of(rel).split("/") if p]
+    for piece in target.split("/"):
+        if piece in ("", "."):
+            continue
+        if piece == "..":
+            if parts:
+                parts.pop()
+        else:
+            parts.append(piece)
+    return "/" + "/".join(parts)
+
+
+def _strip_quotes(text: str) -> str:
+    return text.strip().strip("'\"`")
+
+
+# --- import extractors: each appends normalised targets to info.imports --------------------
+
+
+def _js_import(node: Node, info: FileInfo, rel: str) -> None:
+    source = node.child_by_field_name("source")
+    if source is None:
+        return
+    target = _strip_quotes(_text(source))
+    info.imports.append(_relative(rel, target) if target.startswith(".") else target)
+
+
+def _dotted_import(node: Node, info: FileInfo, rel: str) -> None:
+    text = _text(node)
+    text = re.sub(r"^\s*import\s+(static\s+)?", "", text).rstrip(";").strip()
+    text = re.sub(r"\s+as\s+\w+$", "", text)
+    text = text.removesuffix(".*")
+    if text:
+        info.imports.append(text.replace(".", "/"))
+
+
+def _go_import(node: Node, info: FileInfo, rel: str) -> None:
+    path = node.child_by_field_name("path")
+    if path is not None:
+        info.imports.append(_strip_quotes(_text(path)))
+
+
+def _rust_use(node: Node, info: FileInfo, rel: str) -> None:
+    arg = node.child_by_field_name("argument")
+    if arg is None:
+        return
+    text = _text(arg).split("{", 1)[0].rstrip(":").strip()
+    text = re.sub(r"\s+as\s+\w+$", "", text)
+    parts = [p for p in text.split("::") if p and p not in ("crate", "self", "super")]
+    if parts:
+        info.imports.append("/".join(parts))
+
+
+def _rust_mod(node: Node, info: FileInfo, rel: str) -> None:
+    if node.child_by_field_name("body") is None:
+        name = _text(node.child_by_field_name("name"))
+        if name:
+            info.imports.append(_relative(rel, name))
+
+
+def _c_include(node: Node, info: FileInfo, rel: str) -> None:
+    path = node.child_by_field_name("path")
+    if path is None:
+        return
+    text = _text(path)
+    if text.startswith('"'):
+        info.imports.append(_relative(rel, _strip_quotes(text)))
+    else:
+        info.imports.append(text.strip("<>"))
+
+
+def _csharp_using(node: Node, info: FileInfo, rel: str) -> None:
+    text = re.sub(r"^\s*(global\s+)?using\s+(static\s+)?", "", _text(node)).rstrip(";").strip()
+    text = text.split("=", 1)[-1].strip()
+    if text:
+        info.imports.append(text.replace(".", "/"))
+
+
+def _ruby_require(node: Node, info: FileInfo, rel: str) -> None:
+    method = _text(node.child_by_field_name("method"))
+    if method not in ("require", "require_relative", "load"):
+        return
+    args = node.child_by_field_name("arguments")
+    if args is None or args.named_child_count == 0:
+        return
+    target = _strip_quotes(_text(args.named_children[0])).removesuffix(".rb")
+    if method == "require_relative":
+        info.imports.append(_relative(rel, target))
+    else:
+        info.imports.append(target)
+
+
+def _php_use(node: Node, info: FileInfo, rel: str) -> None:
+    for clause in node.named_children:
+        if clause.type == "namespace_use_clause":
+            name = _text(clause).split(" as ", 1)[0].strip().lstrip("\\")
+            if name:
+                info.imports.append(name.replace("\\", "/"))
+
+
+def _php_require(node: Node, info: FileInfo, rel: str) -> None:
+    for child in node.named_children:
+        if child.type in ("string", "encapsed_string"):
+            target = _strip_quotes(_text(child)).removesuffix(".php")
+            info.imports.append(_relative(rel, target) if "/" in target else target)
+
+
+JS_DEFS = {
+    "class_declaration": "class",
+    "function_declaration": "function",
+    "generator_function_declaration": "function",
+    "method_definition": "function",
+    "variable_declarator": "?",
+}
+TS_DEFS = {
+    **JS_DEFS,
+    "abstract_class_declaration": "class",
+    "interface_declaration": "interface",
+    "enum_declaration": "enum",
+    "type_alias_declaration": "type",
+    "method_signature": "function",
+    "abstract_method_signature": "function",
+    "function_signature": "function",
+}
+JS_IMPORTS = {"import_statement": _js_import, "export_statement": _js_import}
+C_DEFS = {
+    "function_definition": "function",
+    "declaration": "?",
+    "struct_specifier": "struct",
+    "union_specifier": "union",
+    "enum_specifier": "enum",
+    "type_definition": "?",
+}
+
+
+def _loader(module: str, attr: str = "language") -> Callable[[], object]:
+    def load() -> object:
+        import importlib
+
+        return getattr(importlib.import_module(module), attr)()
+
+    return load
+
+
+SPECS: dict[str, LanguageSpec] = {
+    "javascript": LanguageSpec(
+        _loader("tree_sitter_javascript"), JS_DEFS, imports=JS_IMPORTS, regex_require=True
+    ),
+    "typescript": LanguageSpec(
+        _loader("tree_sitter_typescript", "language_typescript"),
+        TS_DEFS,
+        imports=JS_IMPORTS,
+        regex_require=True,
+    ),
+    "tsx": LanguageSpec(
+        _loader("tree_sitter_typescript", "language_tsx"),
+        TS_DEFS,
+        imports=JS_IMPORTS,
+        regex_require=True,
+    ),
+    "java": LanguageSpec(
+        _loader("tree_sitter_java"),
+        {
+            "class_declaration": "class",
+            "interface_declaration": "interface",
+            "enum_declaration": "enum",
+            "record_declaration": "record",
+            "annotation_type_declaration": "interface",
+            "method_declaration": "function",
+            "constructor_declaration": "function",
+        },
+        comment_types=frozenset({"block_comment", "line_comment"}),
+        imports={"import_declaration": _dotted_import},
+    ),
+    "go": LanguageSpec(
+        _loader("tree_sitter_go"),
+        {
+            "type_spec": "?",
+            "function_declaration": "function",
+            "method_declaration": "function",
+        },
+        imports={"import_spec": _go_import},
+    ),
+    "rust": LanguageSpec(
+        _loader("tree_sitter_rust"),
+        {
+            "struct_item": "struct",
+            "enum_item": "enum",
+            "union_item": "union",
+            "trait_item": "trait",
+            "type_item": "type",
+            "function_item": "function",
+            "function_signature_item": "function",
+        },
+        comment_types=frozenset({"line_comment", "block_comment"}),
+        between=frozenset({"attribute_item"}),
+        imports={"use_declaration": _rust_use, "mod_item": _rust_mod},
+    ),
+    "c": LanguageSpec(
+        _loader("tree_sitter_c"), C_DEFS, imports={"preproc_include": _c_include}
+    ),
+    "cpp": LanguageSpec(
+        _loader("tree_sitter_cpp"),
+        {**C_DEFS, "class_specifier": "class", "field_declaration": "?"},
+        imports={"preproc_include": _c_include},
+    ),
+    "csharp": LanguageSpec(
+        _loader("tree_sitter_c_sharp"),
+        {
+            "class_declaration": "class",
+            "interface_declaration": "interface",
+            "struct_declaration": "struct",
+            "enum_declaration": "enum",
+            "record_declaration": "record",
+            "method_declaration": "function",
+            "constructor_declaration": "function",
+        },
+        between=frozenset({"attribute_list"}),
+        imports={"using_directive": _csharp_using},
+    ),
+    "ruby": LanguageSpec(
+        _loader("tree_sitter_ruby"),
+        {"class": "class", "module": "module", "method": "function", "singleton_method": "function"},
+        imports={"call": _ruby_require},
+    ),
+    "php": LanguageSpec(
+        _loader("tree_sitter_php", "language_php"),
+        {
+            "class_declaration": "class",
+            "interface_declaration": "interface",
+            "trait_declaration": "trait",
+            "enum_declaration": "enum",
+            "function_definition": "function",
+            "method_declaration": "function",
+        },
+        between=frozenset({"attribute_list"}),
+        imports={
+            "namespace_use_declaration": _php_use,
+            "require_expression": _php_require,
+            "require_once_expression": _php_require,
+            "include_expression": _php_require,
+            "include_once_expression": _php_require,
+        },
+    ),
+    "kotlin": LanguageSpec(
+        _loader("tree_sitter_kotlin"),
+        {
+            "class_declaration": "?",
+            "object_declaration": "object",
+            "function_declaration": "function",
+        },
+        comment_types=frozenset({"block_comment", "line_comment"}),
+        imports={"import": _dotted_import, "import_header": _dotted_import},
+    ),
+}
+
+
+@cache
+def _parser(language: str) -> Any:
+    from tree_sitter import Language, Parser
+
+    return Parser(Language(SPECS[language].loader()))
+
+
+def parse_with_treesitter(rel: str, language: str, text: str, data: bytes) -> FileInfo:
+    info = FileInfo(path=rel, language=language, lines=count_lines(text))
+    spec = SPECS.get(language)
+    if spec is None:
+        return info
+    # Re-encode the replacement-decoded text so byte offsets always slice valid UTF-8.
+    source = text.encode("utf-8")
+    try:
+        tree = _parser(language).parse(source)
+    except Exception as exc:  # the bindings raise assorted errors on pathological input
+        info.note = f"could not be parsed ({type(exc).__name__})"
+        return info
+    root = tree.root_node
+    if root.has_error:
+        info.note = "contains syntax errors; results are partial"
+    _Walker(info, spec, language, source).run(root)
+    return info
+
+
+def _go_receiver_type(receiver: Node | None) -> str:
+    if receiver is None:
+        return ""
+    words = _text(receiver).strip("() ").split()
+    if not words:
+        return ""
+    return re.sub(r"[^A-Za-z0-9_].*$", "", words[-1].lstrip("*"))
+
+
+def _declarator_name(node: Node) -> tuple[str, bool] | None:
+    """Follow C/C++ declarator chains to the declared name; True if it declares a function."""
+    is_function = False
+    current = node.child_by_field_name("declarator")
+    for _ in range(12):
+        if current is None:
+            return None
+        if current.type == "function_declarator":
+            is_function = True
+        inner = current.child_by_field_name("declarator")
+        if inner is None:
+            if current.type in (
+                "identifier",
+                "field_identifier",
+                "qualified_identifier",
+                "destructor_name",
+                "operator_name",
+                "type_identifier",
+            ):
+                return _text(current), is_function
+            return None
+        current = inner
+    return None
+
+
+class _Walker:
+    def __init__(self, info: FileInfo, spec: LanguageSpec, language: str, source: bytes) -> None:
+        self.info = info
+        self.spec = spec
+        self.language = language
+        self.source = source
+        self.sink = ComponentSink(info)
+        # component id -> (start byte, end byte, child ranges) for the identifier pass.
+        self.ranges: dict[str, tuple[int, int, list[tuple[int, int]]]] = {}
+        self.by_name: dict[str, Component] = {}
+
+    def run(self, root: Node) -> None:
+        self._visit(root, None, 0)
+        for comp in self.info.components:
+            start, end, children = self.ranges.pop(comp.id)
+            names: set[bytes] = set()
+            pos = start
+            for child_start, child_end in sorted(children):
+                if child_start >= end:
+                    break  # a Go method or Rust impl attached to a type defined above it
+                names.update(_IDENT.findall(self.source, pos, max(pos, child_start)))
+                pos = max(pos, child_end)
+            if pos < end:
+                names.update(_IDENT.findall(self.source, pos, end))
+            comp.names = {n.decode("ascii") for n in names}
+            comp.names.discard(comp.name)
+        if self.spec.regex_require:
+            for match in _REQUIRE.finditer(self.source):
+                target = match.group(1).decode("utf-8", "replace")
+                self.info.imports.append(
+                    _relative(self.info.path, target) if target.startswith(".") else target
+                )
+
+    def _visit(self, node: Node, parent: Component | None, depth: int) -> None:
+        if depth > 60:
+            return
+        spec = self.spec
+        for child in node.named_children:
+            ctype = child.type
+            importer = spec.imports.get(ctype)
+            if importer is not None:
+                importer(child, self.info, self.info.path)
+                if ctype not in spec.definitions and ctype != "export_statement":
+                    continue
+            kind = spec.definitions.get(ctype)
+            if kind is not None:
+                comp = self._component(child, ctype, kind, parent)
+                if comp is not None:
+                    if comp.kind not in ("function", "method"):
+                        self._visit(child, comp, depth + 1)
+                    continue
+            if ctype in spec.comment_types:
+                continue
+            if ctype == "impl_item":
+                self._rust_impl(child, depth)
+                continue
+            self._visit(child, parent, depth + 1)
+
+    def _rust_impl(self, node: Node, depth: int) -> None:
+        type_name = _text(node.child_by_field_name("type")).split("<", 1)[0].strip()
+        owner = self.by_name.get(type_name)
+        trait = node.child_by_field_name("trait")
+        if owner is not None and trait is not None:
+            owner.bases.append(_text(trait).split("<", 1)[0].strip())
+        body = node.child_by_field_name("body")
+        if body is None:
+            return
+        for child in body.named_children:
+            if child.type in ("function_item", "function_signature_item"):
+                self._component(child, child.type, "function", owner, qual_prefix=type_name)
+
+    def _classify(self, node: Node, ctype: str) -> tuple[str | None, str | None]:
+        """Name and kind for node types whose meaning depends on their content."""
+        if ctype == "variable_declarator":
+            value = node.child_by_field_name("value")
+            if value is None or value.type not in CALLABLE_VALUES:
+                return None, None
+            return _text(node.child_by_field_name("name")), "function"
+        if ctype == "type_spec":
+            type_node = node.child_by_field_name("type")
+            kind = {"struct_type": "struct", "interface_type": "interface"}.get(
+                type_node.type if type_node is not None else "", "type"
+            )
+            return _text(node.child_by_field_name("name")), kind
+        if ctype in ("declaration", "field_declaration"):
+            found = _declarator_name(node)
+            if found is None or not found[1]:
+                return None, None
+            return found[0], "function"
+        if ctype == "type_definition":
+            inner = node.child_by_field_name("type")
+            if inner is None or inner.child_by_field_name("body") is None:
+                return None, None
+            if inner.child_by_field_name("name") is not None:
+                return None, None  # the named struct itself is the component
+            found = _declarator_name(node)
+            kind = inner.type.split("_", 1)[0]
+            return (found[0] if found else None), kind
+        if ctype == "class_declaration":  # Kotlin
+            kind = "class"
+            for child in node.children:
+                if child.type == "interface":
+                    kind = "interface"
+                elif child.type == "modifiers" and b"enum" in child.text:
+                    kind = "enum"
+            return _text(node.child_by_field_name("name")), kind
+        return None, None
+
+    def _component(
+        self,
+        node: Node,
+        ctype: str,
+        kind: str,
+        parent: Component | None,
+        qual_prefix: str = "",
+    ) -> Component | None:
+        if kind == "?":
+            name, resolved = self._classify(node, ctype)
+            if not name or resolved is None:
+                return None
+            kind = resolved
+        else:
+            name_node = node.child_by_field_name("name")
+            if name_node is None and ctype == "function_definition":
+                found = _declarator_name(node)
+                name = found[0] if found else ""
+            else:
+                name = _text(name_node)
+        if ctype in ("struct_specifier", "union_specifier", "enum_specifier") and (
+            node.child_by_field_name("body") is None
+        ):
+            return None  # a mere use such as `struct node *n`
+        if not name:
+            return None
+        name = name.strip()
+        owner_qual = ""
+        if "::" in name:  # C++ out-of-line definition: `void Widget::draw()`
+            owner_qual, _, name = name.rpartition("::")
+            owner_qual = owner_qual.replace("::", ".")
+            parent = parent or self.by_name.get(owner_qual.rsplit(".", 1)[-1])
+        elif ctype == "method_declaration" and self.language == "go":
+            receiver = node.child_by_field_name("receiver")
+            owner_qual = _go_receiver_type(receiver)
+            parent = self.by_name.get(owner_qual) or parent
+        if kind == "function" and (
+            (parent is not None and parent.kind in CLASS_KINDS) or owner_qual or qual_prefix
+        ):
+            kind = "method"
+        prefix = parent.qualname if parent is not None else (qual_prefix or owner_qual)
+        if parent is not None and owner_qual and owner_qual != parent.qualname:
+            prefix = owner_qual
+        qualname = f"{prefix}.{name}" if prefix else name
+        header_end = self._header_end(node)
+        signature = one_line(self.source[node.start_byte : header_end].decode("utf-8", "replace"))
+        signature = signature.rstrip("{:= ").rstrip()
+        comp = self.sink.add(
+            name,
+            qualname,
+            kind,
+            node.start_point[0] + 1,
+            node.end_point[0] + 1,
+            signature=signature,
+            doc=self._doc_comment(node),
+            parent=parent,
+        )
+        self.ranges[comp.id] = (node.start_byte, node.end_byte, [])
+        if parent is not None and parent.id in self.ranges:
+            self.ranges[parent.id][2].append((node.start_byte, node.end_byte))
+        if kind in CLASS_KINDS:
+            self.by_name.setdefault(name, comp)
+            header = self.source[node.start_byte : header_end]
+            comp.bases.extend(
+                ident.decode("ascii") for ident in _IDENT.findall(header) if ident.decode("ascii") != name
+            )
+        return comp
+
+    def _header_end(self, node: Node) -> int:
+        body = node.child_by_field_name("body")
+        end = body.start_byte if body is not None else None
+        for child in node.children:
+            if end is not None and child.start_byte >= end:
+                break
+            if child.type in BODY_TYPES or child.type in self.spec.comment_types:
+                end = child.start_byte
+                break
+        if end is None:
+            text_end = self.source.find(b"\n", node.start_byte, node.end_byte)
+            end = node.end_byte if text_end == -1 else text_end
+        return min(end, node.start_byte + 2000)
+
+    def _doc_comment(self, node: Node) -> str:
+        spec = self.spec
+        target = node
+        start_row = node.start_point[0]
+        prev = None
+        for _ in range(3):
+            prev = target.prev_named_sibling
+            while prev is not None and prev.type in spec.between:
+                prev = prev.prev_named_sibling
+            if prev is not None or target.parent is None:
+                break
+            target = target.parent
+            if target.type in ("program", "source_file", "translation_unit", "compilation_unit"):
+                break
+        comments: list[str] = []
+        row = start_row
+        while prev is not None and prev.type in spec.comment_types and prev.end_point[0] >= row - 1:
+            comments.append(_text(prev))
+            row = prev.start_point[0]
+            prev = prev.prev_named_sibling
+            while prev is not None and prev.type in spec.between:
+                prev = prev.prev_named_sibling
+            if len(comments) > 40:
+                break
+        if not comments:
+            return ""
+        return _clean_comment("\n".join(reversed(comments)), self.language)
+
+
+def _clean_comment(raw: str, language: str) -> str:
+    lines = []
+    for line in raw.splitlines():
+        line = line.rstrip()
+        if line.endswith("*/"):
+            line = line[:-2].rstrip()
+        lines.append(_COMMENT_PREFIX.sub("", line, count=1))
+    text = "\n".join(lines).strip()
+    if language == "csharp":
+        text = _XML_TAG.sub("", text)
+    return text

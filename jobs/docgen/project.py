@@ -1,0 +1,192 @@
+"""Repository-level facts for the overview: README summary, package metadata, entry points."""
+
+from __future__ import annotations
+
+import configparser
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+
+from .scan import read_repo_file
+
+METADATA_MAX_BYTES = 512_000
+README_NAMES = ("README.md", "README.rst", "README.txt", "README", "readme.md", "Readme.md")
+README_SUMMARY_MAX = 1200
+
+
+@dataclass
+class EntryPoint:
+    kind: str
+    name: str
+    target: str = ""
+
+
+@dataclass
+class ProjectInfo:
+    name: str = ""
+    version: str = ""
+    description: str = ""
+    readme_title: str = ""
+    readme_summary: str = ""
+    sources: list[str] = field(default_factory=list)
+    entry_points: list[EntryPoint] = field(default_factory=list)
+    go_module: str = ""
+
+
+def read_project(root: str, real_root: str) -> ProjectInfo:
+    info = ProjectInfo()
+    for reader in (_pyproject, _setup_cfg, _package_json, _cargo, _go_mod):
+        try:
+            reader(root, real_root, info)
+        except Exception:  # noqa: BLE001 - malformed metadata must not stop generation
+            continue
+    for name in README_NAMES:
+        data = read_repo_file(root, real_root, name, METADATA_MAX_BYTES)
+        if data is not None:
+            info.readme_title, info.readme_summary = _readme_summary(
+                data.decode("utf-8", "replace")
+            )
+            break
+    return info
+
+
+def _read(root: str, real_root: str, name: str) -> str | None:
+    data = read_repo_file(root, real_root, name, METADATA_MAX_BYTES)
+    return None if data is None else data.decode("utf-8", "replace")
+
+
+def _set_basics(info: ProjectInfo, source: str, name: object, version: object, desc: object) -> None:
+    if isinstance(name, str) and name and not info.name:
+        info.name = name
+    if isinstance(version, str) and version and not info.version:
+        info.version = version
+    if isinstance(desc, str) and desc and not info.description:
+        info.description = desc
+    info.sources.append(source)
+
+
+def _pyproject(root: str, real_root: str, info: ProjectInfo) -> None:
+    text = _read(root, real_root, "pyproject.toml")
+    if text is None:
+        return
+    data = tomllib.loads(text)
+    project = data.get("project", {})
+    poetry = data.get("tool", {}).get("poetry", {})
+    if not project and not poetry:
+        return
+    _set_basics(
+        info,
+        "pyproject.toml",
+        project.get("name") or poetry.get("name"),
+        project.get("version") or poetry.get("version"),
+        project.get("description") or poetry.get("description"),
+    )
+    scripts = {**poetry.get("scripts", {}), **project.get("scripts", {})}
+    for name, target in scripts.items():
+        info.entry_points.append(EntryPoint("console script", str(name), str(target)))
+    for name, target in project.get("gui-scripts", {}).items():
+        info.entry_points.append(EntryPoint("GUI script", str(name), str(target)))
+
+
+def _setup_cfg(root: str, real_root: str, info: ProjectInfo) -> None:
+    text = _read(root, real_root, "setup.cfg")
+    if text is None:
+        return
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(text)
+    if parser.has_section("metadata"):
+        meta = parser["metadata"]
+        _set_basics(info, "setup.cfg", meta.get("name"), meta.get("version"), meta.get("description"))
+    if parser.has_option("options.entry_points", "console_scripts"):
+        for line in parser.get("options.entry_points", "console_scripts").splitlines():
+            if "=" in line:
+                name, target = line.split("=", 1)
+                info.entry_points.append(EntryPoint("console script", name.strip(), target.strip()))
+
+
+def _package_json(root: str, real_root: str, info: ProjectInfo) -> None:
+    text = _read(root, real_root, "package.json")
+    if text is None:
+        return
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        return
+    _set_basics(info, "package.json", data.get("name"), data.get("version"), data.get("description"))
+    bin_field = data.get("bin")
+    if isinstance(bin_field, str):
+        info.entry_points.append(EntryPoint("npm bin", str(data.get("name", "")), bin_field))
+    elif isinstance(bin_field, dict):
+        for name, target in bin_field.items():
+            info.entry_points.append(EntryPoint("npm bin", str(name), str(target)))
+    scripts = data.get("scripts")
+    if isinstance(scripts, dict):
+        for name, command in list(scripts.items())[:30]:
+            info.entry_points.append(EntryPoint("npm script", str(name), str(command)))
+    if isinstance(data.get("main"), str):
+        info.entry_points.append(EntryPoint("package main", data["main"]))
+
+
+def _cargo(root: str, real_root: str, info: ProjectInfo) -> None:
+    text = _read(root, real_root, "Cargo.toml")
+    if text is None:
+        return
+    data = tomllib.loads(text)
+    package = data.get("package", {})
+    if package:
+        _set_basics(
+            info, "Cargo.toml", package.get("name"), package.get("version"), package.get("description")
+        )
+    for binary in data.get("bin", []):
+        if isinstance(binary, dict) and binary.get("name"):
+            info.entry_points.append(
+                EntryPoint("cargo binary", str(binary["name"]), str(binary.get("path", "")))
+            )
+
+
+def _go_mod(root: str, real_root: str, info: ProjectInfo) -> None:
+    text = _read(root, real_root, "go.mod")
+    if text is None:
+        return
+    match = re.search(r"^\s*module\s+(\S+)", text, re.MULTILINE)
+    if match:
+        info.go_module = match.group(1).strip('"')
+        _set_basics(info, "go.mod", info.go_module, None, None)
+
+
+def _readme_summary(text: str) -> tuple[str, str]:
+    """The first heading and the first prose paragraphs, skipping badges, HTML and directives."""
+    title = ""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    in_fence = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith(("```", "~~~")):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        if line.startswith("#") or (line and set(line) <= set("=-~^*#")):
+            if line.startswith("#") and not title:
+                title = line.lstrip("#").strip()
+            if current:
+                paragraphs.append(" ".join(current))
+                current = []
+            continue
+        if not line:
+            if current:
+                paragraphs.append(" ".join(current))
+                current = []
+            if sum(map(len, paragraphs)) > README_SUMMARY_MAX // 2:
+                break
+            continue
+        if line.startswith(("[![", "![", "<", "..", ":", "|")):
+            continue
+        current.append(line)
+    if current:
+        paragraphs.append(" ".join(current))
+    summary = "\n\n".join(paragraphs)
+    if len(summary) > README_SUMMARY_MAX:
+        summary = summary[:README_SUMMARY_MAX].rsplit(" ", 1)[0] + " …"
+    return title, summary
