@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import wraps
+from functools import cached_property, wraps
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,9 @@ def _open_regular_file(docs_dir: Path, name: str) -> int | None:
             if not stat.S_ISDIR(os.lstat(current).st_mode):
                 return None
         path = current / segments[-1]
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # O_NONBLOCK: opening a FIFO planted in the folder must not hang the worker.
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(path, flags)
     except OSError:
         return None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -114,18 +116,28 @@ class DocsFolder:
     path: Path
     files: tuple[str, ...]
 
-    @property
+    @cached_property
     def pages(self) -> frozenset[str]:
-        return frozenset(n for n in self.files if n.endswith(PAGE_SUFFIX) and is_safe_name(n))
+        """Listed Markdown files that are safe to serve: the only names the viewer knows.
+
+        Checked up front (a few ``lstat`` calls) so the sidebar, link rewriting
+        and the ``.md`` redirect never point at a symlink or a missing file.
+        """
+        return frozenset(
+            name for name in self.files if name.endswith(PAGE_SUFFIX) and self._is_regular(name)
+        )
+
+    def _is_regular(self, name: str) -> bool:
+        fd = _open_regular_file(self.path, name)
+        if fd is None:
+            return False
+        os.close(fd)
+        return True
 
     def page_file(self, name: str) -> Path | None:
         """The on-disk path of a listed page, or None (unlisted, unsafe, symlink, missing)."""
-        if name not in self.pages:
+        if name not in self.pages or not self._is_regular(name):
             return None
-        fd = _open_regular_file(self.path, name)
-        if fd is None:
-            return None
-        os.close(fd)
         return self.path / name
 
     def read_json(self, name: str) -> Any:
