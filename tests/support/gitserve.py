@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -133,11 +134,11 @@ class _BackendHandler(BaseHTTPRequestHandler):
     def _run_backend(self) -> None:
         path, _, query = self.path.partition("?")
         repo = path.strip("/").split("/info/")[0].split("/git-upload-pack")[0]
-        delay = self.server.delays.get(repo, 0.0)
-        if delay and self.command == "POST":
-            time.sleep(delay)  # slow the pack transfer, not the ref listing
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        delay = self.server.delays.get(repo, 0.0)
+        if delay and (b"command=fetch" in body or b"want " in body):
+            time.sleep(delay)  # slow the pack transfer, not the ref listing
         env = {
             **os.environ,
             "GIT_PROJECT_ROOT": str(self.server.root),
@@ -168,7 +169,8 @@ class _BackendHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(payload)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(payload)  # the client may have been killed meanwhile
 
 
 class SmartHTTPServer(ThreadingHTTPServer):
