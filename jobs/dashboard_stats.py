@@ -192,4 +192,3 @@ def collect(now: datetime | None = None) -> Stats:
         oldest_queued_at=oldest,
         chart=build_chart(hourly_outcomes(now)),
     )
-

@@ -165,7 +165,9 @@ class JobFilter:
             sql, params = sub.query.sql_with_params()
             pieces.append((state, sql, list(params)))
         connection = connections[searched.db]
-        select = ", ".join(f"(SELECT COUNT(*) FROM ({sql}) AS c{i})" for i, (_, sql, _) in enumerate(pieces))
+        select = ", ".join(
+            f"(SELECT COUNT(*) FROM ({sql}) AS c{i})" for i, (_, sql, _) in enumerate(pieces)
+        )
         params = [p for _, _, ps in pieces for p in ps]
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT {select}", params)

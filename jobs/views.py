@@ -26,7 +26,7 @@ from django_htmx.http import HttpResponseStopPolling, push_url
 from django_htmx.middleware import HtmxDetails
 
 from jobs import dashboard_stats, services
-from jobs.filters import STATE_TABS, JobFilter
+from jobs.filters import JobFilter
 from jobs.forms import SubmitForm
 from jobs.models import InvalidTransition, Job, JobAttempt
 from jobs.pagination import BadCursor
@@ -67,7 +67,8 @@ def _dashboard_context(request: HttpRequest, job_filter: JobFilter) -> dict[str,
         ),
         "first_url": _url("dashboard", job_filter.query_string()) if job_filter.cursor else None,
         "is_staff": request.user.is_staff,
-        "state_tabs": STATE_TABS,
+        # Where action buttons come back to: this page, even inside a fragment.
+        "here": _url("dashboard", job_filter.query_string(cursor=job_filter.cursor)),
     }
 
 
@@ -159,7 +160,8 @@ class TimelineEvent:
 
 def build_timeline(job: Job, attempts: list[JobAttempt]) -> list[TimelineEvent]:
     """Created, each attempt (start and outcome), finished — oldest first."""
-    events = [TimelineEvent(job.created_at, "Created", f"by {job.submitted_by}" if job.submitted_by else "", "queued")]
+    submitter = f"by {job.submitted_by}" if job.submitted_by else ""
+    events = [TimelineEvent(job.created_at, "Created", submitter, "queued")]
     for attempt in attempts:
         events.append(
             TimelineEvent(
@@ -207,6 +209,7 @@ def job_detail(request: HtmxHttpRequest, job_id: str) -> HttpResponse:
         "timeline": build_timeline(job, attempts),
         "is_staff": request.user.is_staff,
         "poll_seconds": POLL_SECONDS,
+        "here": reverse("job-detail", args=[job.job_id]),
     }
     if request.htmx:
         html = render_to_string("jobs/job_detail.html#job-live", context, request)

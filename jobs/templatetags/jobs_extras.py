@@ -22,7 +22,7 @@ def short_duration(seconds: float | None) -> str:
     """``4 s``, ``2 min 5 s``, ``3 h 2 min``, ``2 d 3 h`` — two units at most."""
     if seconds is None:
         return "—"
-    total = max(0, int(round(seconds)))
+    total = max(0, round(seconds))
     days, rest = divmod(total, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
@@ -57,3 +57,10 @@ def short_sha(value: str | None) -> str:
     if len(value) == 40 and all(c in "0123456789abcdef" for c in value):
         return value[:12]
     return value
+
+
+@register.filter
+def can(job: object, action: str) -> bool:
+    """``{% if job|can:"retry" %}`` — asks ``Job.can`` so templates follow TRANSITIONS."""
+    check = getattr(job, "can", None)
+    return bool(check and check(action))
