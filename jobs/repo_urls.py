@@ -67,10 +67,10 @@ def _reject_common(value: str, field: str) -> None:
         raise RepoURLError("This field is required.", field)
     if len(value) > MAX_URL_LENGTH:
         raise RepoURLError(f"Too long (more than {MAX_URL_LENGTH} characters).", field)
-    if CONTROL_RE.search(value):
-        raise RepoURLError("Contains spaces or control characters.", field)
     if value.startswith("-"):
         raise RepoURLError("May not start with '-'.", field)
+    if CONTROL_RE.search(value):
+        raise RepoURLError("Contains spaces or control characters.", field)
 
 
 def normalize_repo_url(raw: str) -> str:
@@ -96,6 +96,8 @@ def normalize_repo_url(raw: str) -> str:
     except ValueError as exc:
         raise RepoURLError(f"Not a valid URL ({exc}).") from exc
     scheme = parts.scheme.lower()
+    if scheme not in {allowed.scheme for allowed in allowed_hosts()}:
+        raise RepoURLError(f"The '{scheme}:' scheme is not allowed; use an https URL.")
     if "@" in parts.netloc or parts.username is not None or parts.password is not None:
         raise RepoURLError(
             "User names, passwords or tokens inside the URL are not allowed; "
@@ -127,7 +129,7 @@ def _match_host(scheme: str, bare_host: str, host: str, port: int | None) -> All
     if scheme not in {a.scheme for a in same_host}:
         allowed_schemes = ", ".join(sorted({a.scheme for a in same_host}))
         raise RepoURLError(
-            f"The '{scheme}' scheme is not allowed for {host}; use {allowed_schemes}."
+            f"The '{scheme}:' scheme is not allowed for {host}; use {allowed_schemes}."
         )
     raise RepoURLError(
         f"Port {port} is not allowed for {host}." if port else f"{host} needs a port."
