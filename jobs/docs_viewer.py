@@ -209,8 +209,10 @@ def generation_info(folder: DocsFolder, job: Job) -> GenerationInfo:
 
 @dataclass
 class TreeNode:
-    name: str
+    name: str  # the module_tree.json key (the generator uses the page stem)
     page: str | None
+    label: str = ""  # what the sidebar shows
+    path: str = ""  # the source folder the module documents
     url: str | None = None
     current: bool = False
     open: bool = False
@@ -218,7 +220,11 @@ class TreeNode:
 
 
 def page_candidates(name: str, node: dict[str, Any]) -> list[str]:
-    """Which file a module-tree node's page may be, most specific first."""
+    """Which file a module-tree node's page may be, most specific first.
+
+    The generator keys nodes by page stem (``jobs-docgen`` → ``jobs-docgen.md``);
+    the other candidates keep hand-written or older trees working.
+    """
     candidates = [_str(node.get(key)) for key in ("page", "file", "doc_file")]
     candidates += [name + PAGE_SUFFIX]
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "module"
@@ -226,32 +232,51 @@ def page_candidates(name: str, node: dict[str, Any]) -> list[str]:
     return [c if c.endswith(PAGE_SUFFIX) else c + PAGE_SUFFIX for c in candidates if c]
 
 
-def build_tree(raw: Any, pages: frozenset[str], depth: int = 0) -> list[TreeNode]:
+def node_label(name: str, path: str, parent_name: str, parent_path: str) -> str:
+    """A short sidebar label: the folder relative to the parent's, else the key minus its prefix."""
+    if path and path != parent_path:
+        if parent_path and path.startswith(parent_path + "/"):
+            return path[len(parent_path) + 1 :]
+        return path
+    if parent_name and name.startswith(parent_name + "-"):
+        # A large folder split into several pages: "jobs-a.py-to-f.py" under "jobs".
+        return name[len(parent_name) + 1 :]
+    return name
+
+
+def build_tree(
+    raw: Any, pages: frozenset[str], depth: int = 0, parent: TreeNode | None = None
+) -> list[TreeNode]:
     """Sidebar nodes from ``module_tree.json``; only pages that exist are linked."""
     if not isinstance(raw, dict) or depth >= MAX_TREE_DEPTH:
         return []
     nodes = []
     for name, node in raw.items():
-        if not isinstance(node, dict):
+        if not isinstance(node, dict) or not isinstance(name, str):
             continue
         page = next((c for c in page_candidates(name, node) if c in pages), None)
-        children = build_tree(node.get("children"), pages, depth + 1)
-        nodes.append(TreeNode(name=name, page=page, children=children))
+        path = _str(node.get("path")).strip("/")
+        item = TreeNode(name=name, page=page, path=path)
+        item.label = node_label(
+            name, path, parent.name if parent else "", parent.path if parent else ""
+        )
+        item.children = build_tree(node.get("children"), pages, depth + 1, item)
+        nodes.append(item)
     return nodes
 
 
 def mark_current(nodes: list[TreeNode], page: str, url_for: Callable[[str], str]) -> list[str]:
-    """Set urls, highlight ``page``, open its ancestors; return the breadcrumb names."""
+    """Set urls, highlight ``page``, open its ancestors; return the breadcrumb labels."""
     trail: list[str] = []
     for node in nodes:
         node.url = url_for(node.page) if node.page else None
         below = mark_current(node.children, page, url_for)
         if node.page == page:
             node.current = node.open = True
-            trail = [node.name]
+            trail = [node.label]
         elif below and not trail:
             node.open = True
-            trail = [node.name, *below]
+            trail = [node.label, *below]
     return trail
 
 

@@ -65,10 +65,10 @@ Files are saved.
 
 MODULE_TREE: dict[str, Any] = {
     "core": {
-        "path": "widgets/core",
+        "path": "core",
         "components": ["widgets.core.Widget"],
         "children": {
-            "storage": {"path": "widgets/storage", "components": ["widgets.storage.save"]},
+            "storage": {"path": "core/storage", "components": ["widgets.storage.save"]},
         },
     },
 }

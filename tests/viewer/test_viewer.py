@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from jobs import markdown_render
-from jobs.docs_viewer import CONTENT_SECURITY_POLICY, build_tree, mark_current
+from jobs.docs_viewer import CONTENT_SECURITY_POLICY, build_tree, mark_current, node_label
 from jobs.models import Job, Status
 from tests.viewer.conftest import SHA
 
@@ -47,9 +47,16 @@ def test_page_highlights_current_and_shows_breadcrumbs(client: Client, docs_job:
     assert response.status_code == 200
     html = response.content.decode()
     assert "<title>storage · acme/widgets · CodeWiki</title>" in html
-    assert re.search(r'<a href="/docs/[^"]+/storage" aria-current="page">storage</a>', html)
+    assert re.search(
+        r'<a href="/docs/[^"]+/storage" aria-current="page" '
+        r'title="core/storage">storage</a>',
+        html,
+    )
     # storage is a child of core: the core branch is open.
-    assert re.search(r"<details open>\s*<summary><a href=\"/docs/[^\"]+/core\">core</a>", html)
+    assert re.search(
+        r'<details open>\s*<summary>\s*<a href="/docs/[^"]+/core" title="core">core</a>',
+        html,
+    )
     crumbs = re.search(r'<nav class="docs-breadcrumbs".*?</nav>', html, re.S)
     assert crumbs is not None
     crumb_text = re.sub(r"<[^>]+>|\s+", " ", crumbs.group(0)).split()
@@ -260,3 +267,21 @@ def test_absurdly_deep_tree_is_cut_off() -> None:
         depth += 1
         tree = tree[0].children
     assert depth == 12
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "parent_name", "parent_path", "label"),
+    [
+        ("jobs", "jobs", "", "", "jobs"),
+        ("jobs-docgen", "jobs/docgen", "jobs", "jobs", "docgen"),
+        ("jobs-docgen-parsers", "jobs/docgen/parsers", "jobs-docgen", "jobs/docgen", "parsers"),
+        # A big folder split into several pages shares the parent's path.
+        ("jobs-a.py-to-f.py", "jobs", "jobs", "jobs", "a.py-to-f.py"),
+        ("root", "", "", "", "root"),
+        ("other", "elsewhere/x", "jobs", "jobs", "elsewhere/x"),
+    ],
+)
+def test_sidebar_labels(
+    name: str, path: str, parent_name: str, parent_path: str, label: str
+) -> None:
+    assert node_label(name, path, parent_name, parent_path) == label
