@@ -181,7 +181,10 @@ class BulkReport:
             text = f"Cancelled or stopping {self.done} job{'s' if self.done != 1 else ''}"
         if self.skipped:
             count = sum(self.skipped.values())
-            reasons = ", ".join(f"{n} {state}" for state, n in sorted(self.skipped.items()))
+            if len(self.skipped) == 1:
+                reasons = next(iter(self.skipped))
+            else:
+                reasons = ", ".join(f"{n} {state}" for state, n in sorted(self.skipped.items()))
             text += f", skipped {count} ({reasons})"
         return text
 
