@@ -75,7 +75,8 @@ class MermaidFinder(BaseFinder):
         if path == STATIC_PATH and self.storage is not None:
             match = self.storage.path(STATIC_NAME)
             return [match] if find_all else match
-        return [] if find_all else ""
+        # Django's own finders return an empty list for "not found" either way.
+        return []
 
     def list(self, ignore_patterns: Any) -> Iterator[tuple[str, FileSystemStorage]]:
         if self.storage is not None:
