@@ -135,7 +135,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {
         # A file, not memory: worker subprocesses in the tests must see the same database.
-        "NAME": str(CODEWIKI_OUTPUT_DIR / "test-codewiki.sqlite3"),
+        # One per test run, so concurrent runs in one checkout never share it.
+        "NAME": str(CODEWIKI_OUTPUT_DIR / f"test-codewiki-{os.getpid()}.sqlite3"),
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
