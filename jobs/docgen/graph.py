@@ -81,6 +81,13 @@ class ImportResolver:
             hits = self._pick_dir(self.dirs.get("/".join(attempt)), len(attempt))
             if hits:
                 return hits
+        if "." in parts[0] and len(parts) > 1:
+            # A Go-style path ("example.com/shop/store") whose module prefix we do not know:
+            # accept the longest trailing folder path that names exactly one folder.
+            for k in range(len(parts) - 1, 0, -1):
+                hits = self.dirs.get("/".join(parts[-k:]))
+                if hits and len({posixpath.dirname(h) for h in hits}) == 1:
+                    return hits[:MAX_DIR_FANOUT]
         return []
 
     def _exact(self, target: str) -> list[str]:
@@ -150,23 +157,31 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
         deps.discard(info.path)
         graph.file_deps[info.path] = deps
 
+    # Names that identify exactly one type per language family: the last-resort resolution.
+    unique_types: dict[str, dict[str, Component]] = defaultdict(dict)
+    for (family, name), comps in global_types.items():
+        if len(comps) == 1:
+            unique_types[family][name] = comps[0]
+
     used_by: dict[str, list[str]] = defaultdict(list)
+    components = graph.components
     for info in files:
-        own = top_level[info.path]
         deps = graph.file_deps[info.path]
-        visible: dict[str, Component] = {}
-        for dep in sorted(deps):
-            for name, comp in top_level.get(dep, {}).items():
-                visible.setdefault(name, comp)
-        imported: dict[str, Component] = {}
+        # Later updates win: imported names beat this file's own, which beat its dependencies'.
+        scope: dict[str, Component] = {}
+        for dep in sorted(deps, reverse=True):
+            scope.update(top_level.get(dep, {}))
+        scope.update(top_level[info.path])
         for local, target in info.imported_names.items():
             source_name = target.rsplit("/", 1)[-1]
             for path in resolver.resolve(target, info.path):
                 comp = top_level.get(path, {}).get(source_name)
                 if comp is not None:
-                    imported[local] = comp
+                    scope[local] = comp
                     break
-        family = _family(info.language)
+        fallback = unique_types.get(_family(info.language), {})
+        scope_keys = scope.keys()
+        fallback_keys = fallback.keys()
         extra_deps: set[str] = set()
         for comp in info.components:
             excluded = {comp.id}
@@ -174,28 +189,24 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
             siblings = members.get(parent_id, {}) if parent_id else {}
             while parent_id:
                 excluded.add(parent_id)
-                parent = graph.components.get(parent_id)
+                parent = components.get(parent_id)
                 parent_id = parent.parent if parent else None
+            # Set intersections run in C; most identifiers (locals, keywords) match nothing.
+            names = comp.names
+            found: dict[str, Component] = {}
+            for name in names & fallback_keys:
+                found[name] = fallback[name]
+            for name in names & scope_keys:
+                found[name] = scope[name]
+            if siblings:
+                for name in names & siblings.keys():
+                    found[name] = siblings[name]
             refs: dict[str, None] = {}
-            for name in comp.names:
-                target = (
-                    imported.get(name)
-                    or own.get(name)
-                    or siblings.get(name)
-                    or visible.get(name)
-                )
-                if target is None:
-                    candidates = global_types.get((family, name))
-                    if candidates and len(candidates) == 1:
-                        target = candidates[0]
-                if target is not None and target.id not in excluded:
+            for target in found.values():
+                if target.id not in excluded:
                     refs[target.id] = None
             for base in comp.bases:
-                target = imported.get(base) or own.get(base) or visible.get(base)
-                if target is None:
-                    candidates = global_types.get((family, base))
-                    if candidates and len(candidates) == 1:
-                        target = candidates[0]
+                target = scope.get(base) or fallback.get(base)
                 if target is not None and target.is_class_like and target.id not in excluded:
                     if target.id not in comp.base_ids:
                         comp.base_ids.append(target.id)
@@ -204,7 +215,7 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
             comp.names = set()  # no longer needed; keeps peak memory down
             for ref in comp.refs:
                 used_by[ref].append(comp.id)
-                ref_file = graph.components[ref].file
+                ref_file = components[ref].file
                 if ref_file != info.path:
                     extra_deps.add(ref_file)
         deps.update(extra_deps)

@@ -49,6 +49,7 @@ DISPLAY_NAMES: dict[str, str] = {
     "kotlin": "Kotlin",
 }
 
+
 def language_for(name: str) -> str | None:
     dot = name.rfind(".")
     if dot <= 0:

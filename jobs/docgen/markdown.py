@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _LINE_START = re.compile(r"^([#+\-=])|^(\d+)([.)])")
 _LEADING_WS = re.compile(r"^[ \t]+")
 _BACKTICK_RUN = re.compile(r"`+")
@@ -19,15 +18,36 @@ _FENCE_LANG = re.compile(r"[^a-z0-9+#-]")
 MERMAID_LABEL_MAX = 48
 
 
-def _entities(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+# One C-level pass does entity and backslash escaping together.
+_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "\\": "\\\\",
+        "`": "\\`",
+        "*": "\\*",
+        "_": "\\_",
+        "[": "\\[",
+        "]": "\\]",
+        "|": "\\|",
+        "~": "\\~",
+    }
+)
+_LINE_START_CHARS = frozenset("#+-=0123456789")
+
+
+def _escape_line(line: str) -> str:
+    line = line.translate(_ESCAPES)
+    if line and line[0] in _LINE_START_CHARS:
+        line = _LINE_START.sub(_escape_line_start, line, count=1)
+    return line
 
 
 def escape_inline(text: str) -> str:
     """One line of repository text, safe anywhere inline (including table cells)."""
-    text = " ".join(text.split())
-    text = _INLINE_SPECIAL.sub(r"\\\1", _entities(text))
-    return _LINE_START.sub(_escape_line_start, text)
+    return _escape_line(" ".join(text.split()))
 
 
 def _escape_line_start(match: re.Match[str]) -> str:
@@ -54,9 +74,7 @@ def escape_block(text: str) -> str:
         if ws:
             indent = "&nbsp;" * len(ws.group(0).expandtabs(4))
             line = line[ws.end() :]
-        line = _INLINE_SPECIAL.sub(r"\\\1", _entities(line))
-        line = _LINE_START.sub(_escape_line_start, line)
-        out.append(indent + line)
+        out.append(indent + _escape_line(line))
     while out and out[-1] == "":
         out.pop()
     # A trailing backslash is a CommonMark hard line break.

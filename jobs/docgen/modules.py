@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from .model import FileInfo
 
-MIN_COMPONENTS = 4      # a leaf folder with fewer components is folded into its parent
-MAX_COMPONENTS = 120    # a module whose own files hold more is split by file
+MIN_COMPONENTS = 4  # a leaf folder with fewer components is folded into its parent
+MAX_COMPONENTS = 120  # a module whose own files hold more is split by file
 MAX_PAGE_STEM = 80
 RESERVED_STEMS = frozenset({"overview", "module_tree", "first_module_tree", "metadata", "index"})
 _SLUG_BAD = re.compile(r"[^a-z0-9._-]+")
@@ -20,8 +20,8 @@ class Module:
     path: str
     files: list[str] = field(default_factory=list)
     children: list[Module] = field(default_factory=list)
-    page: str = ""          # "<stem>.md", unique across the tree
-    slug_source: str = ""   # what the page name is derived from when `path` is shared
+    page: str = ""  # "<stem>.md", unique across the tree
+    slug_source: str = ""  # what the page name is derived from when `path` is shared
     component_ids: list[str] = field(default_factory=list)
 
     def walk(self) -> list[Module]:
@@ -39,8 +39,8 @@ class Module:
 
 def slugify(text: str) -> str:
     slug = _SLUG_BAD.sub("-", text.lower().replace("/", "-"))
-    slug = re.sub(r"-{2,}", "-", slug).strip("-.")
-    slug = slug[:MAX_PAGE_STEM].strip("-.")
+    slug = re.sub(r"-{2,}", "-", re.sub(r"\.{2,}", ".", slug)).strip("-._")
+    slug = slug[:MAX_PAGE_STEM].strip("-._")
     return slug or "module"
 
 
@@ -124,7 +124,7 @@ def _split_huge(module: Module, counts: dict[str, int]) -> None:
     for chunk in chunks:
         first = chunk[0].rsplit("/", 1)[-1]
         last = chunk[-1].rsplit("/", 1)[-1]
-        label = first if len(chunk) == 1 else f"{first}..{last}"
+        label = first if len(chunk) == 1 else f"{first} to {last}"
         path = chunk[0] if len(chunk) == 1 else module.path
         parts.append(
             Module(name=label, path=path, files=chunk, slug_source=f"{module.path}/{label}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +56,21 @@ def _display_name(options: GenerationOptions, root: str) -> str:
 
 
 def run(
+    repo_dir: Path, out_dir: Path, options: GenerationOptions, callback: ProgressCallback | None
+) -> GenerationResult:
+    # The run allocates millions of short-lived, acyclic AST nodes while its own records
+    # pile up; the cyclic collector would rescan those records over and over for nothing
+    # (about a third of the run time). Reference counting still frees everything.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(repo_dir, out_dir, options, callback)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _run(
     repo_dir: Path, out_dir: Path, options: GenerationOptions, callback: ProgressCallback | None
 ) -> GenerationResult:
     progress = _Progress(callback)
@@ -161,7 +177,7 @@ def _analyse(
     span = ANALYSE_END - ANALYSE_START
     for i, cand in enumerate(candidates, start=1):
         progress(ANALYSE_START + span * i / max(total, 1), f"Analysing {i}/{total} files")
-        data = read_repo_file(root, real_root, cand.rel, max_bytes)
+        data = read_repo_file(root, real_root, cand.rel, max_bytes, (cand.device, cand.inode))
         if data is None:
             skipped.append(SkippedFile(cand.rel, "unreadable or outside the repository"))
             continue
@@ -173,12 +189,18 @@ def _analyse(
         try:
             info = parse_source(cand.rel, cand.language, text, data)
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
-            info = FileInfo(path=cand.rel, language=cand.language, note=f"analysis failed ({type(exc).__name__})")
+            info = FileInfo(
+                path=cand.rel,
+                language=cand.language,
+                note=f"analysis failed ({type(exc).__name__})",
+            )
         files.append(info)
     return files
 
 
-def _collect_pages(module: Module, parent: Module | None, out: list[tuple[Module, Module | None]]) -> None:
+def _collect_pages(
+    module: Module, parent: Module | None, out: list[tuple[Module, Module | None]]
+) -> None:
     out.append((module, parent))
     for child in module.children:
         _collect_pages(child, module, out)

@@ -56,7 +56,9 @@ def _read(root: str, real_root: str, name: str) -> str | None:
     return None if data is None else data.decode("utf-8", "replace")
 
 
-def _set_basics(info: ProjectInfo, source: str, name: object, version: object, desc: object) -> None:
+def _set_basics(
+    info: ProjectInfo, source: str, name: object, version: object, desc: object
+) -> None:
     if isinstance(name, str) and name and not info.name:
         info.name = name
     if isinstance(version, str) and version and not info.version:
@@ -97,7 +99,9 @@ def _setup_cfg(root: str, real_root: str, info: ProjectInfo) -> None:
     parser.read_string(text)
     if parser.has_section("metadata"):
         meta = parser["metadata"]
-        _set_basics(info, "setup.cfg", meta.get("name"), meta.get("version"), meta.get("description"))
+        _set_basics(
+            info, "setup.cfg", meta.get("name"), meta.get("version"), meta.get("description")
+        )
     if parser.has_option("options.entry_points", "console_scripts"):
         for line in parser.get("options.entry_points", "console_scripts").splitlines():
             if "=" in line:
@@ -112,7 +116,9 @@ def _package_json(root: str, real_root: str, info: ProjectInfo) -> None:
     data = json.loads(text)
     if not isinstance(data, dict):
         return
-    _set_basics(info, "package.json", data.get("name"), data.get("version"), data.get("description"))
+    _set_basics(
+        info, "package.json", data.get("name"), data.get("version"), data.get("description")
+    )
     bin_field = data.get("bin")
     if isinstance(bin_field, str):
         info.entry_points.append(EntryPoint("npm bin", str(data.get("name", "")), bin_field))
@@ -135,7 +141,11 @@ def _cargo(root: str, real_root: str, info: ProjectInfo) -> None:
     package = data.get("package", {})
     if package:
         _set_basics(
-            info, "Cargo.toml", package.get("name"), package.get("version"), package.get("description")
+            info,
+            "Cargo.toml",
+            package.get("name"),
+            package.get("version"),
+            package.get("description"),
         )
     for binary in data.get("bin", []):
         if isinstance(binary, dict) and binary.get("name"):

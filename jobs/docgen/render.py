@@ -40,6 +40,7 @@ class SiteContext:
     module_deps: dict[str, Counter[str]] = field(default_factory=dict)
     module_users: dict[str, Counter[str]] = field(default_factory=dict)
     by_page: dict[str, Module] = field(default_factory=dict)
+    link_cache: dict[str, str] = field(default_factory=dict)
 
 
 def safe_url(url: str) -> str:
@@ -89,13 +90,16 @@ def _summary(doc: str) -> str:
 
 
 def _comp_link(ctx: SiteContext, cid: str) -> str:
+    cached = ctx.link_cache.get(cid)
+    if cached is not None:
+        return cached
     comp = ctx.graph.components.get(cid)
     if comp is None:
         return ""
     module = ctx.module_of_file.get(comp.file)
-    if module is None:
-        return escape_inline(comp.qualname)
-    return link(comp.qualname, module.page)
+    text = escape_inline(comp.qualname) if module is None else link(comp.qualname, module.page)
+    ctx.link_cache[cid] = text
+    return text
 
 
 def _link_list(ctx: SiteContext, ids: Iterable[str]) -> str:
@@ -147,7 +151,10 @@ def _overview_about(ctx: SiteContext) -> list[str]:
     if project.readme_summary:
         out += ["From the README:", "", escape_block(project.readme_summary), ""]
     if not project.description and not project.readme_summary:
-        out += ["No README or package description was found; the pages below are derived from the code.", ""]
+        out += [
+            "No README or package description was found; the pages below are derived from the code.",
+            "",
+        ]
     comps = ctx.graph.components.values()
     kinds = Counter("class-like" if c.is_class_like else c.kind for c in comps)
     out += [
@@ -182,7 +189,10 @@ def _overview_architecture(ctx: SiteContext) -> list[str]:
     for top in ctx.modules:
         for node in top.walk():
             aggregate_to[node.page] = node.page if node in nodes else top.page
-    sizes = {n.page: sum(len(ctx.files[p].components) for p in n.subtree_files() if p in ctx.files) for n in nodes}
+    sizes = {
+        n.page: sum(len(ctx.files[p].components) for p in n.subtree_files() if p in ctx.files)
+        for n in nodes
+    }
     nodes.sort(key=lambda n: -sizes[n.page])
     hidden = nodes[MAX_DIAGRAM_NODES:]
     nodes = nodes[:MAX_DIAGRAM_NODES]
@@ -194,7 +204,12 @@ def _overview_architecture(ctx: SiteContext) -> list[str]:
             b = ids.get(aggregate_to.get(dst, ""))
             if a and b and a != b:
                 edges[(a, b)] += count
-    out = ["## Architecture", "", "Dependencies between modules (an arrow points to what is used):", ""]
+    out = [
+        "## Architecture",
+        "",
+        "Dependencies between modules (an arrow points to what is used):",
+        "",
+    ]
     diagram = ["graph LR"]
     for node in nodes:
         diagram.append(f"    {ids[node.page]}[{mermaid_label(node.name)}]")
@@ -314,7 +329,9 @@ def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) ->
     if doc:
         out += [escape_block(doc), ""]
     top = [c for c in comps if c.parent is None]
-    languages = sorted({display_name(ctx.files[p].language) for p in module.files if p in ctx.files})
+    languages = sorted(
+        {display_name(ctx.files[p].language) for p in module.files if p in ctx.files}
+    )
     kinds = Counter("types" if c.is_class_like else "functions" for c in top)
     sentence = (
         f"This module holds {len(module.files)} files"
@@ -336,7 +353,12 @@ def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) ->
 def _module_files(ctx: SiteContext, module: Module) -> list[str]:
     if not module.files:
         return []
-    out = ["## Files", "", "| File | Language | Lines | Components | Notes |", "| --- | --- | ---: | ---: | --- |"]
+    out = [
+        "## Files",
+        "",
+        "| File | Language | Lines | Components | Notes |",
+        "| --- | --- | ---: | ---: | --- |",
+    ]
     for path in module.files:
         info = ctx.files.get(path)
         if info is None:
@@ -352,7 +374,12 @@ def _module_files(ctx: SiteContext, module: Module) -> list[str]:
 def _module_components_table(ctx: SiteContext, comps: list[Component]) -> list[str]:
     if not comps:
         return ["## Components", "", "This module defines no classes or functions.", ""]
-    out = ["## Components", "", "| Component | Kind | Location | Summary |", "| --- | --- | --- | --- |"]
+    out = [
+        "## Components",
+        "",
+        "| Component | Kind | Location | Summary |",
+        "| --- | --- | --- | --- |",
+    ]
     for comp in comps:
         out.append(
             f"| {escape_inline(comp.qualname)} | {escape_inline(comp.kind)} | "
@@ -437,7 +464,10 @@ def _module_dependencies(ctx: SiteContext, module: Module) -> list[str]:
         counts = table.get(module.page, Counter())
         out += [f"### {title}", ""]
         if not counts:
-            out += ["Nothing in this repository." if title == "Depends on" else "No other module.", ""]
+            out += [
+                "Nothing in this repository." if title == "Depends on" else "No other module.",
+                "",
+            ]
             continue
         for page, count in counts.most_common(MAX_LISTED):
             other = ctx.by_page[page]

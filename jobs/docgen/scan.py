@@ -60,6 +60,9 @@ class Candidate:
     rel: str
     language: str
     size: int
+    # Identity of the file the walk saw (lstat); the read must open this very file.
+    device: int = 0
+    inode: int = 0
 
 
 @dataclass
@@ -111,7 +114,9 @@ def scan_repository(
         if len(result.candidates) >= max_files:
             result.budget_reached = True
             break
-        result.candidates.append(Candidate(rel, language, entry_stat.st_size))
+        result.candidates.append(
+            Candidate(rel, language, entry_stat.st_size, entry_stat.st_dev, entry_stat.st_ino)
+        )
     return result
 
 
@@ -151,23 +156,29 @@ def _walk(
         stack.extend(reversed(subdirs))
 
 
-def read_repo_file(root: str, real_root: str, rel: str, max_bytes: int) -> bytes | None:
+def read_repo_file(
+    root: str, real_root: str, rel: str, max_bytes: int, identity: tuple[int, int] | None = None
+) -> bytes | None:
     """Read a regular file inside the repository, or None if it is unsafe or unreadable.
 
-    O_NOFOLLOW rejects a final-component symlink; the realpath check rejects a parent
-    directory that was swapped for a link after the walk saw it.
+    O_NOFOLLOW rejects a final-component symlink. A parent directory swapped for a link after
+    the walk is caught either by matching the opened file against the walk's (device, inode)
+    `identity`, or, without one, by checking the resolved path stays inside the repository.
     """
     path = os.path.join(root, rel)
     try:
-        real = os.path.realpath(path)
-        if os.path.commonpath([real, real_root]) != real_root:
-            return None
+        if identity is None:
+            real = os.path.realpath(path)
+            if os.path.commonpath([real, real_root]) != real_root:
+                return None
         fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
     except (OSError, ValueError):
         return None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
+            return None
+        if identity is not None and (st.st_dev, st.st_ino) != identity:
             return None
         chunks: list[bytes] = []
         remaining = max_bytes + 1
@@ -196,6 +207,7 @@ def content_skip_reason(data: bytes) -> str | None:
         newlines = data.count(b"\n")
         if len(data) / (newlines + 1) > MINIFIED_AVG_LINE:
             return "minified (very long lines)"
-        if max(map(len, data.split(b"\n"))) > MINIFIED_MAX_LINE * 4:
+        # Bundles often start with a short banner; their first 64 KB still show a huge line.
+        if max(map(len, data[:65536].split(b"\n"))) > MINIFIED_MAX_LINE:
             return "minified (very long lines)"
     return None

@@ -25,12 +25,15 @@ class OutputWriter:
             raise ValueError(f"two pages would both be written to {name!r}")
         self._seen.add(name)
         path = os.path.join(self.out_dir, name)
-        # Replace rather than write through: a pre-existing symlink in out_dir is not followed.
-        tmp = f"{path}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o644)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW
+        try:
+            fd = os.open(path, flags, 0o644)
+        except OSError:
+            # Something (a symlink, say) already sits at that name: never write through it.
+            os.unlink(path)
+            fd = os.open(path, flags | os.O_EXCL, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-        os.replace(tmp, path)
         self.files_generated.append(name)
 
     def write_json(self, name: str, data: object) -> None:

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import ast
 import re
+from itertools import accumulate
 
 from ..model import Component, FileInfo
 from .common import ComponentSink, clip_doc, count_lines, one_line
 
 _FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMMENT = re.compile(r"\s+#[^'\"]*$")
+_IDENT = re.compile(r"[^\W\d]\w*")
+# Imports inside functions and classes (lazy imports) - found by regex instead of a full walk.
+_NESTED_IMPORT = re.compile(
+    r"^[ \t]+(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)"
+    r"|import[ \t]+([^\n#;(]+))",
+    re.MULTILINE,
+)
 
 
 def parse_python(rel: str, text: str) -> FileInfo:
     info = FileInfo(path=rel, language="python", lines=count_lines(text))
+    if "\r" in text:
+        # ast counts \r and \r\n as line breaks; normalising keeps our line slicing in step.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         tree = ast.parse(text, filename=rel)
     except SyntaxError as exc:
@@ -22,7 +33,10 @@ def parse_python(rel: str, text: str) -> FileInfo:
     except (ValueError, RecursionError, MemoryError) as exc:
         info.note = f"could not be parsed ({type(exc).__name__})"
         return info
-    _PythonVisitor(info, text.splitlines()).visit_module(tree)
+    visitor = _PythonVisitor(info, text)
+    visitor.visit_module(tree)
+    if info.components:
+        visitor.nested_imports(text)
     return info
 
 
@@ -44,6 +58,14 @@ def _slice_to(line: str, col: int) -> str:
     return line.encode("utf-8", "replace")[:col].decode("utf-8", "replace")
 
 
+def _is_docstring(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
+
+
 def _is_main_guard(node: ast.If) -> bool:
     test = node.test
     return (
@@ -57,9 +79,13 @@ def _is_main_guard(node: ast.If) -> bool:
 
 
 class _PythonVisitor:
-    def __init__(self, info: FileInfo, lines: list[str]) -> None:
+    def __init__(self, info: FileInfo, text: str) -> None:
         self.info = info
-        self.lines = lines
+        self.text = text
+        self.lines = text.split("\n")
+        # offsets[i] is where 0-based line i starts; offsets[-1] is past the end.
+        self.offsets = [0, *accumulate(len(line) + 1 for line in self.lines)]
+        self.import_statements = 0
         self.sink = ComponentSink(info)
         parts = info.path.split("/")
         # The package a relative import starts from ("from . import x").
@@ -129,18 +155,22 @@ class _PythonVisitor:
             if name:
                 comp.bases.append(name)
         names = comp.names
-        pending: list[ast.AST] = list(node.decorator_list)
-        pending.extend(kw.value for kw in node.keywords)
-        for stmt in node.body:
+        first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        self._names_in(first, node.body[0].lineno - 1, names)
+        for i, stmt in enumerate(node.body):
             if isinstance(stmt, ast.ClassDef):
                 self._class(stmt, comp)
             elif isinstance(stmt, _FUNC_TYPES):
                 self._function(stmt, comp)
+            elif i == 0 and _is_docstring(stmt):
+                continue
             else:
-                pending.append(stmt)
-        self._collect_names(pending, names)
+                self._names_in(stmt.lineno, stmt.end_lineno or stmt.lineno, names)
+        names.discard(node.name)
 
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Component | None) -> None:
+    def _function(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Component | None
+    ) -> None:
         qual = f"{parent.qualname}.{node.name}" if parent else node.name
         comp = self.sink.add(
             node.name,
@@ -152,51 +182,61 @@ class _PythonVisitor:
             doc=ast.get_docstring(node) or "",
             parent=parent,
         )
-        pending: list[ast.AST] = list(node.decorator_list)
-        pending.append(node.args)
-        if node.returns is not None:
-            pending.append(node.returns)
-        pending.extend(node.body)
-        self._collect_names(pending, comp.names)
+        # Identifiers by regex over the source lines (minus the docstring): a C-speed scan
+        # instead of a Python-level walk over every expression node.
+        first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        end = node.end_lineno or node.lineno
+        body0 = node.body[0]
+        if _is_docstring(body0):
+            self._names_in(first, body0.lineno - 1, comp.names)
+            self._names_in((body0.end_lineno or body0.lineno) + 1, end, comp.names)
+        else:
+            self._names_in(first, end, comp.names)
+        comp.names.discard(node.name)
 
-    def _collect_names(self, nodes: list[ast.AST], names: set[str]) -> None:
-        """Identifiers used below `nodes`, plus any imports found on the way (lazy imports)."""
-        stack = nodes
-        iter_children = ast.iter_child_nodes
-        name_t, attr_t, const_t = ast.Name, ast.Attribute, ast.Constant
-        while stack:
-            node = stack.pop()
-            t = type(node)
-            if t is name_t:
-                names.add(node.id)  # type: ignore[attr-defined]
+    def _names_in(self, first: int, last: int, names: set[str]) -> None:
+        """Add identifiers on 1-based lines first..last (inclusive)."""
+        if last < first:
+            return
+        offsets = self.offsets
+        last = min(last, len(offsets) - 1)
+        if last >= first:
+            names.update(_IDENT.findall(self.text, offsets[first - 1], offsets[last]))
+
+    def nested_imports(self, text: str) -> None:
+        if text.count("import") <= self.import_statements:
+            return  # every import statement was already seen at module level
+        for match in _NESTED_IMPORT.finditer(text):
+            dots, module, names, plain = match.groups()
+            if plain is not None:
+                for part in plain.split(","):
+                    name = part.split(" as ", 1)[0].strip()
+                    if name:
+                        self.info.imports.append(name.replace(".", "/"))
                 continue
-            if t is const_t:
+            base = self._from_base(len(dots or ""), module or "")
+            if base is None:
                 continue
-            if t is attr_t:
-                names.add(node.attr)  # type: ignore[attr-defined]
-            elif t is ast.Import or t is ast.ImportFrom:
-                self._import(node)  # type: ignore[arg-type]
-                continue
-            stack.extend(iter_children(node))
+            for part in names.strip("() \t").replace("\n", " ").split(","):
+                bits = part.split(" as ")
+                name = bits[0].strip()
+                if not name.isidentifier():
+                    continue
+                target = f"{base}/{name}"
+                self.info.imports.append(target)
+                local = bits[1].strip() if len(bits) > 1 else name
+                self.info.imported_names.setdefault(local, target)
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        self.import_statements += 1
         info = self.info
         if isinstance(node, ast.Import):
             for alias in node.names:
                 info.imports.append(alias.name.replace(".", "/"))
             return
-        if node.level:
-            keep = len(self.package_parts) - (node.level - 1)
-            if keep < 0:
-                return
-            base = "/" + "/".join(self.package_parts[:keep])
-            if node.module:
-                base = f"{base}/{node.module.replace('.', '/')}" if keep else f"/{node.module.replace('.', '/')}"
-        elif node.module:
-            base = node.module.replace(".", "/")
-        else:
+        base = self._from_base(node.level, node.module or "")
+        if base is None:
             return
-        base = base.replace("//", "/")
         for alias in node.names:
             if alias.name == "*":
                 info.imports.append(base)
@@ -204,3 +244,16 @@ class _PythonVisitor:
             target = f"{base}/{alias.name}"
             info.imports.append(target)
             info.imported_names[alias.asname or alias.name] = target
+
+    def _from_base(self, level: int, module: str) -> str | None:
+        """Import target for `from <dots><module> import ...`; "/"-prefixed when repo-relative."""
+        module_path = module.replace(".", "/")
+        if not level:
+            return module_path or None
+        keep = len(self.package_parts) - (level - 1)
+        if keep < 0:
+            return None
+        parts = self.package_parts[:keep]
+        if module_path:
+            parts = [*parts, module_path]
+        return "/" + "/".join(parts)

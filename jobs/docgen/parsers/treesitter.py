@@ -266,9 +266,7 @@ SPECS: dict[str, LanguageSpec] = {
         between=frozenset({"attribute_item"}),
         imports={"use_declaration": _rust_use, "mod_item": _rust_mod},
     ),
-    "c": LanguageSpec(
-        _loader("tree_sitter_c"), C_DEFS, imports={"preproc_include": _c_include}
-    ),
+    "c": LanguageSpec(_loader("tree_sitter_c"), C_DEFS, imports={"preproc_include": _c_include}),
     "cpp": LanguageSpec(
         _loader("tree_sitter_cpp"),
         {**C_DEFS, "class_specifier": "class", "field_declaration": "?"},
@@ -290,7 +288,12 @@ SPECS: dict[str, LanguageSpec] = {
     ),
     "ruby": LanguageSpec(
         _loader("tree_sitter_ruby"),
-        {"class": "class", "module": "module", "method": "function", "singleton_method": "function"},
+        {
+            "class": "class",
+            "module": "module",
+            "method": "function",
+            "singleton_method": "function",
+        },
         imports={"call": _ruby_require},
     ),
     "php": LanguageSpec(
@@ -557,7 +560,9 @@ class _Walker:
             self.by_name.setdefault(name, comp)
             header = self.source[node.start_byte : header_end]
             comp.bases.extend(
-                ident.decode("ascii") for ident in _IDENT.findall(header) if ident.decode("ascii") != name
+                ident.decode("ascii")
+                for ident in _IDENT.findall(header)
+                if ident.decode("ascii") != name
             )
         return comp
 
