@@ -152,8 +152,9 @@ class JobFilter:
 
     # --- counts -------------------------------------------------------------
 
-    def counts(self, cap: int = COUNT_CAP) -> dict[str, Count]:
+    def counts(self, cap: int | None = None) -> dict[str, Count]:
         """Per-state counts (key '' is all), capped for the big states, in one query."""
+        cap = COUNT_CAP if cap is None else cap
         searched = self.searched().order_by()
         pieces: list[tuple[str, str, list[object]]] = []
         for state, _label in STATE_TABS:
@@ -175,7 +176,7 @@ class JobFilter:
         result = {}
         for (state, _, _), value in zip(pieces, row, strict=True):
             capped = state not in EXACT_STATES and value > cap
-            result[state] = Count(min(value, cap), capped)
+            result[state] = Count(cap if capped else value, capped)
         return result
 
     def tabs(self, counts: dict[str, Count]) -> list[Tab]:

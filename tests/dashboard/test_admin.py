@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -265,8 +264,8 @@ def test_search_is_prefix_or_job_id(admin_client_su: Client) -> None:
 
 
 def test_date_hierarchy_without_distinct_scans(admin_client_su: Client) -> None:
-    build_job(Status.COMPLETED, created_at=datetime(2025, 3, 4, 12, tzinfo=dt_timezone.utc))
-    build_job(Status.COMPLETED, created_at=datetime(2026, 5, 6, 12, tzinfo=dt_timezone.utc))
+    build_job(Status.COMPLETED, created_at=datetime(2025, 3, 4, 12, tzinfo=UTC))
+    build_job(Status.COMPLETED, created_at=datetime(2026, 5, 6, 12, tzinfo=UTC))
     with CaptureQueriesContext(connection) as ctx:
         html = admin_client_su.get(CHANGELIST).content.decode()
     assert "created_at__year=2025" in html and "created_at__year=2026" in html

@@ -103,8 +103,9 @@ def test_stale_worker_is_marked(client: Client, make_worker: Any) -> None:
     make_worker("fresh", 1)
     make_worker("gone", 2, stale=True)
     html = client.get("/").content.decode()
-    assert re.search(r'class="worker stale">\s*<div class="worker-head">\s*<span[^>]*>gone:2', html)
-    assert not re.search(r'class="worker stale">\s*<div class="worker-head">\s*<span[^>]*>fresh', html)
+    stale = r'class="worker stale">\s*<div class="worker-head">\s*<span[^>]*>'
+    assert re.search(stale + "gone:2", html)
+    assert not re.search(stale + "fresh", html)
 
 
 def test_queue_depth_and_oldest_queued_age(client: Client) -> None:
