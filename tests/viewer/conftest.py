@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from jobs.docgen import GenerationOptions, generate_docs
 from jobs.docs_cache import docs_relpath, docs_root
 from jobs.models import Job, Status
 
@@ -157,6 +159,32 @@ def docs_job(make_job: Callable[..., Job]) -> Job:
 @pytest.fixture
 def docs_dir(docs_job: Job) -> Path:
     return docs_root() / docs_job.docs_path
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "docgen" / "fixtures"
+GENERATED_REPO_URL = "https://github.com/acme/polyglot"
+GENERATED_SHA = "fedcba9876543210fedcba9876543210fedcba98"
+
+
+@pytest.fixture
+def generated_job(db: None, tmp_path: Path) -> Job:
+    """A completed job whose docs the real generator wrote from the docgen fixtures."""
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES, repo)
+    relpath = docs_relpath(GENERATED_REPO_URL, GENERATED_SHA)
+    result = generate_docs(
+        repo,
+        docs_root() / relpath,
+        GenerationOptions(repo_name="acme/polyglot", commit=GENERATED_SHA),
+    )
+    assert "overview.md" in result.files_generated
+    return Job.objects.create(
+        job_id="acme--polyglot-k3m9x2qa",
+        repo_url=GENERATED_REPO_URL,
+        status=Status.COMPLETED,
+        docs_path=relpath,
+        resolved_commit=GENERATED_SHA,
+    )
 
 
 @pytest.fixture(scope="session")

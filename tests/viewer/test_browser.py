@@ -89,6 +89,8 @@ def test_mermaid_draws_and_repository_html_never_runs(
         timeout=20_000,
     )
     assert page.locator("pre.mermaid svg").count() == 2
+    # Drawn diagrams, not mermaid's "Syntax error" picture.
+    assert page.locator('pre.mermaid svg[aria-roledescription="error"]').count() == 0
     assert "Safe label" in page.locator("pre.mermaid svg").first.inner_html()
 
     # Give any injected handler a chance to fire: hover and click everything drawn.
@@ -127,3 +129,31 @@ def test_sidebar_navigation_in_the_browser(live_server: Any, page: Page, hostile
     # The page sends the viewer's CSP.
     response = page.request.get(f"{live_server.url}/docs/{hostile_job.job_id}/core")
     assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_generated_docs_draw_every_diagram(
+    live_server: Any, page: Page, generated_job: Job
+) -> None:
+    """Real generator output: each page's diagrams parse and draw in the browser."""
+    seen = _watch(page)
+    base = f"{live_server.url}/docs/{generated_job.job_id}/"
+    page.goto(base)
+    links = page.locator(".docs-sidebar nav a").evaluate_all("els => els.map(e => e.href)")
+    assert len(links) > 5
+    drawn = 0
+    for url in [base, *links[:12]]:
+        page.goto(url)
+        expected = page.locator("pre.mermaid").count()
+        if expected:
+            page.wait_for_function(
+                f"document.querySelectorAll('pre.mermaid svg').length === {expected}",
+                timeout=20_000,
+            )
+            errors = page.locator('pre.mermaid svg[aria-roledescription="error"]').count()
+            assert errors == 0, f"mermaid could not parse a diagram on {url}"
+            drawn += expected
+        if url == base:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "docs-viewer-generated.png"), full_page=True)
+    assert drawn >= 2
+    assert seen["page_errors"] == [] and seen["dialogs"] == []

@@ -3,40 +3,16 @@
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
 from django.test import Client
 
-from jobs.docgen import GenerationOptions, generate_docs
-from jobs.docs_cache import docs_relpath, docs_root
-from jobs.models import Job, Status
+from jobs.docs_cache import docs_root
+from jobs.models import Job
+from tests.viewer.conftest import GENERATED_SHA as SHA
 
 pytestmark = pytest.mark.django_db
-
-FIXTURES = Path(__file__).resolve().parents[1] / "docgen" / "fixtures"
-REPO_URL = "https://github.com/acme/polyglot"
-SHA = "fedcba9876543210fedcba9876543210fedcba98"
-
-
-@pytest.fixture
-def generated_job(tmp_path: Path) -> Job:
-    repo = tmp_path / "repo"
-    shutil.copytree(FIXTURES, repo)
-    relpath = docs_relpath(REPO_URL, SHA)
-    result = generate_docs(
-        repo, docs_root() / relpath, GenerationOptions(repo_name="acme/polyglot", commit=SHA)
-    )
-    assert "overview.md" in result.files_generated
-    return Job.objects.create(
-        job_id="acme--polyglot-k3m9x2qa",
-        repo_url=REPO_URL,
-        status=Status.COMPLETED,
-        docs_path=relpath,
-        resolved_commit=SHA,
-    )
 
 
 def test_every_generated_page_renders_and_every_link_resolves(
