@@ -6,9 +6,9 @@ command and the benchmark all call `generate_docs` the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 ProgressCallback = Callable[[int, str], None]  # (percent 0-100, step text)
 

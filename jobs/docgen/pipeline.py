@@ -188,7 +188,7 @@ def _analyse(
         text = data.decode("utf-8", "replace")
         try:
             info = parse_source(cand.rel, cand.language, text, data)
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
+        except Exception as exc:
             info = FileInfo(
                 path=cand.rel,
                 language=cand.language,

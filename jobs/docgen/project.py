@@ -39,7 +39,7 @@ def read_project(root: str, real_root: str) -> ProjectInfo:
     for reader in (_pyproject, _setup_cfg, _package_json, _cargo, _go_mod):
         try:
             reader(root, real_root, info)
-        except Exception:  # noqa: BLE001 - malformed metadata must not stop generation
+        except Exception:
             continue
     for name in README_NAMES:
         data = read_repo_file(root, real_root, name, METADATA_MAX_BYTES)

@@ -152,15 +152,16 @@ def _overview_about(ctx: SiteContext) -> list[str]:
         out += ["From the README:", "", escape_block(project.readme_summary), ""]
     if not project.description and not project.readme_summary:
         out += [
-            "No README or package description was found; the pages below are derived from the code.",
+            "No README or package description was found; "
+            "the pages below are derived from the code.",
             "",
         ]
     comps = ctx.graph.components.values()
     kinds = Counter("class-like" if c.is_class_like else c.kind for c in comps)
     out += [
         f"The analysis found {len(ctx.files)} source files with {sum(kinds.values())} components "
-        f"({kinds.get('class-like', 0)} classes and other types, {kinds.get('function', 0)} functions, "
-        f"{kinds.get('method', 0)} methods), grouped into "
+        f"({kinds.get('class-like', 0)} classes and other types, "
+        f"{kinds.get('function', 0)} functions, {kinds.get('method', 0)} methods), grouped into "
         f"{sum(len(m.walk()) for m in ctx.modules)} modules.",
         "",
     ]
@@ -177,7 +178,7 @@ def _overview_languages(ctx: SiteContext) -> list[str]:
     out = ["## Languages", "", "| Language | Files | Lines |", "| --- | ---: | ---: |"]
     for name, count in files.most_common():
         out.append(f"| {escape_inline(name)} | {count} | {lines[name]} |")
-    return out + [""]
+    return [*out, ""]
 
 
 def _overview_architecture(ctx: SiteContext) -> list[str]:
@@ -263,12 +264,12 @@ def _overview_entry_points(ctx: SiteContext) -> list[str]:
                 items.append(f"`main` {comp.kind}: {_location(ctx, comp)} in {where}")
     out = ["## Entry points", ""]
     if not items:
-        return out + ["No entry points were detected.", ""]
+        return [*out, "No entry points were detected.", ""]
     shown = items[:MAX_LISTED]
     out += [f"- {item}" for item in shown]
     if len(items) > len(shown):
         out.append(f"- … and {len(items) - len(shown)} more")
-    return out + [""]
+    return [*out, ""]
 
 
 def _overview_notes(ctx: SiteContext) -> list[str]:
@@ -347,7 +348,7 @@ def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) ->
             + ", ".join(escape_inline(c.qualname) for c in key)
             + "."
         )
-    return out + [""]
+    return [*out, ""]
 
 
 def _module_files(ctx: SiteContext, module: Module) -> list[str]:
@@ -365,10 +366,10 @@ def _module_files(ctx: SiteContext, module: Module) -> list[str]:
             continue
         note = info.note or _summary(info.module_doc)
         out.append(
-            f"| {escape_inline(path)} | {escape_inline(display_name(info.language))} | {info.lines} "
-            f"| {len(info.components)} | {escape_inline(note)} |"
+            f"| {escape_inline(path)} | {escape_inline(display_name(info.language))} "
+            f"| {info.lines} | {len(info.components)} | {escape_inline(note)} |"
         )
-    return out + [""]
+    return [*out, ""]
 
 
 def _module_components_table(ctx: SiteContext, comps: list[Component]) -> list[str]:
@@ -385,7 +386,7 @@ def _module_components_table(ctx: SiteContext, comps: list[Component]) -> list[s
             f"| {escape_inline(comp.qualname)} | {escape_inline(comp.kind)} | "
             f"{_location(ctx, comp)} | {escape_inline(_summary(comp.doc))} |"
         )
-    return out + [""]
+    return [*out, ""]
 
 
 def _module_diagram(ctx: SiteContext, module: Module, comps: list[Component]) -> list[str]:
@@ -422,7 +423,7 @@ def _module_diagram(ctx: SiteContext, module: Module, comps: list[Component]) ->
                     external[target_module.page] += 1
     out = ["## Diagram", ""]
     if not shown:
-        return out + ["Nothing to draw: this module has no top-level components.", ""]
+        return [*out, "Nothing to draw: this module has no top-level components.", ""]
     diagram = ["graph LR"]
     for comp in shown:
         diagram.append(f"    {ids[comp.id]}[{mermaid_label(f'{comp.kind} {comp.name}')}]")
