@@ -87,7 +87,8 @@ def main() -> int:
     )
     print(
         f"generate_docs:     {gen['seconds']:.2f} s wall, {gen['cpu']:.2f} s CPU "
-        f"(peak {peak:.0f} MB, {int(gen['components'])} components, {int(gen['modules'])} module pages)"
+        f"(peak {peak:.0f} MB, {int(gen['components'])} components, "
+        f"{int(gen['modules'])} module pages)"
     )
     print(
         f"all runs (wall s): parse {[round(r['seconds'], 2) for r in parse_runs]}, "
