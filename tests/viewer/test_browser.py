@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Dialog, Page, Route
 
-from jobs.models import Job
+from jobs.docs_cache import docs_relpath, docs_root
+from jobs.models import Job, Status
+from tests.viewer.conftest import DEFAULT_PAGES, SHA, write_docs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -157,3 +159,24 @@ def test_generated_docs_draw_every_diagram(
             page.screenshot(path=str(ARTIFACTS / "docs-viewer-generated.png"), full_page=True)
     assert drawn >= 2
     assert seen["page_errors"] == [] and seen["dialogs"] == []
+
+
+def test_pending_page_polls_and_shows_docs_when_ready(
+    live_server: Any, page: Page, make_job: Callable[..., Job]
+) -> None:
+    """htmx polling works under the CSP and reloads into the docs once the job completes."""
+    seen = _watch(page)
+    job = make_job(Status.PROCESSING)
+    page.goto(f"{live_server.url}/docs/{job.job_id}/")
+    assert page.locator("h1").first.inner_text() == "Documentation is being generated"
+    # Let at least one poll run while the job is still processing.
+    page.wait_for_timeout(3_500)
+    relpath = docs_relpath(job.repo_url, SHA)
+    write_docs(docs_root() / relpath, DEFAULT_PAGES)
+    Job.objects.filter(pk=job.pk).update(
+        status=Status.COMPLETED, docs_path=relpath, resolved_commit=SHA
+    )
+    page.wait_for_selector(".docs-content h1", timeout=15_000)
+    assert page.locator(".docs-content h1").inner_text() == "Widgets overview"
+    page.wait_for_selector("pre.mermaid svg", timeout=20_000)
+    assert seen["page_errors"] == []
