@@ -368,6 +368,37 @@ def _read_text(folder: DocsFolder, name: str) -> Callable[[], str]:
     return read
 
 
+def _page_context(job: Job, folder: DocsFolder, name: str | None) -> dict[str, Any]:
+    """Everything the page template shows: sidebar, breadcrumbs, metadata, content."""
+    pages = folder.pages
+    tree = build_tree(folder.read_json(MODULE_TREE_FILE), pages)
+    trail = mark_current(tree, name or "", lambda p: _view_url(job.job_id, p))
+    path = folder.page_file(name) if name else None
+    content = (
+        render_cached(folder.relpath, name, path, _read_text(folder, name), pages)
+        if name and path
+        else ""
+    )
+    linked = {node.page for node in _walk(tree)}
+    return {
+        "job": job,
+        "page_name": name,
+        "title": _title(name or INDEX_PAGE, trail),
+        "trail": trail,
+        "tree": tree,
+        # Pages the module tree does not reach stay reachable from the sidebar.
+        "other_pages": [
+            {"name": p, "url": _view_url(job.job_id, p)}
+            for p in sorted(pages - linked - {INDEX_PAGE})
+        ],
+        "content": content,
+        "info": generation_info(folder, job),
+        "index_url": _view_url(job.job_id, INDEX_PAGE),
+        "job_url": job_detail_url(job.job_id),
+        "download_url": f"/docs/{job.job_id}/download.zip",
+    }
+
+
 @require_safe
 @with_csp
 def docs_page(request: HttpRequest, job_id: str, page: str = "") -> HttpResponseBase:
@@ -377,46 +408,16 @@ def docs_page(request: HttpRequest, job_id: str, page: str = "") -> HttpResponse
     if request.htmx:
         # A poll from the "still generating" page: the docs are ready now.
         return HttpResponse(status=204, headers={"HX-Refresh": "true"})
-    pages = folder.pages
-    if page.endswith(PAGE_SUFFIX) and page in pages:
+    if page.endswith(PAGE_SUFFIX) and page in folder.pages:
         # Links pasted from the file list land on the canonical URL.
         return redirect(_view_url(job_id, page), permanent=True)
-    name = _page_file_name(page, pages)
-    path = folder.page_file(name) if name else None
-    if name is None or path is None:
-        if page == "" and INDEX_PAGE not in pages:
-            name, path = None, None  # No overview: show the sidebar and the file list.
-        else:
-            raise Http404("Page not found")
-
-    tree = build_tree(folder.read_json(MODULE_TREE_FILE), pages)
-    trail = mark_current(tree, name or "", lambda p: _view_url(job_id, p))
-    html = (
-        render_cached(folder.relpath, name, path, _read_text(folder, name), pages)
-        if name and path
-        else ""
-    )
-    linked = {n.page for n in _walk(tree)}
-    return TemplateResponse(
-        request,
-        "docs/page.html",
-        {
-            "job": job,
-            "page_name": name,
-            "title": _title(name or INDEX_PAGE, trail),
-            "trail": trail,
-            "tree": tree,
-            "other_pages": [
-                {"name": p, "url": _view_url(job_id, p)}
-                for p in sorted(pages - linked - {INDEX_PAGE})
-            ],
-            "content": html,
-            "info": generation_info(folder, job),
-            "index_url": _view_url(job_id, INDEX_PAGE),
-            "job_url": job_detail_url(job_id),
-            "download_url": f"/docs/{job_id}/download.zip",
-        },
-    )
+    name = _page_file_name(page, folder.pages)
+    if name is None and page != "":
+        # Unknown, unlisted, unsafe or symlinked: all the same "no such page".
+        context = {**_page_context(job, folder, None), "missing_page": True, "title": "Not found"}
+        return TemplateResponse(request, "docs/page.html", context, status=404)
+    # name is None here only for a folder without overview.md: sidebar and page list.
+    return TemplateResponse(request, "docs/page.html", _page_context(job, folder, name))
 
 
 def _walk(nodes: Iterable[TreeNode]) -> Iterable[TreeNode]:

@@ -162,3 +162,14 @@ def test_fifo_listed_as_a_page_does_not_hang(client: Client, docs_job: Job, docs
     metadata["files_generated"].append("fifo.md")
     (docs_dir / "metadata.json").write_text(json.dumps(metadata))
     assert client.get(f"/docs/{docs_job.job_id}/fifo").status_code == 404
+
+
+def test_not_found_page_is_the_viewers_own(client: Client, hostile_job: Job) -> None:
+    response = client.get(f"/docs/{hostile_job.job_id}/../../etc/passwd")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html
+    # Still inside the viewer: sidebar and CSP, and the bad name is not echoed.
+    assert f'href="/docs/{hostile_job.job_id}/core"' in html
+    assert "etc/passwd" not in html.split('<div class="docs-layout">', 1)[1]
+    assert "script-src 'self'" in response["Content-Security-Policy"]
