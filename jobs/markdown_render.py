@@ -121,7 +121,7 @@ def highlight_code(code: str, lang: str) -> str:
         else:
             body = pygments_highlight(code, lexer, _formatter())
     data_lang = f' data-lang="{escapeHtml(lang)}"' if lang else ""
-    return f'<pre class="highlight"><code{data_lang}>{body}</code></pre>\n'
+    return f'<pre class="highlight"><code{data_lang}>{body}</code></pre>'
 
 
 # --- links --------------------------------------------------------------------
@@ -204,22 +204,28 @@ def _heading_ids(state: Any) -> None:
         token.attrSet("id", slug if count == 0 else f"{slug}-{count}")
 
 
+def _highlight(content: str, lang: str, attrs: str) -> str:
+    """markdown-it's ``highlight`` option: Pygments, or plain escaped text."""
+    return highlight_code(content, lang)
+
+
 def _render_fence(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     token = tokens[idx]
-    lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
-    if lang.lower() == "mermaid":
+    info = token.info.strip()
+    if info and info.split(maxsplit=1)[0].lower() == "mermaid":
         # Escaped text: the browser hands mermaid the decoded source, and mermaid
         # (securityLevel strict) sanitises labels when it draws.
         return f'<pre class="mermaid">{escapeHtml(token.content)}</pre>\n'
-    return highlight_code(token.content, lang)
+    # The default renderer calls ``_highlight`` and keeps its <pre> as is.
+    return self.fence(tokens, idx, options, env)
 
 
 def _render_code_block(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    return highlight_code(tokens[idx].content, "")
+    return highlight_code(tokens[idx].content, "") + "\n"
 
 
 def _rewrite_links(state: Any) -> None:
@@ -257,7 +263,7 @@ def _render_image(
 def _markdown() -> MarkdownIt:
     md = MarkdownIt(
         "commonmark",
-        {"html": False, "linkify": False, "typographer": False, "highlight": None},
+        {"html": False, "linkify": False, "typographer": False, "highlight": _highlight},
     ).enable(["table", "strikethrough"])
     md.core.ruler.push("heading_ids", _heading_ids)
     md.core.ruler.push("rewrite_links", _rewrite_links)
