@@ -41,6 +41,7 @@ class ImportResolver:
         self.exact: dict[str, list[str]] = defaultdict(list)
         self.suffix: dict[str, list[str]] = defaultdict(list)
         self.dirs: dict[str, list[str]] = defaultdict(list)
+        self._cache: dict[tuple[str, str], list[str]] = {}
         for info in files:
             path = info.path
             stem, ext = posixpath.splitext(path)
@@ -61,6 +62,14 @@ class ImportResolver:
                 self.dirs["/".join(dir_parts[-k:])].append(path)
 
     def resolve(self, target: str, importer: str) -> list[str]:
+        # Absolute targets repeat across a repository; ties only depend on the folder.
+        key = (target, posixpath.dirname(importer))
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = self._resolve(target, importer)
+        return cached
+
+    def _resolve(self, target: str, importer: str) -> list[str]:
         if not target:
             return []
         if target.startswith("/"):

@@ -41,6 +41,8 @@ class SiteContext:
     module_users: dict[str, Counter[str]] = field(default_factory=dict)
     by_page: dict[str, Module] = field(default_factory=dict)
     link_cache: dict[str, str] = field(default_factory=dict)
+    name_cache: dict[str, str] = field(default_factory=dict)
+    file_cache: dict[str, str] = field(default_factory=dict)
 
 
 def safe_url(url: str) -> str:
@@ -72,8 +74,18 @@ def compute_module_edges(ctx: SiteContext) -> None:
     ctx.by_page = {node.page: node for top in ctx.modules for node in top.walk()}
 
 
+def _escaped_name(ctx: SiteContext, comp: Component) -> str:
+    cached = ctx.name_cache.get(comp.id)
+    if cached is None:
+        cached = ctx.name_cache[comp.id] = escape_inline(comp.qualname)
+    return cached
+
+
 def _location(ctx: SiteContext, comp: Component) -> str:
-    text = escape_inline(f"{comp.file}:{comp.start_line}")
+    text = ctx.file_cache.get(comp.file)
+    if text is None:
+        text = ctx.file_cache[comp.file] = escape_inline(comp.file)
+    text = f"{text}:{comp.start_line}"
     if ctx.repo_url:
         ref = ctx.commit or "HEAD"
         url = f"{ctx.repo_url}/blob/{ref}/{quote(comp.file)}#L{comp.start_line}"
@@ -97,7 +109,8 @@ def _comp_link(ctx: SiteContext, cid: str) -> str:
     if comp is None:
         return ""
     module = ctx.module_of_file.get(comp.file)
-    text = escape_inline(comp.qualname) if module is None else link(comp.qualname, module.page)
+    name = _escaped_name(ctx, comp)
+    text = name if module is None else f"[{name}]({module.page})"
     ctx.link_cache[cid] = text
     return text
 
@@ -383,7 +396,7 @@ def _module_components_table(ctx: SiteContext, comps: list[Component]) -> list[s
     ]
     for comp in comps:
         out.append(
-            f"| {escape_inline(comp.qualname)} | {escape_inline(comp.kind)} | "
+            f"| {_escaped_name(ctx, comp)} | {comp.kind} | "
             f"{_location(ctx, comp)} | {escape_inline(_summary(comp.doc))} |"
         )
     return [*out, ""]
@@ -487,10 +500,11 @@ def _module_api(ctx: SiteContext, comps: list[Component]) -> list[str]:
             continue
         public_ids.add(comp.id)
         level = "###" if comp.parent is None else "####"
-        out.append(f"{level} {escape_inline(comp.qualname)}")
+        out.append(f"{level} {_escaped_name(ctx, comp)}")
         out.append("")
         language = ctx.files[comp.file].language if comp.file in ctx.files else ""
-        out.append(f"_{escape_inline(comp.kind)}_ · {_location(ctx, comp)}–{comp.end_line}")
+        # Kinds are our own fixed vocabulary, never repository text.
+        out.append(f"_{comp.kind}_ · {_location(ctx, comp)}–{comp.end_line}")
         out.append("")
         if comp.signature:
             out += [code_fence(comp.signature, language), ""]

@@ -98,12 +98,18 @@ def scan_repository(
 ) -> ScanResult:
     """List analysable source files below `root`, in a stable order, never following links."""
     result = ScanResult()
-    for rel, entry_stat in _walk(root, exclude, result):
-        name = rel.rsplit("/", 1)[-1]
+    for rel, entry in _walk(root, result, exclude):
+        name = entry.name
         language = language_for(name)
         if language is None:
             continue
+        if exclude and _matches(rel, exclude):
+            continue
         if include and not _matches(rel, include):
+            continue
+        try:
+            entry_stat = entry.stat(follow_symlinks=False)
+        except OSError:
             continue
         if name.endswith(GENERATED_SUFFIXES) or ".min." in name:
             result.skipped.append(SkippedFile(rel, "generated or minified (file name)"))
@@ -121,8 +127,9 @@ def scan_repository(
 
 
 def _walk(
-    root: str, exclude: list[str], result: ScanResult
-) -> Iterator[tuple[str, os.stat_result]]:
+    root: str, result: ScanResult, exclude: list[str] | None = None
+) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Regular files below `root` as (relative path, entry); links and skipped folders pruned."""
     stack: list[str] = [""]
     while stack:
         rel_dir = stack.pop()
@@ -145,11 +152,8 @@ def _walk(
                         continue
                     subdirs.append(rel)
                     continue
-                if not entry.is_file(follow_symlinks=False):
-                    continue
-                if exclude and _matches(rel, exclude):
-                    continue
-                yield rel, entry.stat(follow_symlinks=False)
+                if entry.is_file(follow_symlinks=False):
+                    yield rel, entry
             except OSError:
                 continue
         # Reversed so that popping visits directories in sorted order.

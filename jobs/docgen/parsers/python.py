@@ -83,8 +83,8 @@ class _PythonVisitor:
         self.info = info
         self.text = text
         self.lines = text.split("\n")
-        # offsets[i] is where 0-based line i starts; offsets[-1] is past the end.
-        self.offsets = [0, *accumulate(len(line) + 1 for line in self.lines)]
+        # Line i (0-based) starts at lengths[i] + i: the cumulative length plus newlines.
+        self.lengths = [0, *accumulate(map(len, self.lines))]
         self.import_statements = 0
         self.sink = ComponentSink(info)
         parts = info.path.split("/")
@@ -198,10 +198,11 @@ class _PythonVisitor:
         """Add identifiers on 1-based lines first..last (inclusive)."""
         if last < first:
             return
-        offsets = self.offsets
-        last = min(last, len(offsets) - 1)
+        lengths = self.lengths
+        last = min(last, len(lengths) - 1)
         if last >= first:
-            names.update(_IDENT.findall(self.text, offsets[first - 1], offsets[last]))
+            start = lengths[first - 1] + first - 1
+            names.update(_IDENT.findall(self.text, start, lengths[last] + last))
 
     def nested_imports(self, text: str) -> None:
         if text.count("import") <= self.import_statements:
