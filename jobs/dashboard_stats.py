@@ -141,7 +141,7 @@ def hourly_outcomes(now: datetime, hours: int = CHART_HOURS) -> list[tuple[datet
         .order_by()
         .values_list("completed_at", "status")
     )
-    for completed_at, status in rows.iterator(chunk_size=2000):
+    for completed_at, status in rows:
         hour = completed_at.replace(minute=0, second=0, microsecond=0)
         bucket = buckets.get(hour)
         if bucket is not None:

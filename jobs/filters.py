@@ -43,6 +43,23 @@ STATE_TABS: list[tuple[str, str]] = [
     (Status.FAILED, "Failed"),
     (Status.CANCELLED, "Cancelled"),
 ]
+LIST_FIELDS = (
+    "job_id",
+    "repo_url",
+    "status",
+    "created_at",
+    "started_at",
+    "completed_at",
+    "commit_id",
+    "resolved_commit",
+    "progress",
+    "progress_percent",
+    "attempts",
+    "max_attempts",
+    "error_message",
+    "from_cache",
+    "cancel_requested",
+)
 # Bounded states: exact counts are cheap and operators want the real number.
 EXACT_STATES = frozenset(ACTIVE_STATES)
 
@@ -147,7 +164,8 @@ class JobFilter:
 
     def page(self, limit: int = PAGE_SIZE) -> Page:
         """Raises ``BadCursor`` for a tampered cursor; the view answers 400."""
-        queryset = self.queryset().select_related("worker")
+        # Only the columns the table shows: traces can be kilobytes per row.
+        queryset = self.queryset().only(*LIST_FIELDS)
         return newest_first(queryset, self.cursor or None, limit)
 
     # --- counts -------------------------------------------------------------
