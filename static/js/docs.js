@@ -12,6 +12,7 @@ if (typeof window.mermaid !== "undefined") {
   window.mermaid.initialize({
     startOnLoad: true,
     securityLevel: "strict",
+    theme: window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "default",
     dompurifyConfig: { FORBID_TAGS: ["style", "img", "image", "svg"] },
     secure: [
       "secure",
