@@ -25,6 +25,7 @@ from jobs.repo_urls import slug
 logger = logging.getLogger(__name__)
 
 METADATA_FILE = "metadata.json"
+LAST_USED_RESOLUTION = timedelta(minutes=10)
 
 
 def docs_root() -> Path:
@@ -85,7 +86,10 @@ def lookup(repo_url: str, sha: str) -> CacheEntry | None:
             )
             entry.delete()
             return None
-        CacheEntry.objects.filter(pk=entry.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        if entry.last_used_at < now - LAST_USED_RESOLUTION:
+            # Coarse on purpose: a write per hit would double the cost of a cache hit.
+            CacheEntry.objects.filter(pk=entry.pk).update(last_used_at=now)
         return entry
     except Exception:
         logger.exception("Cache lookup failed for %s@%s; treating as a miss", repo_url, sha)

@@ -3,8 +3,9 @@
 ``run`` is what a worker's child process executes. It records progress on the
 job as it goes and always ends in an outcome the worker can see in the row:
 completed, failed, or re-queued with backoff. The temporary clone is removed
-whatever happens. ``complete_from_cache`` is the cheap path a worker may take
-in its own process when the submitted commit is a full sha already cached.
+whatever happens. ``cached_entry`` and ``complete_from_entry`` are the cheap
+path a worker takes in its own process when the submitted commit is a full
+sha already cached.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.utils import timezone
 from jobs import docs_cache
 from jobs.docgen import GenerationOptions, generate_docs
 from jobs.fetch import FetchError, resolve_commit, shallow_fetch
-from jobs.models import InvalidTransition, Job, JobAttempt
+from jobs.models import CacheEntry, InvalidTransition, Job, JobAttempt
 from jobs.repo_urls import display_name, is_full_sha, web_url
 
 logger = logging.getLogger("jobs.worker")
@@ -41,22 +42,31 @@ def finish_attempt(job: Job, outcome: str, message: str = "") -> None:
     )
 
 
+def cached_entry(job: Job) -> CacheEntry | None:
+    """The cache entry for a job that names a full sha, without any network; else None."""
+    if not is_full_sha(job.commit_id):
+        return None
+    return docs_cache.lookup(job.repo_url, job.commit_id)
+
+
+def complete_from_entry(job: Job, entry: CacheEntry) -> None:
+    job.mark_completed(
+        docs_path=entry.docs_path,
+        resolved_commit=entry.commit_sha,
+        from_cache=True,
+        worker_id=job.worker_id,
+    )
+    finish_attempt(job, JobAttempt.Outcome.COMPLETED, CACHE_HIT_MESSAGE)
+    logger.info("Job %s: Using cached documentation", job.job_id)
+
+
 def complete_from_cache(job: Job, sha: str) -> bool:
     """Complete ``job`` from the cache if (repo, sha) is there; True when it did."""
     entry = docs_cache.lookup(job.repo_url, sha)
     if entry is None:
         return False
-    job.mark_completed(
-        docs_path=entry.docs_path, resolved_commit=sha, from_cache=True, worker_id=job.worker_id
-    )
-    finish_attempt(job, JobAttempt.Outcome.COMPLETED, CACHE_HIT_MESSAGE)
-    logger.info("Job %s: Using cached documentation", job.job_id)
+    complete_from_entry(job, entry)
     return True
-
-
-def try_fast_path(job: Job) -> bool:
-    """The in-process shortcut: a full sha that is cached needs no child and no network."""
-    return is_full_sha(job.commit_id) and complete_from_cache(job, job.commit_id)
 
 
 class Progress:
@@ -101,7 +111,7 @@ def run(job: Job) -> None:
 
 def _run_pipeline(job: Job, progress: Progress, workdir: Path) -> None:
     progress(2, "Checking cache")
-    if try_fast_path(job):
+    if is_full_sha(job.commit_id) and complete_from_cache(job, job.commit_id):
         return
     timeout = settings.CODEWIKI_CLONE_TIMEOUT
     progress(

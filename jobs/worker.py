@@ -28,7 +28,7 @@ from django.db import close_old_connections, connection, connections, transactio
 from django.utils import timezone
 
 from jobs import docs_cache, pipeline
-from jobs.models import InvalidTransition, Job, JobAttempt, Status
+from jobs.models import CacheEntry, InvalidTransition, Job, JobAttempt, Status
 from jobs.models import Worker as WorkerRecord
 
 logger = logging.getLogger("jobs.worker")
@@ -37,35 +37,67 @@ FORK = multiprocessing.get_context("fork")
 SUPERVISE_INTERVAL = 0.5  # seconds between cancel/time-limit checks while jobs run
 
 
-def claim_next(worker: WorkerRecord, lease_seconds: int) -> Job | None:
-    """Claim the next ready job for ``worker`` in one short transaction, or None."""
-    now = timezone.now()
-    if connection.features.has_select_for_update_skip_locked:
-        with transaction.atomic():
-            job = Job.objects.ready(now).select_for_update(skip_locked=True).first()
-            if job is None:
-                return None
-            job.claim(worker, lease_seconds)
-    else:
-        # SQLite: the conditional UPDATE inside ``claim`` decides who wins; losers try the next.
-        for _ in range(20):
-            job = Job.objects.ready(now).first()
-            if job is None:
-                return None
+CLAIM_BATCH = 25  # ready jobs looked at per claiming transaction
+
+
+@dataclass
+class Claimed:
+    to_run: list[Job] = field(default_factory=list)  # claimed; each needs a child process
+    from_cache: int = 0  # claimed and completed from the cache on the spot
+    seen: int = 0  # ready jobs looked at (0: the queue is empty)
+
+    @property
+    def count(self) -> int:
+        return len(self.to_run) + self.from_cache
+
+
+def claim_ready(
+    worker: WorkerRecord, lease_seconds: int, *, slots: int, budget: int | None = None
+) -> Claimed:
+    """Claim ready jobs in one short transaction, priority first, then age.
+
+    Up to ``slots`` jobs are claimed to run in children. A job asking for a full
+    sha whose docs are cached needs no slot: it is claimed and completed inside
+    this transaction, so a cache hit costs one commit shared by the whole batch.
+    On PostgreSQL the candidates are locked with SKIP LOCKED so workers never
+    wait on each other; on SQLite the conditional UPDATE in ``Job.claim``
+    decides who wins and losers move on.
+    """
+    result = Claimed()
+    with transaction.atomic():
+        ready = Job.objects.ready(timezone.now())
+        if connection.features.has_select_for_update_skip_locked:
+            ready = ready.select_for_update(skip_locked=True)
+        candidates = list(ready[:CLAIM_BATCH])
+        result.seen = len(candidates)
+        for job in candidates:
+            if budget is not None and result.count >= budget:
+                break
+            entry = pipeline.cached_entry(job)
+            if entry is None and len(result.to_run) >= slots:
+                continue
             try:
                 job.claim(worker, lease_seconds)
-                break
             except InvalidTransition:
-                continue
-        else:
-            return None
-    JobAttempt.objects.create(
-        job=job,
-        number=JobAttempt.objects.filter(job=job).count() + 1,
-        worker_name=str(worker),
-        started_at=now,
-    )
-    return job
+                continue  # another worker got it first
+            JobAttempt.objects.create(
+                job=job, number=job.attempts, worker_name=str(worker), started_at=job.started_at
+            )
+            if entry is not None and _complete_from_entry(job, entry):
+                result.from_cache += 1
+            else:
+                result.to_run.append(job)
+    return result
+
+
+def _complete_from_entry(job: Job, entry: CacheEntry) -> bool:
+    try:
+        with transaction.atomic():  # a savepoint: a failure here keeps the claim
+            pipeline.complete_from_entry(job, entry)
+        return True
+    except Exception:
+        logger.exception("Job %s: cache shortcut failed; running it in full", job.job_id)
+        return False
 
 
 def reap_lost_jobs(limit: int = 100) -> int:
@@ -242,29 +274,25 @@ class Worker:
 
     def _claim_available(self) -> tuple[bool, bool]:
         """Claim until the slots are full; returns (claimed anything, queue looked empty)."""
-        claimed_any = False
         assert self.record is not None
-        while (
-            self.stop_requested_at is None
-            and len(self.running) < self.concurrency
-            and not self._done_claiming(queue_empty=False)
-        ):
-            job = claim_next(self.record, self.lease_seconds)
-            if job is None:
+        claimed_any = False
+        while self.stop_requested_at is None and not self._done_claiming(queue_empty=False):
+            budget = None if self.max_jobs is None else self.max_jobs - self.claimed
+            claimed = claim_ready(
+                self.record,
+                self.lease_seconds,
+                slots=self.concurrency - len(self.running),
+                budget=budget,
+            )
+            self.claimed += claimed.count
+            for job in claimed.to_run:
+                self._start_child(job)
+            if claimed.seen == 0:
                 return claimed_any, True
-            self.claimed += 1
+            if claimed.count == 0:
+                break  # slots full; the rest waits for a free one
             claimed_any = True
-            if self._try_fast_path(job):
-                continue
-            self._start_child(job)
         return claimed_any, False
-
-    def _try_fast_path(self, job: Job) -> bool:
-        try:
-            return pipeline.try_fast_path(job)
-        except Exception:
-            logger.exception("Job %s: cache shortcut failed; running it in full", job.job_id)
-            return False
 
     def _start_child(self, job: Job) -> None:
         # The child must not share the parent's database sockets.

@@ -83,15 +83,16 @@ def test_cache_write_error_is_logged_and_the_job_still_completes(
 
     from jobs import pipeline, services
     from jobs.models import Job, Status, Worker
-    from jobs.worker import claim_next
+    from jobs.worker import claim_ready
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise DatabaseError("disk I/O error")
 
     monkeypatch.setattr(CacheEntry.objects, "update_or_create", broken)
     job = services.submit(git_server.make_repo("acme/cachefail")).job
-    claimed = claim_next(Worker.objects.create(hostname="test", pid=1), lease_seconds=60)
-    assert claimed is not None and claimed.pk == job.pk
+    worker = Worker.objects.create(hostname="test", pid=1)
+    (claimed,) = claim_ready(worker, lease_seconds=60, slots=1).to_run
+    assert claimed.pk == job.pk
     pipeline.run(claimed)
     job.refresh_from_db()
     assert job.status == Status.COMPLETED, job.error_message

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import signal
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
 
 from jobs import services
-from jobs.models import CacheEntry, Job, JobAttempt, Status
+from jobs.models import CacheEntry, Job, JobAttempt, Status, Worker
 from tests.conftest import GitServer, wait_for
 from tests.support.gitserve import HangingServer, free_port
 
@@ -218,31 +220,43 @@ def test_leftover_temp_folders_are_swept_at_start(worker_process: Any, output_di
     assert "removed 1 leftover temp folders" in worker.log()
 
 
-@pytest.mark.parametrize("workers", [3])
 def test_three_workers_drain_200_jobs_each_claimed_once(
-    settings: Any, worker_process: Any, output_dir: Path, workers: int
+    settings: Any, worker_process: Any, output_dir: Path
 ) -> None:
     settings.CODEWIKI_QUEUE_SIZE = 1000
-    total = 200
+    total, workers = 200, 3
     docs = output_dir / "docs"
     for n in range(total):
-        sha = f"{n:040x}"
-        repo = f"https://github.com/bulk/repo{n}"
-        relpath = f"bulk-{n}/{sha}"
+        relpath = f"bulk-{n}/{n:040x}"
         (docs / relpath).mkdir(parents=True)
         (docs / relpath / "overview.md").write_text("# ok\n")
         (docs / relpath / "metadata.json").write_text(
             '{"files_generated": ["overview.md", "metadata.json"]}'
         )
-        CacheEntry.objects.create(repo_url=repo, commit_sha=sha, docs_path=relpath)
-        services.submit(repo, sha)
-    procs = [worker_process("--batch", "--interval", "0.05") for _ in range(workers)]
+        CacheEntry.objects.create(
+            repo_url=f"https://github.com/bulk/repo{n}", commit_sha=f"{n:040x}", docs_path=relpath
+        )
+    procs = [worker_process("--interval", "0.05") for _ in range(workers)]
+    wait_for(lambda: Worker.objects.count() == workers, what="three idle workers")
+    # All jobs appear at once, so the three idle workers race for every batch.
+    with transaction.atomic():
+        for n in range(total):
+            services.submit(f"https://github.com/bulk/repo{n}", f"{n:040x}")
+    wait_for(
+        lambda: Job.objects.filter(status=Status.COMPLETED).count() == total,
+        timeout=120,
+        what="all jobs to complete",
+    )
     for proc in procs:
-        assert proc.wait(timeout=120) == 0, proc.log()
+        proc.signal(signal.SIGTERM)
+    for proc in procs:
+        assert proc.wait(timeout=30) == 0, proc.log()
     assert Job.objects.count() == total
-    assert Job.objects.filter(status=Status.COMPLETED).count() == total
     assert set(Job.objects.values_list("attempts", flat=True)) == {1}
     assert JobAttempt.objects.count() == total
     assert set(JobAttempt.objects.values_list("outcome", flat=True)) == {"completed"}
-    # Work was shared: more than one worker claimed jobs.
-    assert len(set(JobAttempt.objects.values_list("worker_name", flat=True))) > 1
+    claimed_by = Counter(JobAttempt.objects.values_list("worker_name", flat=True))
+    if connection.features.has_select_for_update_skip_locked:
+        # PostgreSQL shares the batches out. SQLite serialises writers and its busy
+        # handler often lets the first one win every round, which is correct too.
+        assert len(claimed_by) > 1, claimed_by
