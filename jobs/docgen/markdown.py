@@ -18,9 +18,14 @@ _FENCE_LANG = re.compile(r"[^a-z0-9+#-]")
 MERMAID_LABEL_MAX = 48
 
 
+_NEEDS_ESCAPE = re.compile(r'[&<>"\\`*_\[\]|~]')
+
+
 def _escape_chars(text: str) -> str:
     # A chain of str.replace beats str.translate with a dict by 2-3x for these short strings.
     # "&" goes first (entities add more "&"), "\\" before the backslash escapes are added.
+    if _NEEDS_ESCAPE.search(text) is None:
+        return text
     if "&" in text:
         text = text.replace("&", "&amp;")
     if "\\" in text:

@@ -122,8 +122,9 @@ def _split_huge(module: Module, counts: dict[str, int]) -> None:
         return
     parts: list[Module] = []
     for chunk in chunks:
-        first = chunk[0].rsplit("/", 1)[-1]
-        last = chunk[-1].rsplit("/", 1)[-1]
+        # Labels are relative to the folder: merged sub-folders keep their prefix.
+        first = chunk[0][len(module.path) :].lstrip("/") if module.path else chunk[0]
+        last = chunk[-1][len(module.path) :].lstrip("/") if module.path else chunk[-1]
         label = first if len(chunk) == 1 else f"{first} to {last}"
         path = chunk[0] if len(chunk) == 1 else module.path
         parts.append(

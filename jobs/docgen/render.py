@@ -16,6 +16,7 @@ from .modules import Module
 from .project import ProjectInfo
 
 MAX_DIAGRAM_NODES = 40
+MAX_DIAGRAM_EDGES = 60
 MAX_LINKS = 15
 MAX_LISTED = 50
 _SAFE_URL = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d+)?(/[A-Za-z0-9._~\-/%+]*)?$")
@@ -40,6 +41,7 @@ class SiteContext:
     module_deps: dict[str, Counter[str]] = field(default_factory=dict)
     module_users: dict[str, Counter[str]] = field(default_factory=dict)
     by_page: dict[str, Module] = field(default_factory=dict)
+    sibling_edges: dict[str, Counter[tuple[str, str]]] = field(default_factory=dict)
     link_cache: dict[str, str] = field(default_factory=dict)
     name_cache: dict[str, str] = field(default_factory=dict)
     file_cache: dict[str, str] = field(default_factory=dict)
@@ -55,23 +57,61 @@ def safe_commit(commit: str) -> str:
 
 
 def compute_module_edges(ctx: SiteContext) -> None:
-    """Module-to-module dependency counts, from file imports and component references."""
+    """Module-to-module dependency counts, from file imports and component references.
+
+    A parent module is credited with its sub-modules' links to the outside, so its page lists
+    what the whole sub-tree depends on; links between siblings feed the parent's diagram.
+    """
+    parent_of: dict[str, str | None] = {}
+    for top in ctx.modules:
+        _record_parents(top, None, parent_of)
+    chains: dict[str, list[str]] = {}
+    for page in parent_of:
+        chain = [page]
+        while (up := parent_of[chain[-1]]) is not None:
+            chain.append(up)
+        chains[page] = chain
     deps: dict[str, Counter[str]] = {}
     users: dict[str, Counter[str]] = {}
+    siblings: dict[str, Counter[tuple[str, str]]] = {}
     owner = ctx.module_of_file
+    pair_counts: Counter[tuple[str, str]] = Counter()
     for path, targets in ctx.graph.file_deps.items():
         src = owner.get(path)
         if src is None:
             continue
         for target in targets:
             dst = owner.get(target)
-            if dst is None or dst is src:
-                continue
-            deps.setdefault(src.page, Counter())[dst.page] += 1
-            users.setdefault(dst.page, Counter())[src.page] += 1
+            if dst is not None and dst is not src:
+                pair_counts[(src.page, dst.page)] += 1
+    for (src, dst), count in pair_counts.items():
+        src_chain, dst_chain = chains[src], chains[dst]
+        dst_set = set(dst_chain)
+        below_lca_src = []
+        lca = None
+        for page in src_chain:
+            if page in dst_set:
+                lca = page
+                break
+            below_lca_src.append(page)
+        below_lca_dst = dst_chain[: dst_chain.index(lca)] if lca else dst_chain
+        for page in below_lca_src:
+            deps.setdefault(page, Counter())[dst] += count
+        for page in below_lca_dst:
+            users.setdefault(page, Counter())[src] += count
+        if lca is not None and below_lca_src and below_lca_dst:
+            edge = (below_lca_src[-1], below_lca_dst[-1])
+            siblings.setdefault(lca, Counter())[edge] += count
     ctx.module_deps = deps
     ctx.module_users = users
+    ctx.sibling_edges = siblings
     ctx.by_page = {node.page: node for top in ctx.modules for node in top.walk()}
+
+
+def _record_parents(module: Module, parent: str | None, out: dict[str, str | None]) -> None:
+    out[module.page] = parent
+    for child in module.children:
+        _record_parents(child, module.page, out)
 
 
 def _escaped_name(ctx: SiteContext, comp: Component) -> str:
@@ -213,6 +253,8 @@ def _overview_architecture(ctx: SiteContext) -> list[str]:
     ids = {n.page: f"m{i}" for i, n in enumerate(nodes)}
     edges: Counter[tuple[str, str]] = Counter()
     for src, targets in ctx.module_deps.items():
+        if ctx.by_page[src].children:
+            continue  # parents only repeat what their sub-modules already contribute
         a = ids.get(aggregate_to.get(src, ""))
         for dst, count in targets.items():
             b = ids.get(aggregate_to.get(dst, ""))
@@ -227,11 +269,18 @@ def _overview_architecture(ctx: SiteContext) -> list[str]:
     diagram = ["graph LR"]
     for node in nodes:
         diagram.append(f"    {ids[node.page]}[{mermaid_label(node.name)}]")
-    for (a, b), _count in sorted(edges.items(), key=lambda e: -e[1])[: MAX_DIAGRAM_NODES * 3]:
+    ranked = sorted(edges.items(), key=lambda e: (-e[1], e[0]))
+    for (a, b), _count in ranked[:MAX_DIAGRAM_EDGES]:
         diagram.append(f"    {a} --> {b}")
     out += [code_fence("\n".join(diagram), "mermaid"), ""]
     if hidden:
         out += [f"{len(hidden)} smaller modules are not shown in the diagram.", ""]
+    if len(ranked) > MAX_DIAGRAM_EDGES:
+        out += [
+            f"Only the {MAX_DIAGRAM_EDGES} strongest of {len(ranked)} dependencies are drawn; "
+            "each module page lists all of its own.",
+            "",
+        ]
     return out
 
 
@@ -247,12 +296,25 @@ def _module_list_item(ctx: SiteContext, module: Module, level: int, out: list[st
         _module_list_item(ctx, child, level + 1, out)
 
 
-def _module_summary(ctx: SiteContext, module: Module) -> str:
-    for path in sorted(module.files, key=lambda p: (not p.endswith("__init__.py"), p)):
+def _full_name(module: Module) -> str:
+    """Where a module lives, for lists that mix modules from all over the repository."""
+    return module.slug_source or module.path or module.name
+
+
+def _module_doc(ctx: SiteContext, module: Module) -> str:
+    """The package docstring if there is one, else the first module docstring found."""
+    files = module.files or module.subtree_files()
+    package_init = f"{module.path}/__init__.py" if module.path else "__init__.py"
+    ordered = sorted(files, key=lambda p: (p != package_init, not p.endswith("__init__.py"), p))
+    for path in ordered:
         info = ctx.files.get(path)
         if info is not None and info.module_doc:
-            return _summary(info.module_doc)
+            return info.module_doc
     return ""
+
+
+def _module_summary(ctx: SiteContext, module: Module) -> str:
+    return _summary(_module_doc(ctx, module))
 
 
 def _overview_entry_points(ctx: SiteContext) -> list[str]:
@@ -325,7 +387,7 @@ def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> st
             out.append(line + (f": {escape_inline(summary)}" if summary else ""))
         out.append("")
     out += _module_files(ctx, module)
-    out += _module_components_table(ctx, comps)
+    out += _module_components_table(ctx, module, comps)
     out += _module_diagram(ctx, module, comps)
     out += _module_dependencies(ctx, module)
     out += _module_api(ctx, comps)
@@ -334,24 +396,30 @@ def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> st
 
 def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) -> list[str]:
     out = ["## Purpose", ""]
-    doc = ""
-    for path in sorted(module.files, key=lambda p: (not p.endswith("__init__.py"), p)):
-        info = ctx.files.get(path)
-        if info is not None and info.module_doc:
-            doc = info.module_doc
-            break
+    doc = _module_doc(ctx, module)
     if doc:
         out += [escape_block(doc), ""]
     top = [c for c in comps if c.parent is None]
-    languages = sorted(
-        {display_name(ctx.files[p].language) for p in module.files if p in ctx.files}
-    )
-    kinds = Counter("types" if c.is_class_like else "functions" for c in top)
+    files = module.subtree_files() if module.children else module.files
+    languages = sorted({display_name(ctx.files[p].language) for p in files if p in ctx.files})
+    if module.children:
+        subtree = [
+            ctx.graph.components[cid] for node in module.walk() for cid in node.component_ids
+        ]
+        kinds = Counter(
+            "types" if c.is_class_like else "functions" for c in subtree if c.parent is None
+        )
+        where = f"across {len(module.children)} sub-modules"
+    else:
+        kinds = Counter("types" if c.is_class_like else "functions" for c in top)
+        where = ""
     sentence = (
-        f"This module holds {len(module.files)} files"
+        f"This module holds {len(files)} files"
         + (f" ({', '.join(languages)})" if languages else "")
         + f" defining {kinds.get('types', 0)} classes or types and {kinds.get('functions', 0)} "
-        "top-level functions."
+        + "top-level functions"
+        + (f" {where}" if where else "")
+        + "."
     )
     out.append(escape_inline(sentence))
     key = sorted(top, key=lambda c: -len(ctx.graph.used_by.get(c.id, ())))[:5]
@@ -385,9 +453,14 @@ def _module_files(ctx: SiteContext, module: Module) -> list[str]:
     return [*out, ""]
 
 
-def _module_components_table(ctx: SiteContext, comps: list[Component]) -> list[str]:
+def _module_components_table(ctx: SiteContext, module: Module, comps: list[Component]) -> list[str]:
     if not comps:
-        return ["## Components", "", "This module defines no classes or functions.", ""]
+        text = (
+            "Components are documented on the sub-module pages listed above."
+            if module.children
+            else "This module defines no classes or functions."
+        )
+        return ["## Components", "", text, ""]
     out = [
         "## Components",
         "",
@@ -435,6 +508,10 @@ def _module_diagram(ctx: SiteContext, module: Module, comps: list[Component]) ->
                 if target_module is not None and target_module is not module:
                     external[target_module.page] += 1
     out = ["## Diagram", ""]
+    if module.children:
+        out += _children_diagram(ctx, module)
+        if not shown:
+            return out
     if not shown:
         return [*out, "Nothing to draw: this module has no top-level components.", ""]
     diagram = ["graph LR"]
@@ -472,6 +549,27 @@ def _module_diagram(ctx: SiteContext, module: Module, comps: list[Component]) ->
     return out
 
 
+def _children_diagram(ctx: SiteContext, module: Module) -> list[str]:
+    children = module.children[:MAX_DIAGRAM_NODES]
+    ids = {child.page: f"s{i}" for i, child in enumerate(children)}
+    lines = ["graph LR"]
+    for child in children:
+        lines.append(f"    {ids[child.page]}[{mermaid_label(child.name)}]")
+    edges = ctx.sibling_edges.get(module.page, Counter())
+    ranked = [e for e in sorted(edges.items(), key=lambda e: (-e[1], e[0])) if e[0][0] in ids]
+    for (a, b), _count in [e for e in ranked if e[0][1] in ids][:MAX_DIAGRAM_EDGES]:
+        lines.append(f"    {ids[a]} --> {ids[b]}")
+    out = [
+        "Sub-modules and the dependencies between them:",
+        "",
+        code_fence("\n".join(lines), "mermaid"),
+        "",
+    ]
+    if len(module.children) > len(children):
+        out += [f"{len(module.children) - len(children)} more sub-modules are not drawn.", ""]
+    return out
+
+
 def _module_dependencies(ctx: SiteContext, module: Module) -> list[str]:
     out = ["## Dependencies", ""]
     for title, table in (("Depends on", ctx.module_deps), ("Used by", ctx.module_users)):
@@ -485,7 +583,7 @@ def _module_dependencies(ctx: SiteContext, module: Module) -> list[str]:
             continue
         for page, count in counts.most_common(MAX_LISTED):
             other = ctx.by_page[page]
-            out.append(f"- {link(other.name, other.page)} ({count} file links)")
+            out.append(f"- {link(_full_name(other), other.page)} ({count} file links)")
         if len(counts) > MAX_LISTED:
             out.append(f"- … and {len(counts) - MAX_LISTED} more")
         out.append("")

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from ..model import Component, FileInfo
 
 MAX_SIGNATURE = 300
 MAX_DOC = 4000
-_WS = re.compile(r"\s+")
 
 
 def one_line(text: str, limit: int = MAX_SIGNATURE) -> str:
-    text = _WS.sub(" ", text).strip()
+    text = " ".join(text.split())
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text

@@ -11,7 +11,7 @@ from .common import ComponentSink, clip_doc, count_lines, one_line
 
 _FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMMENT = re.compile(r"\s+#[^'\"]*$")
-_IDENT = re.compile(r"[^\W\d]\w*")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Imports inside functions and classes (lazy imports) - found by regex instead of a full walk.
 _NESTED_IMPORT = re.compile(
     r"^[ \t]+(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)"
