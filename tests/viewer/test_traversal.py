@@ -173,3 +173,14 @@ def test_not_found_page_is_the_viewers_own(client: Client, hostile_job: Job) -> 
     assert f'href="/docs/{hostile_job.job_id}/core"' in html
     assert "etc/passwd" not in html.split('<div class="docs-layout">', 1)[1]
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_docs_folder_that_is_a_symlink_out_of_the_root_is_not_served(
+    client: Client, docs_job: Job, docs_dir: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside-docs"
+    docs_dir.rename(outside)
+    docs_dir.symlink_to(outside, target_is_directory=True)
+    response = client.get(f"/docs/{docs_job.job_id}/core")
+    assert response.status_code == 410
+    assert "Widgets" not in response.content.decode()

@@ -188,6 +188,7 @@ def test_unknown_job_is_404(client: Client, db: None) -> None:
         response = client.get(url)
         assert response.status_code == 404
         assert "No such job" in response.content.decode()
+        assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
 
 
 def test_completed_job_with_vanished_docs_is_410(
