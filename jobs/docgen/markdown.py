@@ -96,7 +96,7 @@ def escape_block(text: str) -> str:
 
 def code_fence(code: str, language: str = "") -> str:
     """A fenced code block whose fence is longer than any backtick run inside it."""
-    longest = max((len(m) for m in _BACKTICK_RUN.findall(code)), default=0)
+    longest = max((len(m) for m in _BACKTICK_RUN.findall(code)), default=0) if "`" in code else 0
     fence = "`" * max(3, longest + 1)
     lang = _FENCE_LANG.sub("", language.lower())
     return f"{fence}{lang}\n{code}\n{fence}"

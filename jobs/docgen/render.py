@@ -134,11 +134,8 @@ def _location(ctx: SiteContext, comp: Component) -> str:
 
 
 def _summary(doc: str) -> str:
-    for line in doc.splitlines():
-        line = line.strip()
-        if line:
-            return line[:160]
-    return ""
+    # Docs are stored stripped, so the first line is the summary line.
+    return doc.partition("\n")[0].strip()[:160]
 
 
 def _comp_link(ctx: SiteContext, cid: str) -> str:

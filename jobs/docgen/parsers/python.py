@@ -7,7 +7,7 @@ import re
 from itertools import accumulate
 
 from ..model import Component, FileInfo
-from .common import ComponentSink, clip_doc, count_lines, one_line
+from .common import MAX_SIGNATURE, ComponentSink, clip_doc, count_lines, one_line
 
 _FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMMENT = re.compile(r"\s+#[^'\"]*$")
@@ -124,6 +124,14 @@ class _PythonVisitor:
         start = node.lineno - 1
         first = node.body[0]
         stop = min(first.lineno - 1, start + 30)
+        if stop == start + 1:
+            # The common case: the whole header on one line, body below it.
+            line = lines[start]
+            if "#" not in line:
+                text = line.strip()
+                if "  " in text or "\t" in text or len(text) > MAX_SIGNATURE:
+                    text = one_line(text)
+                return text[:-1].rstrip() if text.endswith(":") else text
         if stop <= start:
             text = _slice_to(lines[start], first.col_offset) if start < len(lines) else ""
         else:
