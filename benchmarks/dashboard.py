@@ -222,9 +222,15 @@ class Filler:
         if self.count == 0:
             self._make_active()
         finished = size - self.count
+        # Oldest first, as a live system writes them: rows that finished on the
+        # same day sit in neighbouring pages, which is what the chart's range
+        # scan sees in production (random order would scatter them over the table).
+        ages = sorted(
+            (self.rng.uniform(600, 365 * 86400) for _ in range(max(finished, 0))), reverse=True
+        )
         batch: list[tuple[Any, ...]] = []
-        for _ in range(max(finished, 0)):
-            batch.append(self._finished_row())
+        for age in ages:
+            batch.append(self._finished_row(age))
             if len(batch) == 20_000:
                 self._insert(batch)
                 batch = []
@@ -265,10 +271,10 @@ class Filler:
         self._insert(rows)
         self.count = QUEUED + PROCESSING
 
-    def _finished_row(self) -> tuple[Any, ...]:
+    def _finished_row(self, age_seconds: float) -> tuple[Any, ...]:
         rng = self.rng
         # Spread over a year, so the last 24 h hold about 1/365 of the rows.
-        created = self.now - timedelta(seconds=rng.uniform(600, 365 * 86400))
+        created = self.now - timedelta(seconds=age_seconds)
         started = created + timedelta(seconds=rng.uniform(0.5, 30))
         completed = started + timedelta(seconds=rng.uniform(5, 600))
         roll = rng.random()

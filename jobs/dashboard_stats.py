@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Min
 from django.utils import timezone
 
@@ -122,30 +123,52 @@ def queue_summary() -> tuple[int, int, datetime | None]:
     return queued.get("n", 0), processing.get("n", 0), queued.get("oldest")
 
 
+CHART_CACHE_PREFIX = "codewiki:chart-hour:v1:"
+CHART_CACHE_SECONDS = (CHART_HOURS + 1) * 3600
+
+
 def hourly_outcomes(now: datetime, hours: int = CHART_HOURS) -> list[tuple[datetime, int, int]]:
     """(hour start, completed, failed) for the last ``hours`` hours, oldest first.
 
-    A bounded range on ``completed_at`` (indexed) reads only the last day's
-    rows; bucketing happens here rather than with a SQL date function so the
-    query is the same plain range scan on SQLite and PostgreSQL.
+    Always exactly one query: a bounded range on ``completed_at`` (indexed).
+    Finished hours cannot change any more (``completed_at`` is written once, at
+    completion), so their buckets are cached and the query usually reads only
+    the current hour; a cold cache widens the range to the oldest missing hour.
+    Bucketing happens here rather than with a SQL date function so the query
+    is the same plain range scan on SQLite and PostgreSQL.
     """
-    end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    current = now.replace(minute=0, second=0, microsecond=0)
+    end = current + timedelta(hours=1)
     start = end - timedelta(hours=hours)
-    buckets = {start + timedelta(hours=i): [0, 0] for i in range(hours)}
+    hour_starts = [start + timedelta(hours=i) for i in range(hours)]
+    keys = {hour: f"{CHART_CACHE_PREFIX}{hour.isoformat()}" for hour in hour_starts[:-1]}
+    cached = cache.get_many(list(keys.values()))
+    missing = [hour for hour in hour_starts[:-1] if keys[hour] not in cached]
+    query_from = missing[0] if missing else current
+    buckets: dict[datetime, list[int]] = {hour: [0, 0] for hour in hour_starts}
+    for hour, key in keys.items():
+        if key in cached:
+            buckets[hour] = list(cached[key])
     rows = (
         Job.objects.filter(
-            completed_at__gte=start,
+            completed_at__gte=query_from,
             completed_at__lt=end,
             status__in=(Status.COMPLETED, Status.FAILED),
         )
         .order_by()
         .values_list("completed_at", "status")
     )
+    fresh = {hour for hour in hour_starts if hour >= query_from}
+    for hour in fresh:
+        buckets[hour] = [0, 0]
     for completed_at, status in rows:
         hour = completed_at.replace(minute=0, second=0, microsecond=0)
-        bucket = buckets.get(hour)
-        if bucket is not None:
-            bucket[0 if status == Status.COMPLETED else 1] += 1
+        if hour in fresh:
+            buckets[hour][0 if status == Status.COMPLETED else 1] += 1
+    cache.set_many(
+        {keys[hour]: tuple(buckets[hour]) for hour in fresh if hour in keys},
+        CHART_CACHE_SECONDS,
+    )
     return [(hour, c, f) for hour, (c, f) in buckets.items()]
 
 

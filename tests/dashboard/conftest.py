@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -30,6 +31,12 @@ CHROMIUM_ARGS = [
 ]
 
 _counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def clear_cache() -> None:
+    """The chart caches finished hours; each test starts from an empty cache."""
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

@@ -109,3 +109,24 @@ def test_hourly_outcomes_buckets_and_bounds() -> None:
 def test_empty_chart_has_flat_bars() -> None:
     chart = dashboard_stats.build_chart(dashboard_stats.hourly_outcomes(timezone.now()))
     assert chart.max_value == 0 and all(b.completed_h == 0 for b in chart.bars)
+
+
+def test_chart_caches_finished_hours_and_requeries_the_current_one() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    now = timezone.now().replace(minute=30)
+    build_job(Status.COMPLETED, completed_at=now - timedelta(hours=3))
+    build_job(Status.COMPLETED, completed_at=now - timedelta(minutes=1))
+    first = dashboard_stats.hourly_outcomes(now)
+    # A new completion in the current hour shows up; past hours come from the cache.
+    build_job(Status.FAILED, completed_at=now - timedelta(minutes=2))
+    with CaptureQueriesContext(connection) as ctx:
+        second = dashboard_stats.hourly_outcomes(now)
+    assert len(ctx.captured_queries) == 1
+    current_hour = now.replace(minute=0, second=0, microsecond=0)
+    assert str(current_hour.replace(tzinfo=None)) in ctx.captured_queries[0]["sql"] or (
+        current_hour.isoformat()[:13] in ctx.captured_queries[0]["sql"].replace(" ", "T")
+    )
+    assert first[-4][1:] == second[-4][1:] == (1, 0)
+    assert first[-1][1:] == (1, 0) and second[-1][1:] == (1, 1)
