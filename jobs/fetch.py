@@ -143,9 +143,16 @@ def classify_git_error(stderr: str, *, url: str, timeout: float, what: str) -> F
 
 
 def _first_meaningful_line(stderr: str) -> str:
-    for line in stderr.splitlines():
-        line = re.sub(r"^\s*(stderr:|fatal:|error:)\s*", "", line.strip()).strip("' ")
-        if line and not line.startswith("cmdline:"):
+    for raw in stderr.splitlines():
+        line = raw.strip().strip("'\" ")
+        if not line or line.startswith("cmdline:"):
+            continue
+        while True:  # GitPython wraps git's "fatal: ..." as "stderr: 'fatal: ...'"
+            stripped = re.sub(r"^(stderr:|fatal:|error:|remote:)\s*", "", line).strip("'\" ")
+            if stripped == line:
+                break
+            line = stripped
+        if line:
             return line[:300]
     return "git exited with an error"
 
