@@ -135,8 +135,10 @@ def _run(
         )
 
     progress(WRITE_END + 1, "Writing module tree and metadata")
-    writer.write_json("module_tree.json", {m.page[:-3]: _tree_json(m) for m in modules})
-    writer.write_json("first_module_tree.json", {m.page[:-3]: _first_json(m) for m in modules})
+    tree = {m.page[:-3]: _tree_json(m) for m in modules}
+    writer.write_json("module_tree.json", tree, compact=len(graph.components) > 2000)
+    first = {m.page[:-3]: _first_json(m) for m in modules}
+    writer.write_json("first_module_tree.json", first, compact=len(graph.components) > 2000)
     main_model = options.main_model or STATIC_MODEL
     leaves = sum(1 for top in modules for node in top.walk() if not node.children)
     metadata = {

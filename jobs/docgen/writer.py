@@ -36,5 +36,7 @@ class OutputWriter:
             handle.write(text)
         self.files_generated.append(name)
 
-    def write_json(self, name: str, data: object) -> None:
-        self.write_text(name, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    def write_json(self, name: str, data: object, *, compact: bool = False) -> None:
+        # `indent` forces the pure-Python encoder; big trees are written compact (C encoder).
+        text = json.dumps(data, ensure_ascii=False) if compact else json.dumps(data, indent=2)
+        self.write_text(name, text + "\n")

@@ -35,8 +35,6 @@ def parse_python(rel: str, text: str) -> FileInfo:
         return info
     visitor = _PythonVisitor(info, text)
     visitor.visit_module(tree)
-    if info.components:
-        visitor.nested_imports(text)
     return info
 
 
@@ -85,7 +83,6 @@ class _PythonVisitor:
         self.lines = text.split("\n")
         # Line i (0-based) starts at lengths[i] + i: the cumulative length plus newlines.
         self.lengths = [0, *accumulate(map(len, self.lines))]
-        self.import_statements = 0
         self.sink = ComponentSink(info)
         parts = info.path.split("/")
         # The package a relative import starts from ("from . import x").
@@ -210,12 +207,15 @@ class _PythonVisitor:
         last = min(last, len(lengths) - 1)
         if last >= first:
             start = lengths[first - 1] + first - 1
-            names.update(_IDENT.findall(self.text, start, lengths[last] + last))
+            end = lengths[last] + last
+            found = _IDENT.findall(self.text, start, end)
+            names.update(found)
+            if "import" in names and "import" in found:
+                # A lazy import inside a function or class body: find it in this span only.
+                self._nested_imports(start, end)
 
-    def nested_imports(self, text: str) -> None:
-        if text.count("import") <= self.import_statements:
-            return  # every import statement was already seen at module level
-        for match in _NESTED_IMPORT.finditer(text):
+    def _nested_imports(self, start: int, end: int) -> None:
+        for match in _NESTED_IMPORT.finditer(self.text, start, end):
             dots, module, names, plain = match.groups()
             if plain is not None:
                 for part in plain.split(","):
@@ -237,7 +237,6 @@ class _PythonVisitor:
                 self.info.imported_names.setdefault(local, target)
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
-        self.import_statements += 1
         info = self.info
         if isinstance(node, ast.Import):
             for alias in node.names:
