@@ -63,7 +63,7 @@ class ImportResolver:
 
     def resolve(self, target: str, importer: str) -> list[str]:
         # Absolute targets repeat across a repository; ties only depend on the folder.
-        key = (target, posixpath.dirname(importer))
+        key = (target, importer.rpartition("/")[0])
         cached = self._cache.get(key)
         if cached is None:
             cached = self._cache[key] = self._resolve(target, importer)
@@ -141,6 +141,17 @@ class Graph:
     used_by: dict[str, list[str]] = field(default_factory=dict)
 
 
+def _self_and_ancestors(comp: Component, components: dict[str, Component]) -> set[str]:
+    # A method "using" its own class (or itself, recursively) is not a dependency worth drawing.
+    out = {comp.id}
+    parent_id = comp.parent
+    while parent_id and parent_id not in out:
+        out.add(parent_id)
+        parent = components.get(parent_id)
+        parent_id = parent.parent if parent else None
+    return out
+
+
 def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
     graph = Graph()
     top_level: dict[str, dict[str, Component]] = {}
@@ -174,6 +185,7 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
 
     used_by: dict[str, list[str]] = defaultdict(list)
     components = graph.components
+    known_names = {comp.name for comp in components.values()}
     for info in files:
         deps = graph.file_deps[info.path]
         # Later updates win: imported names beat this file's own, which beat its dependencies'.
@@ -189,39 +201,34 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
                     scope[local] = comp
                     break
         fallback = unique_types.get(_family(info.language), {})
-        scope_keys = scope.keys()
-        fallback_keys = fallback.keys()
         extra_deps: set[str] = set()
         for comp in info.components:
-            excluded = {comp.id}
             parent_id = comp.parent
             siblings = members.get(parent_id, {}) if parent_id else {}
-            while parent_id:
-                excluded.add(parent_id)
-                parent = components.get(parent_id)
-                parent_id = parent.parent if parent else None
-            # Set intersections run in C; most identifiers (locals, keywords) match nothing.
-            names = comp.names
-            found: dict[str, Component] = {}
-            for name in names & fallback_keys:
-                found[name] = fallback[name]
-            for name in names & scope_keys:
-                found[name] = scope[name]
-            if siblings:
-                for name in names & siblings.keys():
-                    found[name] = siblings[name]
+            # One C-level intersection drops the locals, keywords and builtins; only names
+            # that some component somewhere carries are looked up, in priority order.
             refs: dict[str, None] = {}
-            for target in found.values():
+            excluded: set[str] | None = None
+            for name in comp.names & known_names:
+                target = siblings.get(name) or scope.get(name) or fallback.get(name)
+                if target is None:
+                    continue
+                if excluded is None:
+                    excluded = _self_and_ancestors(comp, components)
                 if target.id not in excluded:
                     refs[target.id] = None
             for base in comp.bases:
                 target = scope.get(base) or fallback.get(base)
-                if target is not None and target.is_class_like and target.id not in excluded:
+                if target is None or not target.is_class_like:
+                    continue
+                if excluded is None:
+                    excluded = _self_and_ancestors(comp, components)
+                if target.id not in excluded:
                     if target.id not in comp.base_ids:
                         comp.base_ids.append(target.id)
                     refs[target.id] = None
             comp.refs = list(refs)
-            comp.names = set()  # no longer needed; keeps peak memory down
+            comp.names.clear()  # no longer needed; keeps peak memory down
             for ref in comp.refs:
                 used_by[ref].append(comp.id)
                 ref_file = components[ref].file

@@ -212,6 +212,10 @@ def content_skip_reason(data: bytes) -> str | None:
         if len(data) / (newlines + 1) > MINIFIED_AVG_LINE:
             return "minified (very long lines)"
         # Bundles often start with a short banner; their first 64 KB still show a huge line.
-        if max(map(len, data[:65536].split(b"\n"))) > MINIFIED_MAX_LINE:
+        # Ordinary source averages well under 80 characters a line, so skip the split there.
+        head = data[:65536]
+        if len(head) / (head.count(b"\n") + 1) > 80 and (
+            max(map(len, head.split(b"\n"))) > MINIFIED_MAX_LINE
+        ):
             return "minified (very long lines)"
     return None
