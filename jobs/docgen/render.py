@@ -472,77 +472,67 @@ def _module_components_table(ctx: SiteContext, module: Module, comps: list[Compo
     return [*out, ""]
 
 
+def _owner(ctx: SiteContext, comp: Component) -> Component:
+    """The top-level component a method belongs to (methods are drawn as their class)."""
+    owner = comp
+    components = ctx.graph.components
+    while owner.parent is not None and owner.parent in components:
+        owner = components[owner.parent]
+    return owner
+
+
 def _module_diagram(ctx: SiteContext, module: Module, comps: list[Component]) -> list[str]:
+    components = ctx.graph.components
     local = [c for c in comps if c.parent is None]
     local.sort(key=lambda c: (not c.is_class_like, -len(ctx.graph.used_by.get(c.id, ()))))
     shown = local[: MAX_DIAGRAM_NODES - 10]
     ids = {c.id: f"c{i}" for i, c in enumerate(shown)}
-    by_parent_file = {c.id for c in comps}
+    own_ids = {c.id for c in comps}
     edges: set[tuple[str, str, str]] = set()
     external: Counter[str] = Counter()
+    external_pairs: set[tuple[str, str]] = set()
     for comp in comps:
-        # Methods are drawn as their class.
-        owner = comp
-        while owner.parent is not None and owner.parent in ctx.graph.components:
-            owner = ctx.graph.components[owner.parent]
-        src = ids.get(owner.id)
+        src = ids.get(_owner(ctx, comp).id)
         if src is None:
             continue
         for ref in comp.refs:
-            target = ctx.graph.components.get(ref)
+            target = components.get(ref)
             if target is None:
                 continue
-            if ref in by_parent_file:
-                t_owner = target
-                while t_owner.parent is not None and t_owner.parent in ctx.graph.components:
-                    t_owner = ctx.graph.components[t_owner.parent]
-                dst = ids.get(t_owner.id)
+            if ref in own_ids:
+                dst = ids.get(_owner(ctx, target).id)
                 if dst and dst != src:
                     style = "-.->|inherits|" if ref in comp.base_ids else "-->"
                     edges.add((src, style, dst))
-            else:
-                target_module = ctx.module_of_file.get(target.file)
-                if target_module is not None and target_module is not module:
-                    external[target_module.page] += 1
+                continue
+            target_module = ctx.module_of_file.get(target.file)
+            if target_module is not None and target_module is not module:
+                external[target_module.page] += 1
+                external_pairs.add((src, target_module.page))
     out = ["## Diagram", ""]
     if module.children:
         out += _children_diagram(ctx, module)
-        if not shown:
-            return out
     if not shown:
+        if module.children:
+            return out
         return [*out, "Nothing to draw: this module has no top-level components.", ""]
     diagram = ["graph LR"]
     for comp in shown:
         diagram.append(f"    {ids[comp.id]}[{mermaid_label(f'{comp.kind} {comp.name}')}]")
-    for src, style, dst in sorted(edges):
-        diagram.append(f"    {src} {style} {dst}")
+    lines = [f"    {src} {style} {dst}" for src, style, dst in sorted(edges)]
     top_external = external.most_common(MAX_DIAGRAM_NODES - len(shown))
-    for i, (page, _count) in enumerate(top_external):
-        node = ctx.by_page[page]
-        diagram.append(f"    x{i}[{mermaid_label('module ' + node.name)}]")
-    # Link each external module from the components that use it.
-    ext_ids = {page: f"x{i}" for i, (page, _c) in enumerate(top_external)}
-    ext_edges: set[tuple[str, str]] = set()
-    for comp in comps:
-        owner = comp
-        while owner.parent is not None and owner.parent in ctx.graph.components:
-            owner = ctx.graph.components[owner.parent]
-        src = ids.get(owner.id)
-        if src is None:
-            continue
-        for ref in comp.refs:
-            target = ctx.graph.components.get(ref)
-            if target is None or ref in by_parent_file:
-                continue
-            target_module = ctx.module_of_file.get(target.file)
-            ext = ext_ids.get(target_module.page) if target_module else None
-            if ext:
-                ext_edges.add((src, ext))
-    for src, ext in sorted(ext_edges)[: MAX_DIAGRAM_NODES * 2]:
-        diagram.append(f"    {src} --> {ext}")
+    ext_ids = {page: f"x{i}" for i, (page, _count) in enumerate(top_external)}
+    for page, ext in ext_ids.items():
+        diagram.append(f"    {ext}[{mermaid_label('module ' + ctx.by_page[page].name)}]")
+    lines += [
+        f"    {src} --> {ext_ids[page]}" for src, page in sorted(external_pairs) if page in ext_ids
+    ]
+    diagram += lines[:MAX_DIAGRAM_EDGES]
     out += [code_fence("\n".join(diagram), "mermaid"), ""]
     if len(local) > len(shown):
         out += [f"{len(local) - len(shown)} more top-level components are not drawn.", ""]
+    if len(lines) > MAX_DIAGRAM_EDGES:
+        out += [f"{len(lines) - MAX_DIAGRAM_EDGES} more links are not drawn.", ""]
     return out
 
 
