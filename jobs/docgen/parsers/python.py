@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import inspect
 import re
 from itertools import accumulate
 
@@ -56,6 +57,14 @@ def _slice_to(line: str, col: int) -> str:
     return line.encode("utf-8", "replace")[:col].decode("utf-8", "replace")
 
 
+def _docstring(body: list[ast.stmt]) -> str:
+    """Like ast.get_docstring, but skipping inspect.cleandoc for one-line docstrings."""
+    if not body or not _is_docstring(body[0]):
+        return ""
+    text: str = body[0].value.value  # type: ignore[attr-defined]
+    return inspect.cleandoc(text) if "\n" in text else text.strip()
+
+
 def _is_docstring(node: ast.stmt) -> bool:
     return (
         isinstance(node, ast.Expr)
@@ -89,7 +98,7 @@ class _PythonVisitor:
         self.package_parts = parts[:-1]
 
     def visit_module(self, tree: ast.Module) -> None:
-        doc = ast.get_docstring(tree)
+        doc = _docstring(tree.body)
         if doc:
             self.info.module_doc = clip_doc(doc)
         self._statements(tree.body)
@@ -152,7 +161,7 @@ class _PythonVisitor:
             node.lineno,
             node.end_lineno or node.lineno,
             signature=self._header(node),
-            doc=ast.get_docstring(node) or "",
+            doc=_docstring(node.body),
             parent=parent,
         )
         for base in node.bases:
@@ -184,7 +193,7 @@ class _PythonVisitor:
             node.lineno,
             node.end_lineno or node.lineno,
             signature=self._header(node),
-            doc=ast.get_docstring(node) or "",
+            doc=_docstring(node.body),
             parent=parent,
         )
         # Identifiers by regex over the source lines (minus the docstring): a C-speed scan
