@@ -74,12 +74,12 @@ def _run(
     repo_dir: Path, out_dir: Path, options: GenerationOptions, callback: ProgressCallback | None
 ) -> GenerationResult:
     progress = _Progress(callback)
-    if not repo_dir.exists() or not repo_dir.is_dir() or repo_dir.is_symlink():
+    if not repo_dir.is_dir():
         raise DocGenError("repository directory does not exist or is not a directory")
     if options.max_files < 1:
         raise DocGenError("max_files must be at least 1")
-    root = os.path.abspath(repo_dir)
-    real_root = os.path.realpath(root)
+    # The checkout folder itself is the caller's choice; links *inside* it are never followed.
+    root = real_root = os.path.realpath(repo_dir)
 
     progress(0, "Scanning files")
     scan = scan_repository(

@@ -280,3 +280,31 @@ def test_every_language_reaches_the_pages(build_site, language: str, page_text: 
     pages = "\n".join(site.text(p) for p in site.pages() if p != "overview.md")
     assert page_text in pages
     assert site.result.component_count > 0
+
+
+def test_python_enums_protocols_and_lazy_imports(tmp_path) -> None:
+    from .conftest import write_files
+
+    repo = write_files(
+        tmp_path / "py",
+        {
+            "app/kinds.py": (
+                "import enum\nfrom typing import Protocol\n\n\n"
+                "class Colour(enum.Enum):\n    RED = 1\n\n\n"
+                "class Drawable(Protocol):\n    def draw(self) -> None: ...\n"
+            ),
+            "app/lazy.py": (
+                "def paint():\n"
+                "    '''Import late to avoid a cycle.'''\n"
+                "    from app.kinds import Colour\n"
+                "    return Colour.RED\n"
+            ),
+        },
+    )
+    a = analyse(repo)
+    assert a.comp("Colour").kind == "enum"
+    assert a.comp("Drawable").kind == "interface"
+    assert a.comp("Drawable.draw").kind == "method"
+    assert a.comp("paint").doc == "Import late to avoid a cycle."
+    assert "Colour" in a.ref_names("paint")
+    assert "app/kinds.py" in a.file_deps["app/lazy.py"]

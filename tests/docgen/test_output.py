@@ -263,3 +263,25 @@ def test_repo_url_links_are_safe(build_site) -> None:
     bad = build_site(FIXTURES / "python", repo_url='javascript:alert(1)//"<x>', commit="<b>")
     text = bad.all_text()
     assert "javascript:" not in text and "<b>" not in text
+
+
+def test_deeply_nested_folders_are_cut_off(build_site, tmp_path: Path) -> None:
+    deep = "/".join(["d"] * 60)
+    repo = write_files(
+        tmp_path / "deep",
+        {f"{deep}/x.py": "def deep():\n    pass\n", "top.py": "def top():\n    pass\n"},
+    )
+    site = build_site(repo)
+    assert "folder nested too deeply" in site.text("overview.md")
+    ids = [c for n in site.json("first_module_tree.json").values() for c in n["components"]]
+    assert ids == ["top.py::top"]
+
+
+def test_repository_folder_may_itself_be_a_link(build_site, tmp_path: Path) -> None:
+    import os
+
+    link = tmp_path / "checkout"
+    os.symlink(FIXTURES / "python", link)
+    site = build_site(link, repo_name="example/shop")
+    assert site.result.component_count == 10
+    assert str(tmp_path) not in site.all_text() and str(FIXTURES) not in site.all_text()

@@ -11,6 +11,9 @@ from ..model import Component, FileInfo
 from .common import MAX_SIGNATURE, ComponentSink, clip_doc, count_lines, one_line
 
 _FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+_ENUM_BASES = frozenset(
+    {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "TextChoices", "IntegerChoices"}
+)
 _COMMENT = re.compile(r"\s+#[^'\"]*$")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Imports inside functions and classes (lazy imports) - found by regex instead of a full walk.
@@ -168,6 +171,12 @@ class _PythonVisitor:
             name = _dotted_tail(base)
             if name:
                 comp.bases.append(name)
+                # Python spells enums and interfaces as classes; name them as the other
+                # languages do so the pages read the same.
+                if name in _ENUM_BASES:
+                    comp.kind = "enum"
+                elif name == "Protocol":
+                    comp.kind = "interface"
         names = comp.names
         first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
         self._names_in(first, node.body[0].lineno - 1, names)
@@ -189,7 +198,7 @@ class _PythonVisitor:
         comp = self.sink.add(
             node.name,
             qual,
-            "method" if parent and parent.kind == "class" else "function",
+            "method" if parent is not None else "function",
             node.lineno,
             node.end_lineno or node.lineno,
             signature=self._header(node),
