@@ -24,7 +24,13 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 
 from django.conf import settings
-from django.db import close_old_connections, connection, connections, transaction
+from django.db import (
+    DatabaseError,
+    close_old_connections,
+    connection,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 
 from jobs import docs_cache, pipeline
@@ -229,7 +235,14 @@ class Worker:
         try:
             while not self._should_exit():
                 close_old_connections()
-                self._tick()
+                try:
+                    self._tick()
+                except DatabaseError:
+                    # A database restart or failover must not kill the worker: its
+                    # children keep running and the leases outlast a short outage.
+                    logger.exception("Database error in the worker loop; retrying shortly")
+                    connections.close_all()
+                    self._sleep(min(5.0, self.lease_seconds / 4))
             return 0
         finally:
             self._shutdown()
