@@ -308,3 +308,26 @@ def test_python_enums_protocols_and_lazy_imports(tmp_path) -> None:
     assert a.comp("paint").doc == "Import late to avoid a cycle."
     assert "Colour" in a.ref_names("paint")
     assert "app/kinds.py" in a.file_deps["app/lazy.py"]
+
+
+def test_cpp_header_with_h_extension_and_js_destructuring(tmp_path) -> None:
+    from .conftest import write_files
+
+    repo = write_files(
+        tmp_path / "mixed",
+        {
+            "thing.h": (
+                "#pragma once\n/// A thing.\nclass Thing {\npublic:\n"
+                "  /// Run it.\n  void run();\n};\n"
+            ),
+            "plain.h": "/* Add. */\nint add(int a, int b);\n",
+            "x.js": "const {a, b} = () => 1;\n/** Fine. */\nconst ok = () => 2;\n",
+        },
+    )
+    a = analyse(repo)
+    assert a.files["thing.h"].language == "cpp"
+    assert a.files["plain.h"].language == "c"
+    assert a.comp("Thing").kind == "class" and a.comp("Thing.run").doc == "Run it."
+    assert a.comp("add").doc == "Add."
+    assert a.comp("ok").doc == "Fine."
+    assert not [c for c in a.by_id.values() if "{" in c.name]

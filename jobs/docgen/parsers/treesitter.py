@@ -20,6 +20,10 @@ Node = Any  # tree_sitter.Node; kept loose so the module imports without the bin
 
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _REQUIRE = re.compile(rb"""\brequire\(\s*['"]([^'"\n]{1,300})['"]\s*\)""")
+_CPP_HINTS = re.compile(
+    r"^\s*(?:class\s+\w+[^;]*\{|namespace\s+\w*\s*\{|template\s*<|(?:public|private|protected):)",
+    re.MULTILINE,
+)
 _XML_TAG = re.compile(r"</?[A-Za-z][^>\n]{0,200}>")
 _COMMENT_PREFIX = re.compile(r"^\s*(?:/\*+!?|\*+/|\*(?!/)|///?!?|#+|--)\s?")
 
@@ -337,6 +341,9 @@ def _parser(language: str) -> Any:
 
 def parse_with_treesitter(rel: str, language: str, text: str, data: bytes) -> FileInfo:
     info = FileInfo(path=rel, language=language, lines=count_lines(text))
+    if language == "c" and rel.endswith(".h") and _CPP_HINTS.search(text):
+        # ".h" is shared by C and C++; these constructs only parse as C++.
+        language = info.language = "cpp"
     spec = SPECS.get(language)
     if spec is None:
         return info
@@ -463,9 +470,12 @@ class _Walker:
         """Name and kind for node types whose meaning depends on their content."""
         if ctype == "variable_declarator":
             value = node.child_by_field_name("value")
+            name_node = node.child_by_field_name("name")
             if value is None or value.type not in CALLABLE_VALUES:
                 return None, None
-            return _text(node.child_by_field_name("name")), "function"
+            if name_node is None or name_node.type != "identifier":
+                return None, None  # a destructuring pattern is not a name
+            return _text(name_node), "function"
         if ctype == "type_spec":
             type_node = node.child_by_field_name("type")
             kind = {"struct_type": "struct", "interface_type": "interface"}.get(
