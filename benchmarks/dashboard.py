@@ -132,6 +132,7 @@ def drop_pg_database(server_url: str, url: str) -> None:
 def print_table(results: list[dict[str, Any]]) -> int:
     names = list(SCENARIOS)
     header = f"{'db':<9}{'jobs':>10}  " + "".join(f"{n + ' ms':>15}" for n in names)
+    header += f"{'fill s':>9}{'load':>7}"
     print(header)
     print("-" * len(header))
     failures = []
@@ -139,7 +140,9 @@ def print_table(results: list[dict[str, Any]]) -> int:
     for row in results:
         by_engine.setdefault(row["engine"], []).append(row)
         cells = "".join(f"{row['ms'][n]:>15.2f}" for n in names)
-        print(f"{row['engine']:<9}{row['size']:>10,}  {cells}")
+        print(
+            f"{row['engine']:<9}{row['size']:>10,}  {cells}{row['fill_s']:>9.1f}{row['load']:>7.1f}"
+        )
         if row["ms"]["fragment"] > TARGET_FRAGMENT_MS:
             failures.append(
                 f"{row['engine']} {row['size']:,}: fragment over {TARGET_FRAGMENT_MS} ms"
@@ -197,7 +200,16 @@ def measure_all(args: argparse.Namespace) -> int:
         filled = time.perf_counter() - started
         ms = measure(args.repeat)
         print(
-            json.dumps({"engine": args.child, "size": size, "ms": ms, "fill_s": round(filled, 1)}),
+            json.dumps(
+                {
+                    "engine": args.child,
+                    "size": size,
+                    "ms": ms,
+                    "fill_s": round(filled, 1),
+                    # Timings are wall-clock: a busy machine inflates them all.
+                    "load": round(os.getloadavg()[0], 1),
+                }
+            ),
             flush=True,
         )
         print(f"# {args.child} {size:,} jobs filled in {filled:.1f} s", file=sys.stderr)

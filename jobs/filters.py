@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from django.conf import settings
 from django.db import connections
@@ -174,30 +175,57 @@ class JobFilter:
     # --- counts -------------------------------------------------------------
 
     def counts(self, cap: int | None = None) -> dict[str, Count]:
-        """Per-state counts (key '' is all), capped for the big states, in one query."""
+        """Per-state counts (key '' is all), capped for the big states, in one query.
+
+        Without a search each big state is a capped count over the status
+        index. With a search the status is not in the repository index, so
+        per-state capped counts would each read every matching row; instead
+        one sample of at most ``cap + 1`` matching rows is split by state, and
+        when the sample is full its per-state numbers are lower bounds ("n+").
+        """
         cap = COUNT_CAP if cap is None else cap
         searched = self.searched().order_by()
-        pieces: list[tuple[str, str, list[object]]] = []
-        for state, _label in STATE_TABS:
-            queryset = searched.filter(status=state) if state else searched
-            limit = None if state in EXACT_STATES else cap + 1
-            sub = queryset.values_list("pk")
-            if limit is not None:
-                sub = sub[:limit]
-            sql, params = sub.query.sql_with_params()
-            pieces.append((state, sql, list(params)))
-        connection = connections[searched.db]
-        select = ", ".join(
-            f"(SELECT COUNT(*) FROM ({sql}) AS c{i})" for i, (_, sql, _) in enumerate(pieces)
-        )
-        params = [p for _, _, ps in pieces for p in ps]
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {select}", params)
-            row = cursor.fetchone()
-        result = {}
-        for (state, _, _), value in zip(pieces, row, strict=True):
-            capped = state not in EXACT_STATES and value > cap
-            result[state] = Count(cap if capped else value, capped)
+        selects: list[str] = []
+        params: list[object] = []
+
+        def add(sql: str, sql_params: Any) -> None:
+            selects.append(sql)
+            params.extend(sql_params)
+
+        for state in (Status.QUEUED, Status.PROCESSING):
+            sql, sql_params = (
+                searched.filter(status=state).values_list("pk").query.sql_with_params()
+            )
+            add(f"(SELECT COUNT(*) FROM ({sql}) AS a_{state})", sql_params)
+        big = [Status.COMPLETED, Status.FAILED, Status.CANCELLED]
+        if not self.search:
+            for state in [*big, ""]:
+                queryset = searched.filter(status=state) if state else searched
+                sql, sql_params = queryset.values_list("pk")[: cap + 1].query.sql_with_params()
+                add(f"(SELECT COUNT(*) FROM ({sql}) AS b_{state or 'all'})", sql_params)
+        else:
+            sql, sql_params = searched.values_list("status")[: cap + 1].query.sql_with_params()
+            column = connections[searched.db].ops.quote_name("status")
+            for state in big:
+                add(
+                    f"(SELECT COUNT(*) FROM ({sql}) AS s_{state} WHERE s_{state}.{column} = %s)",
+                    [*sql_params, state.value],
+                )
+            add(f"(SELECT COUNT(*) FROM ({sql}) AS s_all)", sql_params)
+        with connections[searched.db].cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(selects), params)
+            queued, processing, completed, failed, cancelled, total = cursor.fetchone()
+        full = total > cap  # the "all" count (or the search sample) hit the cap
+        result = {
+            Status.QUEUED: Count(queued, capped=False),
+            Status.PROCESSING: Count(processing, capped=False),
+            "": Count(cap, capped=True) if full else Count(total, capped=False),
+        }
+        for state, value in zip(big, (completed, failed, cancelled), strict=True):
+            if self.search:
+                result[state] = Count(value, capped=full)  # lower bounds from the sample
+            else:
+                result[state] = Count(cap, True) if value > cap else Count(value, False)
         return result
 
     def tabs(self, counts: dict[str, Count]) -> list[Tab]:

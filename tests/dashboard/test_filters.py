@@ -130,3 +130,20 @@ def test_chart_caches_finished_hours_and_requeries_the_current_one() -> None:
     )
     assert first[-4][1:] == second[-4][1:] == (1, 0)
     assert first[-1][1:] == (1, 0) and second[-1][1:] == (1, 1)
+
+
+def test_search_counts_come_from_a_capped_sample() -> None:
+    for _ in range(3):
+        build_job(Status.COMPLETED, repo=f"https://github.com/django/r{_}")
+    build_job(Status.FAILED, repo="https://github.com/django/x")
+    build_job(Status.QUEUED, repo="https://github.com/django/q")
+    build_job(Status.FAILED, repo="https://github.com/flask/flask")
+    exact = JobFilter(search="django").counts(cap=10)
+    assert exact[""] == Count(5, False) and exact[Status.FAILED] == Count(1, False)
+    assert exact[Status.COMPLETED] == Count(3, False) and exact[Status.QUEUED] == Count(1, False)
+    sampled = JobFilter(search="django").counts(cap=2)
+    assert sampled[""] == Count(2, True)
+    # Lower bounds from at most cap + 1 rows; the active states stay exact.
+    assert sampled[Status.QUEUED] == Count(1, False)
+    assert all(sampled[s].capped for s in (Status.COMPLETED, Status.FAILED, Status.CANCELLED))
+    assert sum(sampled[s].value for s in Status.values) >= 3
