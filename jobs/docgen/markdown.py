@@ -55,8 +55,12 @@ def _escape_line(line: str) -> str:
 
 
 def escape_inline(text: str) -> str:
-    """One line of repository text, safe anywhere inline (including table cells)."""
-    return _escape_line(" ".join(text.split()))
+    """One line of repository text, safe inside a line (table cells, headings, link text).
+
+    Block markers only matter at the start of a line, which callers never give this text;
+    `escape_block` handles those too.
+    """
+    return _escape_chars(" ".join(text.split()))
 
 
 def _escape_line_start(match: re.Match[str]) -> str:

@@ -177,9 +177,14 @@ def _readme_summary(text: str) -> tuple[str, str]:
             continue
         if in_fence:
             continue
-        if line.startswith("#") or (line and set(line) <= set("=-~^*#")):
-            if line.startswith("#") and not title:
+        underline = bool(line) and set(line) <= set("=-~^*#")
+        if line.startswith("#") or underline:
+            if line.startswith("#") and not underline and not title:
                 title = line.lstrip("#").strip()
+            elif underline and len(current) == 1:
+                # reStructuredText: the line above an underline is a heading, not prose.
+                title = title or current[0]
+                current = []
             if current:
                 paragraphs.append(" ".join(current))
                 current = []
