@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from jobs import services
 from jobs.models import Job, Status
-from tests.conftest import GitServer, wait_for
+from tests.conftest import GitServer
 from tests.dashboard.conftest import build_job
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -150,14 +150,24 @@ def test_polling_pauses_while_the_tab_is_hidden(live_server: Any, page: Page) ->
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url) if r.headers.get("hx-request") else None)
     page.goto(f"{live_server.url}/")
-    wait_for(lambda: len(requests) >= 1, timeout=10, what="a first poll")
+    wait_in_page(page, lambda: len(requests) >= 1, timeout=10, what="a first poll")
     set_visibility(page, "hidden")
     page.wait_for_timeout(500)
     before = len(requests)
     page.wait_for_timeout(7000)  # two poll intervals
     assert len(requests) == before
     set_visibility(page, "visible")
-    wait_for(lambda: len(requests) > before, timeout=5, what="polling to resume")
+    wait_in_page(page, lambda: len(requests) > before, timeout=5, what="polling to resume")
+
+
+def wait_in_page(page: Page, predicate: Any, timeout: float, what: str) -> None:
+    """Like ``wait_for``, but lets Playwright deliver its events while waiting
+    (a plain ``time.sleep`` blocks the sync API's event dispatch)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        page.wait_for_timeout(100)
 
 
 def set_visibility(page: Page, state: str) -> None:
