@@ -46,10 +46,11 @@ def generate_docs(
     progress: ProgressCallback | None = None,
 ) -> GenerationResult:
     """Analyse `repo_dir` and write the documentation site into `out_dir`."""
-    from .pipeline import run
-
     return run(Path(repo_dir), Path(out_dir), options or GenerationOptions(), progress)
 
+
+# Imported last: the pipeline needs the names above (a worker pays this once, not per job).
+from .pipeline import run  # noqa: E402
 
 __all__ = [
     "DocGenError",

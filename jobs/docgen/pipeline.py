@@ -122,41 +122,45 @@ def _run(
     compute_module_edges(ctx)
 
     writer = OutputWriter(out_dir)
-    writer.write_text("overview.md", render_overview(ctx))
-    pages: list[tuple[Module, Module | None]] = []
-    for top in modules:
-        _collect_pages(top, None, pages)
-    total = len(pages)
-    for i, (module, parent) in enumerate(pages, start=1):
-        writer.write_text(module.page, render_module(ctx, module, parent))
-        progress(
-            WRITE_START + (WRITE_END - WRITE_START) * i / max(total, 1),
-            f"Writing module pages {i}/{total}",
-        )
+    try:
+        writer.write_text("overview.md", render_overview(ctx))
+        pages: list[tuple[Module, Module | None]] = []
+        for top in modules:
+            _collect_pages(top, None, pages)
+        total = len(pages)
+        for i, (module, parent) in enumerate(pages, start=1):
+            writer.write_text(module.page, render_module(ctx, module, parent))
+            progress(
+                WRITE_START + (WRITE_END - WRITE_START) * i / max(total, 1),
+                f"Writing module pages {i}/{total}",
+            )
 
-    progress(WRITE_END + 1, "Writing module tree and metadata")
-    tree = {m.page[:-3]: _tree_json(m) for m in modules}
-    writer.write_json("module_tree.json", tree, compact=len(graph.components) > 2000)
-    first = {m.page[:-3]: _first_json(m) for m in modules}
-    writer.write_json("first_module_tree.json", first, compact=len(graph.components) > 2000)
-    main_model = options.main_model or STATIC_MODEL
-    leaves = sum(1 for top in modules for node in top.walk() if not node.children)
-    metadata = {
-        "generation_info": {
-            "timestamp": datetime.now(UTC).isoformat(),
-            "main_model": main_model,
-            "generator_version": f"codewiki-docgen {__version__}",
-            "repo_path": ctx.title,
-            "commit_id": ctx.commit,
-        },
-        "statistics": {
-            "total_components": len(graph.components),
-            "leaf_nodes": leaves,
-            "max_depth": depth(modules),
-        },
-        "files_generated": [*writer.files_generated, "metadata.json"],
-    }
-    writer.write_json("metadata.json", metadata)
+        progress(WRITE_END + 1, "Writing module tree and metadata")
+        tree = {m.page[:-3]: _tree_json(m) for m in modules}
+        writer.write_json("module_tree.json", tree, compact=len(graph.components) > 2000)
+        first = {m.page[:-3]: _first_json(m) for m in modules}
+        writer.write_json("first_module_tree.json", first, compact=len(graph.components) > 2000)
+        main_model = options.main_model or STATIC_MODEL
+        leaves = sum(1 for top in modules for node in top.walk() if not node.children)
+        metadata = {
+            "generation_info": {
+                "timestamp": datetime.now(UTC).isoformat(),
+                "main_model": main_model,
+                "generator_version": f"codewiki-docgen {__version__}",
+                "repo_path": ctx.title,
+                "commit_id": ctx.commit,
+            },
+            "statistics": {
+                "total_components": len(graph.components),
+                "leaf_nodes": leaves,
+                "max_depth": depth(modules),
+            },
+            "files_generated": [*writer.files_generated, "metadata.json"],
+        }
+        writer.write_json("metadata.json", metadata)
+    finally:
+        # Waits for the background writes; metadata.json, queued last, lands last.
+        writer.close()
     progress(100, "Done")
     return GenerationResult(
         files_generated=list(writer.files_generated),  # now ends with metadata.json
