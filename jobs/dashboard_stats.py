@@ -21,9 +21,9 @@ from jobs.models import Job, Status, Worker
 CHART_HOURS = 24
 MAX_WORKERS_SHOWN = 25
 # SVG geometry, in user units; the SVG scales with its container (viewBox).
-CHART_WIDTH = 480
+CHART_WIDTH = 300
 CHART_HEIGHT = 120
-CHART_PAD_LEFT = 28
+CHART_PAD_LEFT = 24
 CHART_PAD_BOTTOM = 16
 CHART_PAD_TOP = 8
 

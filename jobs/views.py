@@ -228,7 +228,7 @@ class TimelineEvent:
 
 
 def build_timeline(job: Job, attempts: list[JobAttempt]) -> list[TimelineEvent]:
-    """Created, each attempt (start and outcome), finished — oldest first."""
+    """Created, each attempt (start and outcome), finished."""
     submitter = f"by {job.submitted_by}" if job.submitted_by else ""
     events = [TimelineEvent(job.created_at, "Created", submitter, "queued")]
     for attempt in attempts:
@@ -255,7 +255,9 @@ def build_timeline(job: Job, attempts: list[JobAttempt]) -> list[TimelineEvent]:
         events.append(
             TimelineEvent(job.completed_at, f"Finished: {job.get_status_display()}", "", job.status)
         )
-    return sorted(events, key=lambda e: (e.at is None, e.at or job.created_at))
+    # Logical order, not a sort: the worker records an attempt's end a moment
+    # after the job's, and "Finished" should still come last.
+    return events
 
 
 def _outcome_tone(outcome: str) -> str:
