@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import keyword
+
 from ..model import Component, FileInfo
 
+# Identifiers that are never worth resolving (keywords, `self`, common builtins): dropped at
+# parse time so the per-component name sets held until resolution stay small.
+NOISE_WORDS = frozenset(
+    {
+        *keyword.kwlist,
+        *("self", "cls", "this", "super", "args", "kwargs", "str", "int", "float", "bool"),
+        *("isinstance", "getattr", "setattr", "hasattr", "null", "true", "false", "nil"),
+        *("void", "const", "let", "var", "function", "return", "new", "public", "private"),
+        *("protected", "static", "func", "fn", "pub", "mut", "impl", "end", "def", "string"),
+        *("number", "val", "fun"),
+    }
+)
 MAX_SIGNATURE = 300
 MAX_DOC = 4000
 

@@ -6,9 +6,10 @@ import ast
 import inspect
 import re
 from itertools import accumulate
+from sys import intern
 
 from ..model import Component, FileInfo
-from .common import MAX_SIGNATURE, ComponentSink, clip_doc, count_lines, one_line
+from .common import MAX_SIGNATURE, NOISE_WORDS, ComponentSink, clip_doc, count_lines, one_line
 
 _FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _ENUM_BASES = frozenset(
@@ -190,6 +191,7 @@ class _PythonVisitor:
             else:
                 self._names_in(stmt.lineno, stmt.end_lineno or stmt.lineno, names)
         names.discard(node.name)
+        names -= NOISE_WORDS
 
     def _function(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Component | None
@@ -216,6 +218,7 @@ class _PythonVisitor:
         else:
             self._names_in(first, end, comp.names)
         comp.names.discard(node.name)
+        comp.names -= NOISE_WORDS
 
     def _names_in(self, first: int, last: int, names: set[str]) -> None:
         """Add identifiers on 1-based lines first..last (inclusive)."""
@@ -227,10 +230,11 @@ class _PythonVisitor:
             start = lengths[first - 1] + first - 1
             end = lengths[last] + last
             found = _IDENT.findall(self.text, start, end)
-            names.update(found)
-            if "import" in names and "import" in found:
+            if "import" in found:
                 # A lazy import inside a function or class body: find it in this span only.
                 self._nested_imports(start, end)
+            # Interned, so the thousands of sets held until resolution share their strings.
+            names.update(map(intern, found))
 
     def _nested_imports(self, start: int, end: int) -> None:
         for match in _NESTED_IMPORT.finditer(self.text, start, end):

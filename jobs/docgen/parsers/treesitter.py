@@ -11,10 +11,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from sys import intern
 from typing import Any
 
 from ..model import CLASS_KINDS, Component, FileInfo
-from .common import ComponentSink, count_lines, one_line
+from .common import NOISE_WORDS, ComponentSink, count_lines, one_line
 
 Node = Any  # tree_sitter.Node; kept loose so the module imports without the bindings' stubs.
 
@@ -419,7 +420,7 @@ class _Walker:
                 pos = max(pos, child_end)
             if pos < end:
                 names.update(_IDENT.findall(self.source, pos, end))
-            comp.names = {n.decode("ascii") for n in names}
+            comp.names = {intern(n.decode("ascii")) for n in names} - NOISE_WORDS
             comp.names.discard(comp.name)
         if self.spec.regex_require:
             for match in _REQUIRE.finditer(self.source):
