@@ -80,8 +80,9 @@ def _matches(rel: str, patterns: list[str]) -> bool:
             continue
         if fnmatchcase(rel, pat):
             return True
-        # "**/x" should also match "x" at the top, as in gitignore-style globs.
-        if pat.startswith("**/") and fnmatchcase(rel, pat[3:]):
+        # "**/" also matches no folder at all, as in gitignore-style globs ("src/**/*.py"
+        # covers "src/a.py"); fnmatch's "*" already crosses "/" for the deeper cases.
+        if "**/" in pat and fnmatchcase(rel, pat.replace("**/", "")):
             return True
         # A directory pattern ("docs" or "docs/") covers everything below it.
         if fnmatchcase(rel, pat.rstrip("/") + "/*"):

@@ -285,3 +285,15 @@ def test_repository_folder_may_itself_be_a_link(build_site, tmp_path: Path) -> N
     site = build_site(link, repo_name="example/shop")
     assert site.result.component_count == 10
     assert str(tmp_path) not in site.all_text() and str(FIXTURES) not in site.all_text()
+
+
+def test_glob_patterns_follow_gitignore_habits() -> None:
+    from jobs.docgen.scan import _matches
+
+    assert _matches("src/a.py", ["src/**/*.py"])
+    assert _matches("src/x/y/a.py", ["src/**/*.py"])
+    assert _matches("a.py", ["**/*.py"])
+    assert _matches("docs/x/y.py", ["docs"])
+    assert _matches("docs/x/y.py", ["docs/"])
+    assert not _matches("src/a.js", ["src/**/*.py"])
+    assert not _matches("mydocs/a.py", ["docs"])
