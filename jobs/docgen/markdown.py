@@ -13,7 +13,6 @@ _LINE_START = re.compile(r"^([#+\-=])|^(\d+)([.)])")
 _LEADING_WS = re.compile(r"^[ \t]+")
 _BACKTICK_RUN = re.compile(r"`+")
 _MERMAID_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,:/+()\-]")
-_ANCHOR_UNSAFE = re.compile(r"[^a-z0-9-]+")
 _FENCE_LANG = re.compile(r"[^a-z0-9+#-]")
 MERMAID_LABEL_MAX = 48
 
@@ -117,7 +116,3 @@ def mermaid_label(text: str) -> str:
 def link(text: str, page: str) -> str:
     """A link to one of our own pages; `page` is always a generated safe slug."""
     return f"[{escape_inline(text)}]({page})"
-
-
-def anchor(text: str) -> str:
-    return _ANCHOR_UNSAFE.sub("-", text.lower()).strip("-") or "section"

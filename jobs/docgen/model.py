@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 CLASS_KINDS = frozenset(
     {"class", "struct", "interface", "trait", "enum", "record", "module", "object", "union", "type"}
 )
-CALLABLE_KINDS = frozenset({"function", "method"})
 
 
 @dataclass(slots=True)

@@ -21,7 +21,7 @@ from .render import (
     safe_commit,
     safe_url,
 )
-from .scan import content_skip_reason, read_repo_file, scan_repository
+from .scan import Candidate, content_skip_reason, read_repo_file, scan_repository
 from .writer import OutputWriter
 
 STATIC_MODEL = "static-analysis"
@@ -173,7 +173,7 @@ def _run(
 def _analyse(
     root: str,
     real_root: str,
-    candidates: list,  # list[scan.Candidate]
+    candidates: list[Candidate],
     max_bytes: int,
     skipped: list[SkippedFile],
     progress: _Progress,
