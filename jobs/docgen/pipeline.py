@@ -10,18 +10,13 @@ from pathlib import Path
 from . import DocGenError, GenerationOptions, GenerationResult, ProgressCallback, __version__
 from .graph import ImportResolver, build_graph
 from .model import FileInfo, SkippedFile
+from .module_page import render_module
 from .modules import Module, build_module_tree, depth, module_of_file
+from .overview import render_overview
 from .parsers import parse_source
 from .project import read_project
-from .render import (
-    SiteContext,
-    compute_module_edges,
-    render_module,
-    render_overview,
-    safe_commit,
-    safe_url,
-)
 from .scan import Candidate, content_skip_reason, read_repo_file, scan_repository
+from .site import SiteContext, compute_module_edges, safe_commit, safe_url
 from .writer import OutputWriter
 
 STATIC_MODEL = "static-analysis"

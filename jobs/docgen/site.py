@@ -1,0 +1,181 @@
+"""What every page renderer shares: the site context, module edges and link helpers."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from .graph import Graph
+from .markdown import escape_inline
+from .model import Component, FileInfo, SkippedFile
+from .modules import Module
+from .project import ProjectInfo
+
+MAX_DIAGRAM_NODES = 40
+MAX_DIAGRAM_EDGES = 60
+MAX_LINKS = 15
+MAX_LISTED = 50
+_SAFE_URL = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d+)?(/[A-Za-z0-9._~\-/%+]*)?$")
+_HEX = re.compile(r"^[0-9a-fA-F]{7,64}$")
+
+
+@dataclass
+class SiteContext:
+    """Everything the page renderers need, computed once."""
+
+    title: str
+    repo_url: str
+    commit: str
+    files: dict[str, FileInfo]
+    graph: Graph
+    modules: list[Module]
+    module_of_file: dict[str, Module]
+    project: ProjectInfo
+    skipped: list[SkippedFile]
+    budget_note: str
+    version: str
+    module_deps: dict[str, Counter[str]] = field(default_factory=dict)
+    module_users: dict[str, Counter[str]] = field(default_factory=dict)
+    by_page: dict[str, Module] = field(default_factory=dict)
+    sibling_edges: dict[str, Counter[tuple[str, str]]] = field(default_factory=dict)
+    link_cache: dict[str, str] = field(default_factory=dict)
+    name_cache: dict[str, str] = field(default_factory=dict)
+    file_cache: dict[str, str] = field(default_factory=dict)
+
+
+def safe_url(url: str) -> str:
+    url = url.strip().removesuffix(".git").rstrip("/")
+    return url if _SAFE_URL.match(url) else ""
+
+
+def safe_commit(commit: str) -> str:
+    return commit if _HEX.match(commit) else ""
+
+
+def compute_module_edges(ctx: SiteContext) -> None:
+    """Module-to-module dependency counts, from file imports and component references.
+
+    A parent module is credited with its sub-modules' links to the outside, so its page lists
+    what the whole sub-tree depends on; links between siblings feed the parent's diagram.
+    """
+    parent_of: dict[str, str | None] = {}
+    for top in ctx.modules:
+        _record_parents(top, None, parent_of)
+    chains: dict[str, list[str]] = {}
+    for page in parent_of:
+        chain = [page]
+        while (up := parent_of[chain[-1]]) is not None:
+            chain.append(up)
+        chains[page] = chain
+    deps: dict[str, Counter[str]] = {}
+    users: dict[str, Counter[str]] = {}
+    siblings: dict[str, Counter[tuple[str, str]]] = {}
+    owner = ctx.module_of_file
+    pair_counts: Counter[tuple[str, str]] = Counter()
+    for path, targets in ctx.graph.file_deps.items():
+        src = owner.get(path)
+        if src is None:
+            continue
+        for target in targets:
+            dst = owner.get(target)
+            if dst is not None and dst is not src:
+                pair_counts[(src.page, dst.page)] += 1
+    for (src, dst), count in pair_counts.items():
+        src_chain, dst_chain = chains[src], chains[dst]
+        dst_set = set(dst_chain)
+        below_lca_src = []
+        lca = None
+        for page in src_chain:
+            if page in dst_set:
+                lca = page
+                break
+            below_lca_src.append(page)
+        below_lca_dst = dst_chain[: dst_chain.index(lca)] if lca else dst_chain
+        for page in below_lca_src:
+            deps.setdefault(page, Counter())[dst] += count
+        for page in below_lca_dst:
+            users.setdefault(page, Counter())[src] += count
+        if lca is not None and below_lca_src and below_lca_dst:
+            edge = (below_lca_src[-1], below_lca_dst[-1])
+            siblings.setdefault(lca, Counter())[edge] += count
+    ctx.module_deps = deps
+    ctx.module_users = users
+    ctx.sibling_edges = siblings
+    ctx.by_page = {node.page: node for top in ctx.modules for node in top.walk()}
+
+
+def _record_parents(module: Module, parent: str | None, out: dict[str, str | None]) -> None:
+    out[module.page] = parent
+    for child in module.children:
+        _record_parents(child, module.page, out)
+
+
+def escaped_name(ctx: SiteContext, comp: Component) -> str:
+    cached = ctx.name_cache.get(comp.id)
+    if cached is None:
+        cached = ctx.name_cache[comp.id] = escape_inline(comp.qualname)
+    return cached
+
+
+def location(ctx: SiteContext, comp: Component) -> str:
+    text = ctx.file_cache.get(comp.file)
+    if text is None:
+        text = ctx.file_cache[comp.file] = escape_inline(comp.file)
+    text = f"{text}:{comp.start_line}"
+    if ctx.repo_url:
+        ref = ctx.commit or "HEAD"
+        url = f"{ctx.repo_url}/blob/{ref}/{quote(comp.file)}#L{comp.start_line}"
+        return f"[{text}]({url})"
+    return text
+
+
+def summary(doc: str) -> str:
+    # Docs are stored stripped, so the first line is the summary line.
+    return doc.partition("\n")[0].strip()[:160]
+
+
+def comp_link(ctx: SiteContext, cid: str) -> str:
+    cached = ctx.link_cache.get(cid)
+    if cached is not None:
+        return cached
+    comp = ctx.graph.components.get(cid)
+    if comp is None:
+        return ""
+    module = ctx.module_of_file.get(comp.file)
+    name = escaped_name(ctx, comp)
+    text = name if module is None else f"[{name}]({module.page})"
+    ctx.link_cache[cid] = text
+    return text
+
+
+def link_list(ctx: SiteContext, ids: Iterable[str]) -> str:
+    ids = list(ids)
+    shown = [comp_link(ctx, cid) for cid in ids[:MAX_LINKS]]
+    text = ", ".join(s for s in shown if s)
+    if len(ids) > MAX_LINKS:
+        text += f" and {len(ids) - MAX_LINKS} more"
+    return text
+
+
+def full_name(module: Module) -> str:
+    """Where a module lives, for lists that mix modules from all over the repository."""
+    return module.slug_source or module.path or module.name
+
+
+def module_doc(ctx: SiteContext, module: Module) -> str:
+    """The package docstring if there is one, else the first module docstring found."""
+    files = module.files or module.subtree_files()
+    package_init = f"{module.path}/__init__.py" if module.path else "__init__.py"
+    ordered = sorted(files, key=lambda p: (p != package_init, not p.endswith("__init__.py"), p))
+    for path in ordered:
+        info = ctx.files.get(path)
+        if info is not None and info.module_doc:
+            return info.module_doc
+    return ""
+
+
+def module_summary(ctx: SiteContext, module: Module) -> str:
+    return summary(module_doc(ctx, module))
