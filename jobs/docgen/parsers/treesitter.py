@@ -19,7 +19,8 @@ from .ts_languages import SPECS, LanguageSpec, Node, node_text, repo_relative
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _REQUIRE = re.compile(rb"""\brequire\(\s*['"]([^'"\n]{1,300})['"]\s*\)""")
 _CPP_HINTS = re.compile(
-    r"^\s*(?:class\s+\w+[^;]*\{|namespace\s+\w*\s*\{|template\s*<|(?:public|private|protected):)",
+    r"^[ \t]*(?:class\s+\w+[^;{]{0,300}\{|namespace\s+\w*\s*\{|template\s*<"
+    r"|(?:public|private|protected):)",
     re.MULTILINE,
 )
 _XML_TAG = re.compile(r"</?[A-Za-z][^>\n]{0,200}>")
