@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Min
 from django.utils import timezone
 
 from jobs.models import Job, Status, Worker
@@ -89,18 +88,42 @@ class Stats:
         return max(0.0, (timezone.now() - self.oldest_queued_at).total_seconds())
 
 
-def worker_rows(now: datetime) -> list[WorkerRow]:
-    """Recent workers with their running jobs: two queries."""
+@dataclass(frozen=True)
+class ActiveJob:
+    """The few columns the panel and the tab counts need of a queued or processing job."""
+
+    status: str
+    repo_url: str
+    created_at: datetime
+    worker_id: object
+    job_id: str
+    progress_percent: int
+
+
+def active_jobs() -> list[ActiveJob]:
+    """Every queued and processing job, in one query over the status index.
+
+    Both states are bounded (the queue size, the worker pool), so fetching
+    them is cheap at any table size; the workers panel, the queue depth and
+    the exact per-state counts (even under a search) all come from this list.
+    """
+    rows = (
+        Job.objects.active()
+        .order_by("started_at", "created_at")
+        .values_list("status", "repo_url", "created_at", "worker_id", "job_id", "progress_percent")
+    )
+    return [ActiveJob(*row) for row in rows]
+
+
+def worker_rows(now: datetime, active: list[ActiveJob]) -> list[WorkerRow]:
+    """Recent workers with their running jobs: one query (the jobs come from ``active``)."""
     workers = list(Worker.objects.order_by("-last_heartbeat")[:MAX_WORKERS_SHOWN])
     running: dict[object, list[RunningJob]] = {}
-    rows = (
-        Job.objects.processing()
-        .filter(worker_id__in=[w.pk for w in workers])
-        .order_by("started_at")
-        .values_list("worker_id", "job_id", "repo_url", "progress_percent")
-    )
-    for worker_id, job_id, repo_url, percent in rows:
-        running.setdefault(worker_id, []).append(RunningJob(job_id, repo_url, percent))
+    for job in active:
+        if job.status == Status.PROCESSING and job.worker_id is not None:
+            running.setdefault(job.worker_id, []).append(
+                RunningJob(job.job_id, job.repo_url, job.progress_percent)
+            )
     lease = settings.CODEWIKI_LEASE_SECONDS
     return [
         WorkerRow(w, w.is_stale(now, lease_seconds=lease), running.get(w.pk, []))
@@ -108,19 +131,10 @@ def worker_rows(now: datetime) -> list[WorkerRow]:
     ]
 
 
-def queue_summary() -> tuple[int, int, datetime | None]:
-    """(queued, processing, oldest queued created_at) in one bounded query."""
-    # Both states are bounded (queue size, worker pool): exact counts are cheap.
-    rows = (
-        Job.objects.active()
-        .order_by()
-        .values("status")
-        .annotate(n=Count("pk"), oldest=Min("created_at"))
-    )
-    by_state = {row["status"]: row for row in rows}
-    queued = by_state.get(Status.QUEUED, {})
-    processing = by_state.get(Status.PROCESSING, {})
-    return queued.get("n", 0), processing.get("n", 0), queued.get("oldest")
+def queue_summary(active: list[ActiveJob]) -> tuple[int, int, datetime | None]:
+    """(queued, processing, oldest queued created_at)."""
+    queued = [job.created_at for job in active if job.status == Status.QUEUED]
+    return len(queued), len(active) - len(queued), min(queued, default=None)
 
 
 CHART_CACHE_PREFIX = "codewiki:chart-hour:v1:"
@@ -205,11 +219,12 @@ def build_chart(series: list[tuple[datetime, int, int]]) -> Chart:
     )
 
 
-def collect(now: datetime | None = None) -> Stats:
+def collect(now: datetime | None = None, active: list[ActiveJob] | None = None) -> Stats:
     now = now or timezone.now()
-    queued, processing, oldest = queue_summary()
+    active = active_jobs() if active is None else active
+    queued, processing, oldest = queue_summary(active)
     return Stats(
-        workers=worker_rows(now),
+        workers=worker_rows(now, active),
         queue_depth=queued,
         processing=processing,
         oldest_queued_at=oldest,

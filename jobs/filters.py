@@ -28,6 +28,8 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
+from jobs import dashboard_stats
+from jobs.dashboard_stats import ActiveJob
 from jobs.models import ACTIVE_STATES, Job, Status
 from jobs.pagination import Page, newest_first
 from jobs.repo_urls import CASE_INSENSITIVE_HOSTS, allowed_hosts
@@ -174,8 +176,16 @@ class JobFilter:
 
     # --- counts -------------------------------------------------------------
 
-    def counts(self, cap: int | None = None) -> dict[str, Count]:
+    def counts(
+        self, cap: int | None = None, active: list[ActiveJob] | None = None
+    ) -> dict[str, Count]:
         """Per-state counts (key '' is all), capped for the big states, in one query.
+
+        Queued and processing are counted exactly from ``active`` (all active
+        jobs, a bounded list the view already has for the workers panel),
+        filtered by the search in Python: a SQL count under a search would let
+        the planner walk every matching repository row instead of the few
+        active ones.
 
         Without a search each big state is a capped count over the status
         index. With a search the status is not in the repository index, so
@@ -184,6 +194,11 @@ class JobFilter:
         when the sample is full its per-state numbers are lower bounds ("n+").
         """
         cap = COUNT_CAP if cap is None else cap
+        active = dashboard_stats.active_jobs() if active is None else active
+        prefixes = tuple(search_prefixes(self.search))
+        visible = [job for job in active if not prefixes or job.repo_url.startswith(prefixes)]
+        queued = sum(1 for job in visible if job.status == Status.QUEUED)
+        processing = len(visible) - queued
         searched = self.searched().order_by()
         selects: list[str] = []
         params: list[object] = []
@@ -192,29 +207,28 @@ class JobFilter:
             selects.append(sql)
             params.extend(sql_params)
 
-        for state in (Status.QUEUED, Status.PROCESSING):
-            sql, sql_params = (
-                searched.filter(status=state).values_list("pk").query.sql_with_params()
-            )
-            add(f"(SELECT COUNT(*) FROM ({sql}) AS a_{state})", sql_params)
         big = [Status.COMPLETED, Status.FAILED, Status.CANCELLED]
+        source = ""
         if not self.search:
             for state in [*big, ""]:
                 queryset = searched.filter(status=state) if state else searched
                 sql, sql_params = queryset.values_list("pk")[: cap + 1].query.sql_with_params()
                 add(f"(SELECT COUNT(*) FROM ({sql}) AS b_{state or 'all'})", sql_params)
         else:
+            # One pass over the sample, split by state with conditional sums.
             sql, sql_params = searched.values_list("status")[: cap + 1].query.sql_with_params()
             column = connections[searched.db].ops.quote_name("status")
-            for state in big:
-                add(
-                    f"(SELECT COUNT(*) FROM ({sql}) AS s_{state} WHERE s_{state}.{column} = %s)",
-                    [*sql_params, state.value],
-                )
-            add(f"(SELECT COUNT(*) FROM ({sql}) AS s_all)", sql_params)
+            sums = ", ".join(
+                f"COALESCE(SUM(CASE WHEN sample.{column} = %s THEN 1 ELSE 0 END), 0) AS n_{state}"
+                for state in big
+            )
+            source = f" FROM (SELECT {sums}, COUNT(*) AS n_all FROM ({sql}) AS sample) AS split"
+            selects += [f"split.n_{state}" for state in big] + ["split.n_all"]
+            # Placeholders in the FROM clause come after those in the SELECT list.
+            params += [state.value for state in big] + list(sql_params)
         with connections[searched.db].cursor() as cursor:
-            cursor.execute("SELECT " + ", ".join(selects), params)
-            queued, processing, completed, failed, cancelled, total = cursor.fetchone()
+            cursor.execute("SELECT " + ", ".join(selects) + source, params)
+            completed, failed, cancelled, total = cursor.fetchone()
         full = total > cap  # the "all" count (or the search sample) hit the cap
         result = {
             Status.QUEUED: Count(queued, capped=False),

@@ -46,7 +46,8 @@ class HtmxHttpRequest(HttpRequest):
 
 def _dashboard_context(request: HttpRequest, job_filter: JobFilter) -> dict[str, Any]:
     page = job_filter.page()
-    counts = job_filter.counts()
+    active = dashboard_stats.active_jobs()
+    counts = job_filter.counts(active=active)
     tabs = job_filter.tabs(counts)
     selected = next(tab for tab in tabs if tab.selected) if job_filter.state else tabs[0]
     label = "Jobs" if not job_filter.state else selected.label
@@ -58,7 +59,7 @@ def _dashboard_context(request: HttpRequest, job_filter: JobFilter) -> dict[str,
         "tabs": tabs,
         "selected_tab": selected,
         "page_title": f"{label} ({selected.count})",
-        "stats": dashboard_stats.collect(),
+        "stats": dashboard_stats.collect(active=active),
         "polling": polling,
         "poll_seconds": POLL_SECONDS,
         "poll_url": _url("dashboard", job_filter.query_string(cursor=job_filter.cursor)),
