@@ -119,6 +119,11 @@ def scan_repository(
         if entry_stat.st_size > max_file_bytes:
             result.skipped.append(SkippedFile(rel, "larger than the size limit"))
             continue
+        if entry_stat.st_nlink > 1:
+            # Git never checks files out as hard links; in an unpacked archive one could
+            # point at a file outside the repository just as a symlink would.
+            result.skipped.append(SkippedFile(rel, "hard link (not followed)"))
+            continue
         if len(result.candidates) >= max_files:
             result.budget_reached = True
             break

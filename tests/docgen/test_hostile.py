@@ -72,6 +72,8 @@ def hostile_repo(tmp_path: Path) -> tuple[Path, str]:
     os.symlink(outside / "pkg", repo / "linkedpkg")
     os.symlink("/etc/passwd", repo / "passwd.py")
     os.symlink("/etc", repo / "etc")
+    # A hard link is no symlink, but leads out of the tree all the same.
+    os.link(outside / "pkg" / "inner.py", repo / "app" / "hardlinked.py")
     return repo, marker
 
 
@@ -91,6 +93,7 @@ def test_generation_completes_without_leaks(hostile_repo, build_site, tmp_path: 
         assert absent not in text
     overview = site.text("overview.md")
     assert "symbolic link" in overview
+    assert "hard link" in overview
     assert "larger than the size limit" in overview
     assert "binary" in overview
     assert "minified" in overview
