@@ -4,7 +4,7 @@ Generates the docs for Django's own source tree and, in the same run, times a ba
 read + `ast.parse` of the same .py files. Each measurement runs in a fresh subprocess so that
 its peak RSS (ru_maxrss) is its own.
 
-    .venv/bin/python benchmarks/docgen.py [--repeat N] [--source DIR]
+    .venv/bin/python benchmarks/docgen.py [--repeat N (default 5)] [--source DIR]
 
 Target: generation within 2x the bare-parse time and under 300 MB peak memory.
 """
@@ -63,7 +63,7 @@ def _measure(mode: str, source: Path, out: Path) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (best kept)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (best kept)")
     parser.add_argument("--source", type=Path, help="source tree (default: installed Django)")
     args = parser.parse_args()
     if args.source is None:
