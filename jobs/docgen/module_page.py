@@ -76,7 +76,8 @@ def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) ->
         + "."
     )
     out.append(escape_inline(sentence))
-    key = sorted(top, key=lambda c: -len(ctx.graph.used_by.get(c.id, ())))[:5]
+    used = [c for c in top if ctx.graph.used_by.get(c.id)]
+    key = sorted(used, key=lambda c: -len(ctx.graph.used_by[c.id]))[:5]
     if key:
         out.append(
             "The most used components are "

@@ -331,3 +331,22 @@ def test_cpp_header_with_h_extension_and_js_destructuring(tmp_path) -> None:
     assert a.comp("add").doc == "Add."
     assert a.comp("ok").doc == "Fine."
     assert not [c for c in a.by_id.values() if "{" in c.name]
+
+
+def test_file_level_doc_comments(tmp_path) -> None:
+    from .conftest import write_files
+
+    repo = write_files(
+        tmp_path / "docs",
+        {
+            "lib.rs": "//! The crate.\n//! Second line.\n/// A unit.\npub struct Unit;\n",
+            "store/store.go": (
+                "// Package store keeps items.\npackage store\n\n// Get gets.\nfunc Get() {}\n"
+            ),
+        },
+    )
+    a = analyse(repo)
+    assert a.files["lib.rs"].module_doc == "The crate.\nSecond line."
+    assert a.comp("Unit").doc == "A unit."
+    assert a.files["store/store.go"].module_doc == "Package store keeps items."
+    assert a.comp("Get").doc == "Get gets."

@@ -124,6 +124,7 @@ class _Walker:
         self.by_name: dict[str, Component] = {}
 
     def run(self, root: Node) -> None:
+        self.info.module_doc = self._file_doc(root)
         self._visit(root, None, 0)
         for comp in self.info.components:
             start, end, children = self.ranges.pop(comp.id)
@@ -293,6 +294,23 @@ class _Walker:
             )
         return comp
 
+    def _file_doc(self, root: Node) -> str:
+        """A file-level doc comment: Rust `//!` lines or a Go package comment."""
+        lines: list[str] = []
+        for child in root.named_children[:40]:
+            if child.type not in self.spec.comment_types:
+                if self.language == "go" and child.type == "package_clause" and lines:
+                    return _clean_comment("\n".join(lines), self.language)
+                break
+            text = node_text(child)
+            if self.language == "rust" and text.startswith("//!"):
+                lines.append(text.replace("//!", "//", 1))
+            elif self.language == "go":
+                lines.append(text)
+            else:
+                break
+        return _clean_comment("\n".join(lines), self.language) if self.language == "rust" else ""
+
     def _header_end(self, node: Node) -> int:
         body = node.child_by_field_name("body")
         end = body.start_byte if body is not None else None
@@ -324,7 +342,10 @@ class _Walker:
         comments: list[str] = []
         row = start_row
         while prev is not None and prev.type in spec.comment_types and prev.end_point[0] >= row - 1:
-            comments.append(node_text(prev))
+            text = node_text(prev)
+            if text.startswith(("//!", "/*!")):
+                break  # Rust inner doc: documents the file, not the item below it
+            comments.append(text)
             row = prev.start_point[0]
             prev = prev.prev_named_sibling
             while prev is not None and prev.type in spec.between:
