@@ -350,3 +350,19 @@ def test_file_level_doc_comments(tmp_path) -> None:
     assert a.comp("Unit").doc == "A unit."
     assert a.files["store/store.go"].module_doc == "Package store keeps items."
     assert a.comp("Get").doc == "Get gets."
+
+
+def test_multi_line_doc_comments_keep_their_lines(tmp_path) -> None:
+    from .conftest import write_files
+
+    repo = write_files(
+        tmp_path / "multi",
+        {
+            "a.rs": "/// First.\n/// Second.\npub fn f() {}\n",
+            "b.go": "package b\n\n// First.\n// Second.\nfunc G() {}\n",
+            "c.java": "/**\n * First.\n * Second.\n */\nclass C {}\n",
+        },
+    )
+    a = analyse(repo)
+    for name in ("f", "G", "C"):
+        assert a.comp(name).doc == "First.\nSecond.", name

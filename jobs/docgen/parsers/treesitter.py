@@ -302,7 +302,7 @@ class _Walker:
                 if self.language == "go" and child.type == "package_clause" and lines:
                     return _clean_comment("\n".join(lines), self.language)
                 break
-            text = node_text(child)
+            text = node_text(child).rstrip()
             if self.language == "rust" and text.startswith("//!"):
                 lines.append(text.replace("//!", "//", 1))
             elif self.language == "go":
@@ -342,7 +342,7 @@ class _Walker:
         comments: list[str] = []
         row = start_row
         while prev is not None and prev.type in spec.comment_types and prev.end_point[0] >= row - 1:
-            text = node_text(prev)
+            text = node_text(prev).rstrip()  # Rust line comments include their newline
             if text.startswith(("//!", "/*!")):
                 break  # Rust inner doc: documents the file, not the item below it
             comments.append(text)
