@@ -361,8 +361,14 @@ def test_multi_line_doc_comments_keep_their_lines(tmp_path) -> None:
             "a.rs": "/// First.\n/// Second.\npub fn f() {}\n",
             "b.go": "package b\n\n// First.\n// Second.\nfunc G() {}\n",
             "c.java": "/**\n * First.\n * Second.\n */\nclass C {}\n",
+            "d.rb": "# First.\n# Second.\ndef r\nend\n",
+            "e.cs": "/// <summary>\n/// First.\n/// Second.\n/// </summary>\nclass S {}\n",
+            "f.kt": "/**\n * First.\n * Second.\n */\nfun k() {}\n",
+            "g.php": "<?php\n/**\n * First.\n * Second.\n */\nfunction p() {}\n",
+            "h.h": "// First.\n// Second.\nint cf(void);\n",
+            "i.ts": "/**\n * First.\n * Second.\n */\nexport function t(): void {}\n",
         },
     )
     a = analyse(repo)
-    for name in ("f", "G", "C"):
+    for name in ("f", "G", "C", "r", "S", "k", "p", "cf", "t"):
         assert a.comp(name).doc == "First.\nSecond.", name
