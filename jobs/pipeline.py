@@ -139,8 +139,9 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path) -> None:
     result = generate_docs(
         workdir / "repo",
         built,
+        # No model writes prose yet: the generator reports "static-analysis", and the
+        # job then shows that instead of the MAIN_MODEL it was submitted under.
         GenerationOptions(
-            main_model=job.main_model,
             repo_name=display_name(job.repo_url),
             repo_url=web_url(job.repo_url) or "",
             commit=sha,
