@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from jobs.models import Job, Status, Worker
 
@@ -59,6 +61,45 @@ class Bar:
     completed: int
     failed: int
 
+    def svg(self, label_y: int, with_label: bool) -> str:
+        """The bar's SVG elements. Built here, not in the template: 24 bars of
+        attribute lookups were a sixth of a poll's rendering time."""
+        hour = self.hour.strftime("%H:%M")
+        parts = [
+            format_html(
+                "<g><title>{} UTC: {} completed, {} failed</title>",
+                hour,
+                self.completed,
+                self.failed,
+            )
+        ]
+        if self.completed:
+            parts.append(
+                format_html(
+                    '<rect class="bar-completed" x="{}" y="{}" width="{}" height="{}"/>',
+                    self.x,
+                    self.completed_y,
+                    self.width,
+                    self.completed_h,
+                )
+            )
+        if self.failed:
+            parts.append(
+                format_html(
+                    '<rect class="bar-failed" x="{}" y="{}" width="{}" height="{}"/>',
+                    self.x,
+                    self.failed_y,
+                    self.width,
+                    self.failed_h,
+                )
+            )
+        if with_label:
+            parts.append(
+                format_html('<text class="tick" x="{}" y="{}">{}</text>', self.x, label_y, hour)
+            )
+        parts.append("</g>")
+        return mark_safe("".join(parts))  # every part is format_html output
+
 
 @dataclass(frozen=True)
 class Chart:
@@ -71,6 +112,13 @@ class Chart:
     pad_left: int = CHART_PAD_LEFT
     baseline: int = CHART_HEIGHT - CHART_PAD_BOTTOM
     top: int = CHART_PAD_TOP
+
+    @property
+    def bars_svg(self) -> str:
+        label_y = self.height - 3
+        return mark_safe(  # joined format_html output
+            "".join(bar.svg(label_y, i % 6 == 0) for i, bar in enumerate(self.bars))
+        )
 
 
 @dataclass(frozen=True)
