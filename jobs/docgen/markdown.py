@@ -116,3 +116,299 @@ def mermaid_label(text: str) -> str:
 def link(text: str, page: str) -> str:
     """A link to one of our own pages; `page` is always a generated safe slug."""
     return f"[{escape_inline(text)}]({page})"
+
+
+# --- docstrings -------------------------------------------------------------------------------
+#
+# Docstrings are written for a terminal: wrapped at 72-88 columns, RST or Markdown inline
+# literals, indented argument lists and examples. `render_doc` reflows the prose, turns those
+# conventions into the Markdown a reader expects, and still escapes every character of it.
+
+# ``literal``, `interpreted` or Markdown `code`, an optional RST role before, a link "_" after.
+_CODE_SPAN = re.compile(r"(?::[A-Za-z][\w:.+-]*:)?(?:``(?=\S)(.+?)``|`([^`]+)`)(_{0,2})")
+_RST_LINK = re.compile(r"^(.*?)\s*<([^<>]+)>$")
+_BULLET = re.compile(r"^(?:[*+\-\u2022]|\d{1,3}[.)]|\(\d{1,3}\)|#\.)\s+(.*)$")
+_FIELD = re.compile(r"^:([A-Za-z][\w]*)((?:\s+[^:\s][^:]*)?):(?:\s+(.*)|$)")
+_ITEM_START = re.compile(r"^\**[A-Za-z_][\w.]*\**(?:\s*\([^)]*\))?\s*:(?:\s|$)")
+_UNDERLINE = re.compile(r"^([=\-~^*+#\"'`])\1{2,}$")
+_CODE_HINT = re.compile(r"[(){}\[\];]\s*$|^\s*(?:\$ |>>> |from \w|import \w|@\w)|\w = ")
+SUMMARY_MAX = 200
+
+
+def code_span(content: str, *, table: bool = False) -> str:
+    """Inline code whose delimiter is longer than any backtick run inside it.
+
+    Code spans are literal in CommonMark and the renderer escapes their HTML itself. In a
+    table row a `|` would still end the cell, so there it is written as `\\|`.
+    """
+    content = " ".join(content.split())
+    if not content:
+        return ""
+    if table:
+        content = content.replace("|", "\\|")
+    longest = (
+        max((len(m) for m in _BACKTICK_RUN.findall(content)), default=0) if "`" in content else 0
+    )
+    fence = "`" * (longest + 1)
+    if content[0] == "`" or content[-1] == "`":
+        content = f" {content} "
+    return f"{fence}{content}{fence}"
+
+
+def inline_doc(text: str, *, table: bool = False) -> str:
+    """One line of docstring prose: literals become code spans, everything else is escaped."""
+    text = " ".join(text.split())
+    if "`" not in text:
+        return _escape_chars(text)
+    out: list[str] = []
+    pos = 0
+    for match in _CODE_SPAN.finditer(text):
+        out.append(_escape_chars(text[pos : match.start()]))
+        pos = match.end()
+        literal, interpreted, link_mark = match.groups()
+        if literal is not None:
+            out.append(code_span(literal, table=table))
+            continue
+        titled = _RST_LINK.match(interpreted)
+        if link_mark and titled:  # `Django <https://...>`_ : show the title
+            out.append(_escape_chars(titled.group(1) or titled.group(2)))
+            continue
+        if titled and match.group(0).startswith(":"):  # :doc:`the guide <ref/guide>`
+            out.append(_escape_chars(titled.group(1) or titled.group(2)))
+            continue
+        out.append(code_span(interpreted.lstrip("~!"), table=table))
+    out.append(_escape_chars(text[pos:]))
+    return "".join(out)
+
+
+def _inline_line(text: str) -> str:
+    """`inline_doc` for text that starts a Markdown line (no block marker may start it)."""
+    line = inline_doc(text)
+    if line and line[0] in _LINE_START_CHARS:
+        line = _LINE_START.sub(_escape_line_start, line, count=1)
+    return line
+
+
+def doc_summary(doc: str, *, limit: int = SUMMARY_MAX) -> str:
+    """The first sentence of a docstring's first paragraph, as plain text (not yet escaped)."""
+    first: list[str] = []
+    for line in doc.strip().splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith(">>>") or _UNDERLINE.match(stripped):
+            if first:
+                break
+            continue
+        first.append(stripped)
+    text = " ".join(first)
+    end = _sentence_end(text)
+    if end:
+        text = text[:end]
+    if text.endswith("::"):
+        text = text[:-1]
+    if len(text) > limit:
+        cut = text[: limit - 1].rsplit(" ", 1)[0]
+        # Never leave an inline literal open: drop a dangling backtick run's tail.
+        if cut.count("`") % 2:
+            cut = cut[: cut.rfind("`")].rstrip()
+        text = cut + "…"
+    return text
+
+
+def _sentence_end(text: str) -> int:
+    """End of the first sentence: a full stop followed by a capital, not an abbreviation."""
+    for match in re.finditer(r"[.!?](?=\s+[A-Z(\"'`])", text):
+        before = text[: match.start()].rsplit(" ", 1)[-1].lower()
+        if before in {"e.g", "i.e", "etc", "vs", "mr", "dr", "cf", "no"} or len(before) == 1:
+            continue
+        if text.count("`", 0, match.start()) % 2:
+            continue  # inside an inline literal
+        return match.end()
+    return 0
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _dedent(lines: list[str]) -> str:
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    while lines and not lines[0].strip():
+        lines = lines[1:]
+    margin = min((_indent(ln) for ln in lines if ln.strip()), default=0)
+    return "\n".join(ln[margin:] for ln in lines)
+
+
+def render_doc(text: str) -> str:
+    """A docstring (or README excerpt) as Markdown blocks: reflowed, structured and escaped.
+
+    Paragraphs are joined into single lines; blank lines separate paragraphs. Literal
+    blocks (after a `::`, `>>>` sessions, fenced blocks, indented code after a colon) become
+    fenced code; argument lists (`Args:` sections, `name` + indented description, bullets,
+    `:param x:` fields) become lists; RST section underlines become bold headings.
+    """
+    lines = [
+        ln.rstrip().expandtabs(4)
+        for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    ]
+    blocks: list[str] = []
+    n = len(lines)
+    i = 0
+    literal_after = -1  # indent of a paragraph that ended with "::", else -1
+    list_indent = -1  # base indent of the list that the last block belongs to, else -1
+    while i < n:
+        line = lines[i]
+        stripped = line.strip()
+        if not stripped:
+            i += 1
+            continue
+        indent = _indent(line)
+        if literal_after >= 0:
+            pending, literal_after = literal_after, -1
+            if indent > pending:
+                j = i
+                while j < n and (not lines[j].strip() or _indent(lines[j]) > pending):
+                    j += 1
+                blocks.append(code_fence(_dedent(lines[i:j])))
+                i = j
+                continue
+        if stripped.startswith(("```", "~~~")):
+            marker = stripped[:3]
+            j = i + 1
+            while j < n and not lines[j].strip().startswith(marker):
+                j += 1
+            blocks.append(code_fence(_dedent(lines[i + 1 : j]), stripped[3:].strip()))
+            i = j + 1
+            list_indent = -1
+            continue
+        if stripped.startswith(">>>"):
+            j = i + 1
+            while j < n and lines[j].strip():
+                j += 1
+            blocks.append(code_fence(_dedent(lines[i:j]), "python"))
+            i = j
+            list_indent = -1
+            continue
+        if _UNDERLINE.match(stripped):
+            i += 1  # an RST overline, or a rule on its own
+            continue
+        if i + 1 < n and _UNDERLINE.match(lines[i + 1].strip()) and len(stripped) <= 80:
+            blocks.append(f"**{inline_doc(stripped)}**")
+            i += 2
+            list_indent = -1
+            continue
+        # A chunk: the lines up to a blank line, a doctest or a heading.
+        j = i + 1
+        while j < n:
+            nxt = lines[j].strip()
+            if not nxt or nxt.startswith((">>>", "```", "~~~")):
+                break
+            if j + 1 < n and _UNDERLINE.match(lines[j + 1].strip()) and not _UNDERLINE.match(nxt):
+                break
+            j += 1
+        chunk = lines[i:j]
+        i = j
+        continuation = 0 <= list_indent < indent
+        rendered, ends_literal, is_list = _render_chunk(chunk)
+        if continuation:
+            rendered = [
+                "\n".join("  " + ln if ln else ln for ln in b.split("\n")) for b in rendered
+            ]
+        else:
+            list_indent = indent if is_list else -1
+        blocks.extend(rendered)
+        if ends_literal:
+            literal_after = indent
+    return "\n\n".join(b for b in blocks if b)
+
+
+def _render_chunk(chunk: list[str]) -> tuple[list[str], bool, bool]:
+    """(Markdown blocks, whether it ends with "::", whether it ends as a list)."""
+    base = min(_indent(ln) for ln in chunk)
+    entries: list[tuple[str, list[str]]] = []
+    for line in chunk:
+        if _indent(line) <= base or not entries:
+            entries.append((line.strip(), []))
+        else:
+            entries[-1][1].append(line)
+    blocks: list[str] = []
+    para: list[str] = []
+    items: list[str] = []
+
+    def flush_para() -> None:
+        if para:
+            blocks.append(_inline_line(" ".join(para)))
+            para.clear()
+
+    def flush_items() -> None:
+        if items:
+            blocks.append("\n".join(items))
+            items.clear()
+
+    ends_literal = False
+    for head, kids in entries:
+        kid_text = " ".join(k.strip() for k in kids)
+        bullet = _BULLET.match(head)
+        field_match = None if bullet else _FIELD.match(head)
+        if bullet or field_match:
+            flush_para()
+            if bullet:
+                body = _inline_line(f"{bullet.group(1)} {kid_text}".strip())
+            else:
+                kind, name, rest = field_match.groups()  # type: ignore[union-attr]
+                label = inline_doc(f"{kind}{name or ''}")
+                desc = inline_doc(f"{rest or ''} {kid_text}".strip())
+                body = f"**{label}**: {desc}".rstrip()
+            items.append(f"- {body}")
+            continue
+        if not kids:
+            if items:
+                items[-1] += " " + inline_doc(head)
+            else:
+                para.append(head)
+            continue
+        flush_items()
+        if head.endswith("::"):
+            para.append(head[:-1].rstrip(" :") + ":" if head != "::" else "")
+            flush_para()
+            blocks.append(code_fence(_dedent(kids)))
+            continue
+        if head.endswith(":"):
+            para.append(head)
+            flush_para()
+            blocks.extend(_render_section(kids))
+            continue
+        if para or len(head) > 60:
+            # A paragraph whose later lines are indented: a hanging indent, not a list.
+            para.append(f"{head} {kid_text}")
+            continue
+        items.append(f"- **{inline_doc(head)}** — {inline_doc(kid_text)}")
+    ends_literal = bool(para) and para[-1].endswith("::")
+    if ends_literal:
+        last = para.pop()
+        if last.strip() != "::":
+            para.append(last[:-1].rstrip(" :") + ":" if last[:-2].rstrip() else "")
+        para[:] = [p for p in para if p]
+    is_list = bool(items)
+    flush_para()
+    flush_items()
+    return blocks, ends_literal, is_list
+
+
+def _render_section(kids: list[str]) -> list[str]:
+    """The indented lines under a "Something:" line: a list of entries, code, or prose."""
+    base = min(_indent(k) for k in kids)
+    starts = [k for k in kids if _indent(k) == base]
+    if sum(1 for k in starts if _ITEM_START.match(k.strip()) or _BULLET.match(k.strip())) >= 1:
+        items: list[str] = []
+        for line in kids:
+            stripped = line.strip()
+            bullet = _BULLET.match(stripped)
+            if _indent(line) == base and (bullet or _ITEM_START.match(stripped) or not items):
+                items.append(bullet.group(1) if bullet else stripped)
+            else:
+                items[-1] += " " + stripped
+        return ["\n".join("- " + _inline_line(item) for item in items)]
+    if any(_CODE_HINT.search(k) for k in kids):
+        return [code_fence(_dedent(kids))]
+    return [_inline_line(" ".join(k.strip() for k in kids))]

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections import Counter
 
 from .languages import display_name
-from .markdown import code_fence, escape_block, escape_inline, link, mermaid_label
+from .markdown import (
+    code_fence,
+    code_span,
+    escape_inline,
+    inline_doc,
+    link,
+    mermaid_label,
+    render_doc,
+)
 from .model import Component
 from .modules import Module
 from .site import (
@@ -19,8 +27,12 @@ from .site import (
     location,
     module_doc,
     module_summary,
+    plural,
+    subtree_stats,
     summary,
 )
+
+MAX_PRIVATE_LISTED = 40
 
 
 def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> str:
@@ -28,7 +40,7 @@ def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> st
     out: list[str] = [f"# {escape_inline(module.name)}", ""]
     crumbs = [link("Overview", "overview.md")]
     if parent is not None:
-        crumbs.append(link(parent.name, parent.page))
+        crumbs.append(link(full_name(parent), parent.page))
     out += [" › ".join(crumbs), ""]
     if module.path:
         out += [f"**Path:** {escape_inline(module.path)}", ""]
@@ -36,9 +48,10 @@ def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> st
     if module.children:
         out += ["## Sub-modules", ""]
         for child in module.children:
-            summary = module_summary(ctx, child)
-            line = f"- {link(child.name, child.page)} — {len(child.component_ids)} components"
-            out.append(line + (f": {escape_inline(summary)}" if summary else ""))
+            child_summary = module_summary(ctx, child)
+            count, _files = subtree_stats(ctx, child)
+            line = f"- {link(child.name, child.page)} — {plural(count, 'component')}"
+            out.append(line + (f": {inline_doc(child_summary)}" if child_summary else ""))
         out.append("")
     out += _module_files(ctx, module)
     out += _module_components_table(ctx, module, comps)
@@ -48,41 +61,81 @@ def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> st
     return "\n".join(out) + "\n"
 
 
+def _is_dunder(name: str) -> bool:
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
+def _is_private(ctx: SiteContext, comp: Component) -> bool:
+    """A leading underscore (not a dunder) on the component or anything it is nested in."""
+    components = ctx.graph.components
+    node: Component | None = comp
+    seen = 0
+    while node is not None and seen < 50:
+        if node.name.startswith("_") and not _is_dunder(node.name):
+            return True
+        node = components.get(node.parent) if node.parent else None
+        seen += 1
+    return False
+
+
+def _split_components(
+    ctx: SiteContext, comps: list[Component]
+) -> tuple[list[Component], list[Component]]:
+    """(public components worth a row and a section, private helpers).
+
+    Undocumented dunder methods (`__init__`, `__str__`, ...) are neither: they are noise.
+    """
+    public: list[Component] = []
+    private: list[Component] = []
+    for comp in comps:
+        if _is_dunder(comp.name) and not comp.doc:
+            continue
+        if _is_private(ctx, comp):
+            private.append(comp)
+        else:
+            public.append(comp)
+    return public, private
+
+
 def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) -> list[str]:
     out = ["## Purpose", ""]
     doc = module_doc(ctx, module)
     if doc:
-        out += [escape_block(doc), ""]
+        out += [render_doc(doc), ""]
     top = [c for c in comps if c.parent is None]
-    files = module.subtree_files() if module.children else module.files
-    languages = sorted({display_name(ctx.files[p].language) for p in files if p in ctx.files})
-    if module.children:
-        subtree = [
-            ctx.graph.components[cid] for node in module.walk() for cid in node.component_ids
-        ]
-        kinds = Counter(
-            "types" if c.is_class_like else "functions" for c in subtree if c.parent is None
-        )
-        where = f"across {len(module.children)} sub-modules"
-    else:
-        kinds = Counter("types" if c.is_class_like else "functions" for c in top)
-        where = ""
-    sentence = (
-        f"This module holds {len(files)} files"
-        + (f" ({', '.join(languages)})" if languages else "")
-        + f" defining {kinds.get('types', 0)} classes or types and {kinds.get('functions', 0)} "
-        + "top-level functions"
-        + (f" {where}" if where else "")
-        + "."
+    languages = sorted(
+        {display_name(ctx.files[p].language) for p in module.subtree_files() if p in ctx.files}
     )
-    out.append(escape_inline(sentence))
-    used = [c for c in top if ctx.graph.used_by.get(c.id)]
+    kinds = Counter("types" if c.is_class_like else "functions" for c in top)
+    facts = []
+    if module.files:
+        what = []
+        if kinds.get("types"):
+            what.append(plural(kinds["types"], "class or type", "classes or types"))
+        if kinds.get("functions"):
+            what.append(plural(kinds["functions"], "top-level function"))
+        sentence = plural(len(module.files), "file") + (
+            f" ({', '.join(languages)})" if languages and not module.children else ""
+        )
+        sentence = (
+            f"This module's own {sentence}" if module.children else f"This module holds {sentence}"
+        )
+        sentence += f" defining {' and '.join(what)}." if what else " with no classes or functions."
+        facts.append(sentence)
+    if module.children:
+        count, files = subtree_stats(ctx, module)
+        facts.append(
+            f"With its {plural(len(module.children), 'sub-module')} it covers "
+            f"{plural(files, 'file')}"
+            + (f" ({', '.join(languages)})" if languages else "")
+            + f" and {plural(count, 'component')}."
+        )
+    out += [escape_inline(" ".join(facts))]
+    used = [c for c in top if ctx.graph.used_by.get(c.id) and not _is_private(ctx, c)]
     key = sorted(used, key=lambda c: -len(ctx.graph.used_by[c.id]))[:5]
     if key:
         out.append(
-            "The most used components are "
-            + ", ".join(escape_inline(c.qualname) for c in key)
-            + "."
+            "The most used components are " + ", ".join(code_span(c.qualname) for c in key) + "."
         )
     return [*out, ""]
 
@@ -91,7 +144,7 @@ def _module_files(ctx: SiteContext, module: Module) -> list[str]:
     if not module.files:
         return []
     out = [
-        "## Files",
+        "## Files" if not module.children else "## Files of its own",
         "",
         "| File | Language | Lines | Components | Notes |",
         "| --- | --- | ---: | ---: | --- |",
@@ -100,34 +153,44 @@ def _module_files(ctx: SiteContext, module: Module) -> list[str]:
         info = ctx.files.get(path)
         if info is None:
             continue
-        note = info.note or summary(info.module_doc)
+        note = (
+            escape_inline(info.note)
+            if info.note
+            else inline_doc(summary(info.module_doc), table=True)
+        )
         out.append(
             f"| {escape_inline(path)} | {escape_inline(display_name(info.language))} "
-            f"| {info.lines} | {len(info.components)} | {escape_inline(note)} |"
+            f"| {info.lines} | {len(info.components)} | {note} |"
         )
     return [*out, ""]
 
 
 def _module_components_table(ctx: SiteContext, module: Module, comps: list[Component]) -> list[str]:
     if not comps:
-        text = (
-            "Components are documented on the sub-module pages listed above."
-            if module.children
-            else "This module defines no classes or functions."
-        )
-        return ["## Components", "", text, ""]
-    out = [
-        "## Components",
-        "",
-        "| Component | Kind | Location | Summary |",
-        "| --- | --- | --- | --- |",
-    ]
-    for comp in comps:
-        out.append(
-            f"| {escaped_name(ctx, comp)} | {comp.kind} | "
-            f"{location(ctx, comp)} | {escape_inline(summary(comp.doc))} |"
-        )
-    return [*out, ""]
+        if module.children:
+            return []  # the sub-module list above says where the components are
+        return ["## Components", "", "This module defines no classes or functions.", ""]
+    public, private = _split_components(ctx, comps)
+    out = ["## Components", ""]
+    if public:
+        out += [
+            "| Component | Kind | Location | Summary |",
+            "| --- | --- | --- | --- |",
+        ]
+        for comp in public:
+            out.append(
+                f"| {escaped_name(ctx, comp)} | {comp.kind} | "
+                f"{location(ctx, comp)} | {inline_doc(summary(comp.doc), table=True)} |"
+            )
+        out.append("")
+    else:
+        out += ["This module has no public components.", ""]
+    if private:
+        names = ", ".join(code_span(c.qualname) for c in private[:MAX_PRIVATE_LISTED])
+        if len(private) > MAX_PRIVATE_LISTED:
+            names += f" and {len(private) - MAX_PRIVATE_LISTED} more"
+        out += [f"**Private helpers ({len(private)}):** {names}", ""]
+    return out
 
 
 def _owner(ctx: SiteContext, comp: Component) -> Component:
@@ -140,26 +203,25 @@ def _owner(ctx: SiteContext, comp: Component) -> Component:
 
 
 def _module_diagram(ctx: SiteContext, module: Module, comps: list[Component]) -> list[str]:
+    """Links between the module's top-level components and out to other modules.
+
+    Only components that take part in a link are drawn: a column of unconnected boxes tells
+    the reader nothing the component table does not.
+    """
     components = ctx.graph.components
-    local = [c for c in comps if c.parent is None]
-    local.sort(key=lambda c: (not c.is_class_like, -len(ctx.graph.used_by.get(c.id, ()))))
-    shown = local[: MAX_DIAGRAM_NODES - 10]
-    ids = {c.id: f"c{i}" for i, c in enumerate(shown)}
     own_ids = {c.id for c in comps}
-    edges: set[tuple[str, str, str]] = set()
+    edges: set[tuple[str, str, str]] = set()  # (source id, style, target id)
     external: Counter[str] = Counter()
     external_pairs: set[tuple[str, str]] = set()
     for comp in comps:
-        src = ids.get(_owner(ctx, comp).id)
-        if src is None:
-            continue
+        src = _owner(ctx, comp).id
         for ref in comp.refs:
             target = components.get(ref)
             if target is None:
                 continue
             if ref in own_ids:
-                dst = ids.get(_owner(ctx, target).id)
-                if dst and dst != src:
+                dst = _owner(ctx, target).id
+                if dst != src:
                     style = "-.->|inherits|" if ref in comp.base_ids else "-->"
                     edges.add((src, style, dst))
                 continue
@@ -167,81 +229,132 @@ def _module_diagram(ctx: SiteContext, module: Module, comps: list[Component]) ->
             if target_module is not None and target_module is not module:
                 external[target_module.page] += 1
                 external_pairs.add((src, target_module.page))
-    out = ["## Diagram", ""]
+    degree: Counter[str] = Counter()
+    for src, _style, dst in edges:
+        degree[src] += 1
+        degree[dst] += 1
+    top_external = [page for page, _n in external.most_common(10)]
+    for src, page in external_pairs:
+        if page in top_external:
+            degree[src] += 1
+    ranked = sorted(
+        (components[cid] for cid in degree),
+        key=lambda c: (-degree[c.id], not c.is_class_like, c.qualname),
+    )
+    shown = ranked[: MAX_DIAGRAM_NODES - len(top_external)]
+    ids = {c.id: f"c{i}" for i, c in enumerate(shown)}
+    out: list[str] = []
     if module.children:
         out += _children_diagram(ctx, module)
-    if not shown:
-        if module.children:
-            return out
-        return [*out, "Nothing to draw: this module has no top-level components.", ""]
-    diagram = ["graph LR"]
-    for comp in shown:
-        diagram.append(f"    {ids[comp.id]}[{mermaid_label(f'{comp.kind} {comp.name}')}]")
-    lines = [f"    {src} {style} {dst}" for src, style, dst in sorted(edges)]
-    top_external = external.most_common(MAX_DIAGRAM_NODES - len(shown))
-    ext_ids = {page: f"x{i}" for i, (page, _count) in enumerate(top_external)}
-    for page, ext in ext_ids.items():
-        diagram.append(f"    {ext}[{mermaid_label('module ' + ctx.by_page[page].name)}]")
-    lines += [
-        f"    {src} --> {ext_ids[page]}" for src, page in sorted(external_pairs) if page in ext_ids
-    ]
-    diagram += lines[:MAX_DIAGRAM_EDGES]
-    out += [code_fence("\n".join(diagram), "mermaid"), ""]
-    if len(local) > len(shown):
-        out += [f"{len(local) - len(shown)} more top-level components are not drawn.", ""]
-    if len(lines) > MAX_DIAGRAM_EDGES:
-        out += [f"{len(lines) - MAX_DIAGRAM_EDGES} more links are not drawn.", ""]
-    return out
+    if shown:
+        diagram = ["graph LR"]
+        for comp in shown:
+            diagram.append(f"    {ids[comp.id]}[{mermaid_label(f'{comp.kind} {comp.name}')}]")
+        lines = [
+            f"    {ids[src]} {style} {ids[dst]}"
+            for src, style, dst in sorted(edges)
+            if src in ids and dst in ids
+        ]
+        ext_ids = {page: f"x{i}" for i, page in enumerate(top_external)}
+        used_ext = {page for src, page in external_pairs if src in ids and page in ext_ids}
+        for page in top_external:
+            if page in used_ext:
+                label = mermaid_label("module " + full_name(ctx.by_page[page]))
+                diagram.append(f"    {ext_ids[page]}[{label}]")
+        lines += [
+            f"    {ids[src]} --> {ext_ids[page]}"
+            for src, page in sorted(external_pairs)
+            if src in ids and page in used_ext
+        ]
+        diagram += lines[:MAX_DIAGRAM_EDGES]
+        out += [
+            "How this module's components use each other and other modules "
+            "(an arrow points to what is used):",
+            "",
+            code_fence("\n".join(diagram), "mermaid"),
+            "",
+        ]
+        if len(ranked) > len(shown):
+            out += [f"{len(ranked) - len(shown)} more linked components are not drawn.", ""]
+        if len(lines) > MAX_DIAGRAM_EDGES:
+            out += [f"{len(lines) - MAX_DIAGRAM_EDGES} more links are not drawn.", ""]
+    if not out:
+        return []
+    return ["## Diagram", "", *out]
 
 
 def _children_diagram(ctx: SiteContext, module: Module) -> list[str]:
-    children = module.children[:MAX_DIAGRAM_NODES]
-    ids = {child.page: f"s{i}" for i, child in enumerate(children)}
-    lines = ["graph LR"]
-    for child in children:
-        lines.append(f"    {ids[child.page]}[{mermaid_label(child.name)}]")
     edges = ctx.sibling_edges.get(module.page, Counter())
-    ranked = [e for e in sorted(edges.items(), key=lambda e: (-e[1], e[0])) if e[0][0] in ids]
-    for (a, b), _count in [e for e in ranked if e[0][1] in ids][:MAX_DIAGRAM_EDGES]:
+    ranked = sorted(edges.items(), key=lambda e: (-e[1], e[0]))
+    linked: list[str] = []
+    for (a, b), _count in ranked:
+        for page in (a, b):
+            if page not in linked:
+                linked.append(page)
+    order = {child.page: i for i, child in enumerate(module.children)}
+    children = sorted((p for p in linked if p in order), key=order.__getitem__)[:MAX_DIAGRAM_NODES]
+    if not children:
+        return []
+    ids = {page: f"s{i}" for i, page in enumerate(children)}
+    lines = ["graph LR"]
+    for page in children:
+        lines.append(f"    {ids[page]}[{mermaid_label(ctx.by_page[page].name)}]")
+    drawn = [e for e in ranked if e[0][0] in ids and e[0][1] in ids][:MAX_DIAGRAM_EDGES]
+    for (a, b), _count in drawn:
         lines.append(f"    {ids[a]} --> {ids[b]}")
     out = [
-        "Sub-modules and the dependencies between them:",
+        "Sub-modules and the dependencies between them (an arrow points to what is used):",
         "",
         code_fence("\n".join(lines), "mermaid"),
         "",
     ]
-    if len(module.children) > len(children):
-        out += [f"{len(module.children) - len(children)} more sub-modules are not drawn.", ""]
+    alone = [c for c in module.children if c.page not in ids]
+    if alone:
+        names = ", ".join(link(c.name, c.page) for c in alone[:MAX_LISTED])
+        more = f" and {len(alone) - MAX_LISTED} more" if len(alone) > MAX_LISTED else ""
+        out += [f"Not drawn (no links to their siblings): {names}{more}.", ""]
     return out
 
 
 def _module_dependencies(ctx: SiteContext, module: Module) -> list[str]:
     out = ["## Dependencies", ""]
+    empty = []
     for title, table in (("Depends on", ctx.module_deps), ("Used by", ctx.module_users)):
         counts = table.get(module.page, Counter())
-        out += [f"### {title}", ""]
         if not counts:
-            out += [
-                "Nothing in this repository." if title == "Depends on" else "No other module.",
-                "",
-            ]
+            empty.append(title)
             continue
+        out += [f"### {title}", ""]
         for page, count in counts.most_common(MAX_LISTED):
             other = ctx.by_page[page]
-            out.append(f"- {link(full_name(other), other.page)} ({count} file links)")
+            out.append(f"- {link(full_name(other), other.page)} ({plural(count, 'file link')})")
         if len(counts) > MAX_LISTED:
             out.append(f"- … and {len(counts) - MAX_LISTED} more")
         out.append("")
+    if len(empty) == 2:
+        out += ["No other module of this repository is used by this one, or uses it.", ""]
+    elif empty == ["Depends on"]:
+        out += ["It uses no other module of this repository.", ""]
+    elif empty == ["Used by"]:
+        out += ["No other module of this repository uses it.", ""]
     return out
 
 
 def _module_api(ctx: SiteContext, comps: list[Component]) -> list[str]:
-    public_ids: set[str] = set()
+    public, _private = _split_components(ctx, comps)
+    if not public:
+        return []
+    public_ids = {c.id for c in public}
+    # An undocumented constructor adds its parameters to its class's section instead.
+    inits = {
+        c.parent: c
+        for c in comps
+        if c.name == "__init__" and c.parent in public_ids and c.id not in public_ids
+    }
     out = ["## API", ""]
-    for comp in comps:
-        if not comp.is_public or (comp.parent is not None and comp.parent not in public_ids):
+    for comp in public:
+        if comp.parent is not None and comp.parent not in public_ids:
             continue
-        public_ids.add(comp.id)
         level = "###" if comp.parent is None else "####"
         out.append(f"{level} {escaped_name(ctx, comp)}")
         out.append("")
@@ -249,10 +362,14 @@ def _module_api(ctx: SiteContext, comps: list[Component]) -> list[str]:
         # Kinds are our own fixed vocabulary, never repository text.
         out.append(f"_{comp.kind}_ · {location(ctx, comp)}–{comp.end_line}")
         out.append("")
-        if comp.signature:
-            out += [code_fence(comp.signature, language), ""]
+        signature = comp.signature
+        init = inits.get(comp.id)
+        if init is not None and init.signature:
+            signature = f"{signature}\n    {init.signature}" if signature else init.signature
+        if signature:
+            out += [code_fence(signature, language), ""]
         if comp.doc:
-            out += [escape_block(comp.doc), ""]
+            out += [render_doc(comp.doc), ""]
         if comp.base_ids:
             out += [f"**Inherits from:** {link_list(ctx, comp.base_ids)}", ""]
         uses = [r for r in comp.refs if r not in comp.base_ids]
@@ -261,6 +378,4 @@ def _module_api(ctx: SiteContext, comps: list[Component]) -> list[str]:
         users = ctx.graph.used_by.get(comp.id)
         if users:
             out += [f"**Used by:** {link_list(ctx, users)}", ""]
-    if len(out) == 2:
-        out += ["No public components.", ""]
     return out

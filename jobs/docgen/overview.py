@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections import Counter
 
 from .languages import display_name
-from .markdown import code_fence, escape_block, escape_inline, link, mermaid_label
+from .markdown import code_fence, escape_inline, inline_doc, link, mermaid_label, render_doc
 from .modules import Module
 from .site import (
     MAX_DIAGRAM_EDGES,
     MAX_DIAGRAM_NODES,
     MAX_LISTED,
     SiteContext,
+    full_name,
     location,
     module_summary,
+    plural,
+    subtree_stats,
 )
 
 
@@ -50,9 +53,9 @@ def _overview_about(ctx: SiteContext) -> list[str]:
     if facts:
         out += [" · ".join(facts), ""]
     if project.description:
-        out += [escape_block(project.description), ""]
+        out += [render_doc(project.description), ""]
     if project.readme_summary:
-        out += ["From the README:", "", escape_block(project.readme_summary), ""]
+        out += ["From the README:", "", render_doc(project.readme_summary), ""]
     if not project.description and not project.readme_summary:
         out += [
             "No README or package description was found; "
@@ -62,10 +65,12 @@ def _overview_about(ctx: SiteContext) -> list[str]:
     comps = ctx.graph.components.values()
     kinds = Counter("class-like" if c.is_class_like else c.kind for c in comps)
     out += [
-        f"The analysis found {len(ctx.files)} source files with {sum(kinds.values())} components "
-        f"({kinds.get('class-like', 0)} classes and other types, "
-        f"{kinds.get('function', 0)} functions, {kinds.get('method', 0)} methods), grouped into "
-        f"{sum(len(m.walk()) for m in ctx.modules)} modules.",
+        f"The analysis found {plural(len(ctx.files), 'source file')} with "
+        f"{plural(sum(kinds.values()), 'component')} "
+        f"({plural(kinds.get('class-like', 0), 'class or other type', 'classes and other types')}, "
+        f"{plural(kinds.get('function', 0), 'function')}, "
+        f"{plural(kinds.get('method', 0), 'method')}), grouped into "
+        f"{plural(sum(len(m.walk()) for m in ctx.modules), 'module')}.",
         "",
     ]
     return out
@@ -85,7 +90,9 @@ def _overview_languages(ctx: SiteContext) -> list[str]:
 
 
 def _overview_architecture(ctx: SiteContext) -> list[str]:
-    # Top-level modules when there are few; otherwise the largest ones, the rest summarised.
+    # Every module when there are few; otherwise the top-level ones (their sub-modules' links
+    # are credited to them). Only modules that take part in a link are drawn; the others are
+    # named below the diagram, so that it does not turn into a column of loose boxes.
     nodes = [node for top in ctx.modules for node in top.walk()]
     if len(nodes) > MAX_DIAGRAM_NODES:
         nodes = list(ctx.modules)
@@ -93,54 +100,93 @@ def _overview_architecture(ctx: SiteContext) -> list[str]:
     for top in ctx.modules:
         for node in top.walk():
             aggregate_to[node.page] = node.page if node in nodes else top.page
-    sizes = {
-        n.page: sum(len(ctx.files[p].components) for p in n.subtree_files() if p in ctx.files)
-        for n in nodes
-    }
-    nodes.sort(key=lambda n: -sizes[n.page])
-    hidden = nodes[MAX_DIAGRAM_NODES:]
-    nodes = nodes[:MAX_DIAGRAM_NODES]
-    ids = {n.page: f"m{i}" for i, n in enumerate(nodes)}
     edges: Counter[tuple[str, str]] = Counter()
     for src, targets in ctx.module_deps.items():
         if ctx.by_page[src].children:
             continue  # parents only repeat what their sub-modules already contribute
-        a = ids.get(aggregate_to.get(src, ""))
+        a = aggregate_to.get(src, "")
         for dst, count in targets.items():
-            b = ids.get(aggregate_to.get(dst, ""))
+            b = aggregate_to.get(dst, "")
             if a and b and a != b:
                 edges[(a, b)] += count
-    out = [
-        "## Architecture",
-        "",
-        "Dependencies between modules (an arrow points to what is used):",
-        "",
-    ]
-    diagram = ["graph LR"]
-    for node in nodes:
-        diagram.append(f"    {ids[node.page]}[{mermaid_label(node.name)}]")
-    ranked = sorted(edges.items(), key=lambda e: (-e[1], e[0]))
-    for (a, b), _count in ranked[:MAX_DIAGRAM_EDGES]:
-        diagram.append(f"    {a} --> {b}")
-    out += [code_fence("\n".join(diagram), "mermaid"), ""]
-    if hidden:
-        out += [f"{len(hidden)} smaller modules are not shown in the diagram.", ""]
+    weight: Counter[str] = Counter()
+    for (a, b), count in edges.items():
+        weight[a] += count
+        weight[b] += count
+    linked = sorted((n for n in nodes if weight[n.page]), key=lambda n: (-weight[n.page], n.page))
+    drawn = linked[:MAX_DIAGRAM_NODES]
+    ids = {n.page: f"m{i}" for i, n in enumerate(drawn)}
+    out = ["## Architecture", ""]
+    ranked = sorted(
+        ((pair, count) for pair, count in edges.items() if pair[0] in ids and pair[1] in ids),
+        key=lambda e: (-e[1], e[0]),
+    )
+    if drawn:
+        out += ["Dependencies between modules (an arrow points to what is used):", ""]
+        diagram = ["graph LR"]
+        for node in drawn:
+            diagram.append(f"    {ids[node.page]}[{mermaid_label(full_name(node))}]")
+        for (a, b), _count in ranked[:MAX_DIAGRAM_EDGES]:
+            diagram.append(f"    {ids[a]} --> {ids[b]}")
+        out += [code_fence("\n".join(diagram), "mermaid"), ""]
+    if len(linked) > len(drawn):
+        out += [f"{len(linked) - len(drawn)} less connected modules are not drawn.", ""]
     if len(ranked) > MAX_DIAGRAM_EDGES:
         out += [
             f"Only the {MAX_DIAGRAM_EDGES} strongest of {len(ranked)} dependencies are drawn; "
             "each module page lists all of its own.",
             "",
         ]
+    alone = [n for n in nodes if not weight[n.page]]
+    if not drawn:
+        return [*out, *_structure_diagram(ctx)]
+    if alone:
+        names = ", ".join(link(full_name(n), n.page) for n in alone[:MAX_LISTED])
+        more = f" and {len(alone) - MAX_LISTED} more" if len(alone) > MAX_LISTED else ""
+        out += [f"Modules that neither use nor are used by the others: {names}{more}.", ""]
+    return out
+
+
+def _structure_diagram(ctx: SiteContext) -> list[str]:
+    """No module uses another: draw how the modules nest instead (top-down, so it stays flat)."""
+    diagram = ["graph TB", f"    r0[{mermaid_label(ctx.title)}]"]
+    count = 0
+    edges: list[str] = []
+
+    def add(module: Module, parent_id: str) -> None:
+        nonlocal count
+        if count >= MAX_DIAGRAM_NODES - 1:
+            return
+        node_id = f"m{count}"
+        count += 1
+        diagram.append(f"    {node_id}[{mermaid_label(module.name)}]")
+        edges.append(f"    {parent_id} --> {node_id}")
+        for child in module.children:
+            add(child, node_id)
+
+    for top in ctx.modules:
+        add(top, "r0")
+    total = sum(len(top.walk()) for top in ctx.modules)
+    out = [
+        "No module of this repository uses another one. How the modules nest:",
+        "",
+        code_fence("\n".join(diagram + edges), "mermaid"),
+        "",
+    ]
+    if total > count:
+        out += [f"{total - count} more modules are listed below but not drawn.", ""]
     return out
 
 
 def _module_list_item(ctx: SiteContext, module: Module, level: int, out: list[str]) -> None:
-    count = len(module.component_ids)
-    files = len(module.files)
+    count, files = subtree_stats(ctx, module)
     summary = module_summary(ctx, module)
-    line = f"{'  ' * level}- {link(module.name, module.page)} — {count} components in {files} files"
+    line = (
+        f"{'  ' * level}- {link(module.name, module.page)} — "
+        f"{plural(count, 'component')} in {plural(files, 'file')}"
+    )
     if summary:
-        line += f": {escape_inline(summary)}"
+        line += f": {inline_doc(summary)}"
     out.append(line)
     for child in module.children:
         _module_list_item(ctx, child, level + 1, out)

@@ -93,7 +93,7 @@ def _run(
     resolver = ImportResolver(files, root_name=os.path.basename(root), go_module=project.go_module)
     graph = build_graph(files, resolver)
     progress(ANALYSE_END + 5, "Building module tree")
-    modules = build_module_tree(files)
+    modules = build_module_tree(files, graph.file_deps)
 
     budget_note = ""
     if scan.budget_reached:

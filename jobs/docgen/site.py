@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from .graph import Graph
-from .markdown import escape_inline
+from .markdown import doc_summary, escape_inline
 from .model import Component, FileInfo, SkippedFile
 from .modules import Module
 from .project import ProjectInfo
@@ -133,8 +133,8 @@ def location(ctx: SiteContext, comp: Component) -> str:
 
 
 def summary(doc: str) -> str:
-    # Docs are stored stripped, so the first line is the summary line.
-    return doc.partition("\n")[0].strip()[:160]
+    """A docstring's first sentence, as plain text for one line (escape before use)."""
+    return doc_summary(doc) if doc else ""
 
 
 def comp_link(ctx: SiteContext, cid: str) -> str:
@@ -162,20 +162,25 @@ def link_list(ctx: SiteContext, ids: Iterable[str]) -> str:
 
 def full_name(module: Module) -> str:
     """Where a module lives, for lists that mix modules from all over the repository."""
-    return module.slug_source or module.path or module.name
+    return module.full or module.path or module.name
 
 
 def module_doc(ctx: SiteContext, module: Module) -> str:
-    """The package docstring if there is one, else the first module docstring found."""
-    files = module.files or module.subtree_files()
-    package_init = f"{module.path}/__init__.py" if module.path else "__init__.py"
-    ordered = sorted(files, key=lambda p: (p != package_init, not p.endswith("__init__.py"), p))
-    for path in ordered:
-        info = ctx.files.get(path)
-        if info is not None and info.module_doc:
-            return info.module_doc
-    return ""
+    """The docstring that describes the module: its package file's, or its only file's."""
+    info = ctx.files.get(module.doc_file) if module.doc_file else None
+    return info.module_doc if info is not None else ""
 
 
 def module_summary(ctx: SiteContext, module: Module) -> str:
     return summary(module_doc(ctx, module))
+
+
+def plural(count: int, noun: str, many: str = "") -> str:
+    """ "1 file", "3 files"; `many` for irregular plurals."""
+    return f"{count} {noun if count == 1 else (many or noun + 's')}"
+
+
+def subtree_stats(ctx: SiteContext, module: Module) -> tuple[int, int]:
+    """(components, files) in the module and all of its sub-modules."""
+    files = module.subtree_files()
+    return sum(len(node.component_ids) for node in module.walk()), len(files)

@@ -142,18 +142,23 @@ def test_module_dependencies_between_pages(build_site, tmp_path: Path) -> None:
 
 def test_mermaid_is_sanitised_and_bounded(build_site, tmp_path: Path) -> None:
     files = {
-        f"pkg{i:02d}/mod.py": "".join(f"class C{i}x{j}:\n    pass\n" for j in range(6))
+        f"pkg{i:02d}/mod.py": f"from pkg{(i + 1) % 60:02d}.mod import C{(i + 1) % 60}x0\n\n"
+        + f"class C{i}x0(C{(i + 1) % 60}x0):\n    pass\n"
+        + "".join(f"class C{i}x{j}(C{i}x0):\n    pass\n" for j in range(1, 6))
         for i in range(60)
     }
     files["hostile/evil.py"] = (
         "".join(f"class Bad{j}:\n    pass\n" for j in range(5))
         + "class Evil_end_click(Bad1):\n    '''x'''\n"
     )
-    files["big/many.py"] = "".join(f"def f{i}():\n    pass\n" for i in range(80))
+    files["big/many.py"] = "".join(f"def f{i}():\n    return f{i + 1}()\n" for i in range(80))
     site = build_site(write_files(tmp_path / "m", files))
     blocks = [b for page in site.pages() for b in mermaid_blocks(site.text(page))]
-    assert len(blocks) >= 60  # the overview and every module page draw one
-    assert "smaller modules are not shown" in site.text("overview.md")
+    assert len(blocks) >= 60  # the overview and every module page with links draw one
+    overview = site.text("overview.md")
+    assert "less connected modules are not drawn" in overview
+    # Modules without any link are named in text instead of drawn as loose boxes.
+    assert "Modules that neither use nor are used by the others: [big](big.md)" in overview
     for page in site.pages():
         for block in mermaid_blocks(site.text(page)):
             lines = block.strip().splitlines()
@@ -164,6 +169,26 @@ def test_mermaid_is_sanitised_and_bounded(build_site, tmp_path: Path) -> None:
                 node = re.fullmatch(r'    ([a-z]\d+)\["([A-Za-z0-9 _.,:/+()\-]*)"\]', line)
                 edge = re.fullmatch(r"    ([a-z]\d+) (-->|-\.->\|inherits\|) ([a-z]\d+)", line)
                 assert node or edge, line
+            # Every drawn node takes part in a link.
+            ids = {m.group(1) for ln in lines[1:] if (m := re.match(r"    ([a-z]\d+)\[", ln))}
+            linked = {w for ln in lines[1:] if "[" not in ln for w in re.findall(r"[a-z]\d+", ln)}
+            assert ids <= linked, page
+
+
+def test_unlinked_modules_get_a_structure_diagram(build_site, tmp_path: Path) -> None:
+    files = {
+        f"pkg{i}/mod.py": "".join(f"def f{j}():\n    pass\n" for j in range(5)) for i in range(3)
+    }
+    site = build_site(write_files(tmp_path / "s", files), repo_name="acme/loose")
+    overview = site.text("overview.md")
+    [diagram] = mermaid_blocks(overview)
+    lines = diagram.strip().splitlines()
+    assert lines[0] == "graph TB"
+    assert '    r0["acme/loose"]' in lines
+    assert sum(1 for ln in lines if "-->" in ln) == 3
+    assert "No module of this repository uses another one" in overview
+    # Module pages without any link between components draw nothing at all.
+    assert "## Diagram" not in site.text("pkg0.md")
 
 
 def test_progress_is_monotonic_and_reaches_100(tmp_path: Path) -> None:

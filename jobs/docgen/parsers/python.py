@@ -219,6 +219,12 @@ class _PythonVisitor:
             self._names_in(first, end, comp.names)
         comp.names.discard(node.name)
         comp.names -= NOISE_WORDS
+        # A parameter shadows any component of the same name (`def connect(self, receiver)`
+        # does not use the `receiver` decorator).
+        args = node.args
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+            if arg is not None:
+                comp.names.discard(arg.arg)
 
     def _names_in(self, first: int, last: int, names: set[str]) -> None:
         """Add identifiers on 1-based lines first..last (inclusive)."""
