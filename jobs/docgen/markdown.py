@@ -133,6 +133,8 @@ _ITEM_START = re.compile(r"^\**[A-Za-z_][\w.]*\**(?:\s*\([^)]*\))?\s*:(?:\s|$)")
 _UNDERLINE = re.compile(r"^([=\-~^*+#\"'`])\1{2,}$")
 _CODE_HINT = re.compile(r"[(){}\[\];]\s*$|^\s*(?:\$ |>>> |from \w|import \w|@\w)|\w = ")
 SUMMARY_MAX = 200
+_SENTENCE_END = re.compile(r"[.!?](?=\s+\S)")
+_ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "mr", "dr", "cf", "no", "approx", "esp"})
 
 
 def code_span(content: str, *, table: bool = False) -> str:
@@ -199,6 +201,8 @@ def doc_summary(doc: str, *, limit: int = SUMMARY_MAX) -> str:
                 break
             continue
         first.append(stripped)
+    if len(first) > 1 and first[0][-1] not in ".!?:,;" and first[1][:1].isupper():
+        first = first[:1]  # a title line ("PHP date() style formatting") above the prose
     text = " ".join(first)
     end = _sentence_end(text)
     if end:
@@ -216,9 +220,9 @@ def doc_summary(doc: str, *, limit: int = SUMMARY_MAX) -> str:
 
 def _sentence_end(text: str) -> int:
     """End of the first sentence: a full stop followed by a capital, not an abbreviation."""
-    for match in re.finditer(r"[.!?](?=\s+[A-Z(\"'`])", text):
+    for match in _SENTENCE_END.finditer(text):
         before = text[: match.start()].rsplit(" ", 1)[-1].lower()
-        if before in {"e.g", "i.e", "etc", "vs", "mr", "dr", "cf", "no"} or len(before) == 1:
+        if before in _ABBREVIATIONS or len(before) <= 1 or before[-1].isdigit():
             continue
         if text.count("`", 0, match.start()) % 2:
             continue  # inside an inline literal

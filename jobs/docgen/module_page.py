@@ -87,9 +87,13 @@ def _split_components(
     """
     public: list[Component] = []
     private: list[Component] = []
+    seen: set[str] = set()
     for comp in comps:
         if _is_dunder(comp.name) and not comp.doc:
             continue
+        if comp.qualname in seen:
+            continue  # a property's setter, an overload: the first definition stands for all
+        seen.add(comp.qualname)
         if _is_private(ctx, comp):
             private.append(comp)
         else:
@@ -117,10 +121,19 @@ def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) ->
         sentence = plural(len(module.files), "file") + (
             f" ({', '.join(languages)})" if languages and not module.children else ""
         )
-        sentence = (
-            f"This module's own {sentence}" if module.children else f"This module holds {sentence}"
-        )
-        sentence += f" defining {' and '.join(what)}." if what else " with no classes or functions."
+        only = ctx.files.get(module.files[0]) if len(module.files) == 1 else None
+        if only is not None and not module.children:
+            sentence = f"one {display_name(only.language)} file of {plural(only.lines, 'line')}"
+            if only.note:
+                sentence += f" ({only.note})"
+        if module.children:
+            sentence = f"This module's own {sentence}" + (
+                f" define {' and '.join(what)}." if what else " define no classes or functions."
+            )
+        else:
+            sentence = f"This module holds {sentence}" + (
+                f" defining {' and '.join(what)}." if what else " with no classes or functions."
+            )
         facts.append(sentence)
     if module.children:
         count, files = subtree_stats(ctx, module)
@@ -141,8 +154,8 @@ def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) ->
 
 
 def _module_files(ctx: SiteContext, module: Module) -> list[str]:
-    if not module.files:
-        return []
+    if not module.files or (len(module.files) == 1 and not module.children):
+        return []  # a one-file module: the path and purpose above already say it all
     out = [
         "## Files" if not module.children else "## Files of its own",
         "",
@@ -166,30 +179,44 @@ def _module_files(ctx: SiteContext, module: Module) -> list[str]:
 
 
 def _module_components_table(ctx: SiteContext, module: Module, comps: list[Component]) -> list[str]:
+    """An index of the public top-level components; methods are listed under their class."""
     if not comps:
         if module.children:
             return []  # the sub-module list above says where the components are
         return ["## Components", "", "This module defines no classes or functions.", ""]
     public, private = _split_components(ctx, comps)
+    methods: Counter[str] = Counter(c.parent for c in public if c.parent is not None)
+    top_public = [c for c in public if c.parent is None]
     out = ["## Components", ""]
-    if public:
+    if top_public:
         out += [
             "| Component | Kind | Location | Summary |",
             "| --- | --- | --- | --- |",
         ]
-        for comp in public:
+        for comp in top_public:
+            kind = comp.kind
+            if methods.get(comp.id):
+                kind += f" ({plural(methods[comp.id], 'method')})"
             out.append(
-                f"| {escaped_name(ctx, comp)} | {comp.kind} | "
+                f"| {escaped_name(ctx, comp)} | {kind} | "
                 f"{location(ctx, comp)} | {inline_doc(summary(comp.doc), table=True)} |"
             )
         out.append("")
     else:
-        out += ["This module has no public components.", ""]
-    if private:
-        names = ", ".join(code_span(c.qualname) for c in private[:MAX_PRIVATE_LISTED])
-        if len(private) > MAX_PRIVATE_LISTED:
-            names += f" and {len(private) - MAX_PRIVATE_LISTED} more"
-        out += [f"**Private helpers ({len(private)}):** {names}", ""]
+        out += ["This module has no public top-level components.", ""]
+    top_private = [c for c in private if c.parent is None]
+    if top_private:
+        names = ", ".join(code_span(c.qualname) for c in top_private[:MAX_PRIVATE_LISTED])
+        if len(top_private) > MAX_PRIVATE_LISTED:
+            names += f" and {len(top_private) - MAX_PRIVATE_LISTED} more"
+        out += [f"**Private helpers ({len(top_private)}):** {names}", ""]
+    nested_private = len(private) - len(top_private)
+    if nested_private:
+        out += [
+            f"Not listed: {plural(nested_private, 'private method')} "
+            "(a leading underscore, or inside a private class).",
+            "",
+        ]
     return out
 
 

@@ -206,7 +206,7 @@ def _split_huge(module: Module, counts: dict[str, int], deps: dict[str, set[str]
                 ),
             )
         )
-    parts.sort(key=lambda item: item[1].name.lower())
+    parts.sort(key=lambda item: item[1].name.lower().replace(": ", "/"))
     module.files = sorted(anchored + rest)
     module.children = [m for _key, m in parts] + module.children
 

@@ -123,6 +123,14 @@ def strip_fences(markdown: str) -> str:
     return FENCE.sub("", markdown)
 
 
+CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
+
+
+def strip_code(markdown: str) -> str:
+    """The prose of a page: without fenced blocks and without inline code spans."""
+    return CODE_SPAN.sub("", strip_fences(markdown))
+
+
 def mermaid_blocks(markdown: str) -> list[str]:
     pattern = r"^(`{3,})mermaid\n(.*?)^\1\s*$"
     return [body for _fence, body in re.findall(pattern, markdown, re.MULTILINE | re.DOTALL)]

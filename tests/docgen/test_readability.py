@@ -1,0 +1,172 @@
+"""What a reader sees: module names, collapsed packages, reflowed docs, public-first tables."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from .conftest import strip_fences, write_files
+
+MD = MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
+def _functions(prefix: str, count: int) -> str:
+    return "".join(f"def {prefix}{i}():\n    '''Do {prefix} {i}.'''\n\n\n" for i in range(count))
+
+
+def _classes(prefix: str, count: int) -> str:
+    return "".join(f"class {prefix}{i}:\n    '''A {prefix} {i}.'''\n\n\n" for i in range(count))
+
+
+def _tree_keys(tree: dict) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for key, node in tree.items():
+        out[key] = node
+        out.update(_tree_keys(node["children"]))
+    return out
+
+
+def test_big_flat_folder_is_split_by_file_not_by_alphabet(build_site, tmp_path: Path) -> None:
+    repo = write_files(
+        tmp_path / "flat",
+        {
+            "jobs/__init__.py": '"""The job queue."""\n',
+            "jobs/worker.py": '"""The queue loop."""\n' + _functions("work", 30),
+            "jobs/models.py": '"""The records."""\n' + _classes("Model", 30),
+            "jobs/services.py": _functions("service", 30),
+            "jobs/views.py": _functions("view", 30),
+            # Small files sharing a prefix, and small files importing each other.
+            "jobs/cache.py": _functions("cache", 5),
+            "jobs/cache_keys.py": _functions("key", 5),
+            "jobs/tokens.py": _functions("token", 5),
+            "jobs/parse.py": "from jobs.tokens import token0\n\n" + _functions("parse", 5),
+            "jobs/apps.py": "class JobsConfig:\n    pass\n",
+        },
+    )
+    site = build_site(repo)
+    pages = set(site.pages())
+    for stem in ("jobs", "jobs-worker", "jobs-models", "jobs-services", "jobs-views"):
+        assert f"{stem}.md" in pages, sorted(pages)
+    assert "jobs-cache-files.md" in pages  # the cache_* prefix group
+    assert "jobs-tokens-related.md" in pages  # tokens.py and the parse.py that imports it
+    tree = _tree_keys(site.json("module_tree.json"))  # type: ignore[arg-type]
+    assert set(tree["jobs"]["children"]) >= {"jobs-worker", "jobs-models", "jobs-cache-files"}
+    assert tree["jobs-worker"]["path"] == "jobs/worker.py"
+    assert tree["jobs-worker"]["components"] == [f"jobs/worker.py::work{i}" for i in range(30)]
+    # The package file and the odd small file stay on the folder's own page.
+    assert {c.split("::")[0] for c in tree["jobs"]["components"]} == {"jobs/apps.py"}
+
+    overview = site.text("overview.md")
+    modules = overview.split("## Modules", 1)[1].split("## Entry points", 1)[0]
+    assert " to " not in modules, modules  # no alphabetical ranges
+    assert "[jobs/worker](jobs-worker.md) — 30 components in 1 file: The queue loop." in modules
+    assert "[jobs/cache\\_\\*](jobs-cache-files.md)" in modules
+    assert "[jobs: tokens, parse](jobs-tokens-related.md)" in modules
+    assert "- [jobs](jobs.md) — 141 components in 10 files: The job queue." in modules
+    worker = site.text("jobs-worker.md")
+    assert worker.startswith("# jobs/worker\n")
+    assert "[Overview](overview.md) › [jobs](jobs.md)" in worker
+
+
+def test_single_child_packages_collapse_and_parents_do_not_borrow(build_site, tmp_path) -> None:
+    repo = write_files(
+        tmp_path / "nest",
+        {
+            "app/models.py": _classes("Model", 5),
+            "app/management/__init__.py": "",
+            "app/management/commands/__init__.py": "",
+            "app/management/commands/run.py": '"""Run things."""\n' + _functions("run", 5),
+            "lib/__init__.py": "",
+            "lib/alpha/__init__.py": '"""Alpha things."""\n' + _functions("alpha", 5),
+            "lib/beta/__init__.py": _functions("beta", 5),
+        },
+    )
+    site = build_site(repo)
+    pages = set(site.pages())
+    assert "app-management-commands.md" in pages
+    assert "app-management.md" not in pages
+    tree = _tree_keys(site.json("module_tree.json"))  # type: ignore[arg-type]
+    assert list(tree["app"]["children"]) == ["app-management-commands"]
+    overview = site.text("overview.md")
+    assert "[management/commands](app-management-commands.md) — 5 components in 3 files" in overview
+    # A parent with nothing of its own shows its whole sub-tree, and no child's docstring.
+    [lib_line] = [ln for ln in overview.splitlines() if "(lib.md)" in ln]
+    assert lib_line == "- [lib](lib.md) — 10 components in 3 files"
+    assert not re.search(r"\b0 components", overview)
+    lib = site.text("lib.md")
+    assert "Alpha things" not in lib.split("## Sub-modules", 1)[0]
+    assert "- [alpha](lib-alpha.md) — 5 components: Alpha things." in lib
+
+
+DOC = '''"""Fetch a page of results from the
+    remote service, retrying on failure.
+
+    Pass ``timeout`` (seconds) or `retries`; ``a`b`` has a backtick and
+    ``<script>alert(1)</script>`` is only shown.
+
+    Example::
+
+        fetch("x",
+              timeout=3)
+
+    >>> fetch("y")
+    'ok'
+
+    Args:
+        url: Where to go,
+            wrapped.
+        timeout (int): How long.
+    """'''
+
+
+def test_docstrings_are_reflowed_into_paragraphs_code_and_lists(build_site, tmp_path) -> None:
+    repo = write_files(
+        tmp_path / "doc",
+        {"net/client.py": f"def fetch(url, timeout=1):\n    {DOC}\n    return url\n" + "\n"},
+    )
+    site = build_site(repo)
+    page = site.text("root.md")  # one small folder is folded into the root module
+    api = page.split("## API", 1)[1]
+    assert "Fetch a page of results from the remote service, retrying on failure." in api
+    prose = strip_fences(api)
+    assert not re.search(r"\\$", prose, re.MULTILINE), "no hard line breaks"
+    assert "&nbsp;" not in prose
+    assert "Pass `timeout` (seconds) or `retries`; ``a`b`` has a backtick and" in api
+    assert '```\nfetch("x",\n      timeout=3)\n```' in api
+    assert "```python\n>>> fetch(\"y\")\n'ok'\n```" in api
+    assert "Args:\n\n- url: Where to go, wrapped.\n- timeout (int): How long." in api
+    html = MD.render(page)
+    assert "<code>timeout</code>" in html and "<code>a`b</code>" in html
+    assert "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>" in html
+    assert "<script" not in html
+    # The summary in the table is the first sentence, with its code spans.
+    assert "| fetch | function | net/client.py:1 | Fetch a page of results from the remote" in page
+
+
+def test_component_tables_list_public_components_first(build_site, tmp_path) -> None:
+    source = (
+        "def _helper():\n    pass\n\n\n"
+        "class Engine:\n    '''Runs things.'''\n\n"
+        "    def __init__(self, fuel: int) -> None:\n        self.fuel = fuel\n\n"
+        "    def __repr__(self):\n        return 'Engine'\n\n"
+        "    def _spin(self):\n        pass\n\n"
+        "    def start(self):\n        '''Start it.'''\n        _helper()\n\n\n"
+        "class _Internal:\n    def go(self):\n        pass\n\n\n"
+        "def build():\n    '''Build an engine.'''\n    return Engine(1)\n"
+    )
+    site = build_site(write_files(tmp_path / "t", {"motor/engine.py": source}))
+    page = site.text("motor.md")
+    table = page.split("## Components", 1)[1].split("\n\n", 2)[1]
+    rows = [ln.split(" | ")[0].lstrip("| ") for ln in table.splitlines()[2:]]
+    assert rows == ["Engine", "build"]
+    assert "| Engine | class (1 method) |" in table
+    assert "**Private helpers (2):** `_helper`, `_Internal`" in page
+    assert "Not listed: 2 private methods" in page
+    api = page.split("## API", 1)[1]
+    headings = re.findall(r"^#{3,4} (.+)$", api, re.MULTILINE)
+    assert headings == ["Engine", "Engine.start", "build"]
+    # The undocumented constructor's parameters show in the class's own signature.
+    assert "class Engine\n    def __init__(self, fuel: int) -> None\n" in api
+    assert "\\_\\_repr\\_\\_" not in page and "\\_\\_init\\_\\_" not in page
