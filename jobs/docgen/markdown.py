@@ -124,8 +124,9 @@ def link(text: str, page: str) -> str:
 # literals, indented argument lists and examples. `render_doc` reflows the prose, turns those
 # conventions into the Markdown a reader expects, and still escapes every character of it.
 
-# ``literal``, `interpreted` or Markdown `code`, an optional RST role before, a link "_" after.
-_CODE_SPAN = re.compile(r"(?::[A-Za-z][\w:.+-]*:)?(?:``(?=\S)(.+?)``|`([^`]+)`)(_{0,2})")
+# ``literal``, `interpreted` or Markdown `code` (any backtick run closes on the same run),
+# an optional RST role before, an RST link mark "_" after.
+_CODE_SPAN = re.compile(r"(?::[A-Za-z][\w:.+-]*:)?(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)(_{0,2})")
 _RST_LINK = re.compile(r"^(.*?)\s*<([^<>]+)>$")
 _BULLET = re.compile(r"^(?:[*+\-\u2022]|\d{1,3}[.)]|\(\d{1,3}\)|#\.)\s+(.*)$")
 _FIELD = re.compile(r"^:([A-Za-z][\w]*)((?:\s+[^:\s][^:]*)?):(?:\s+(.*)|$)")
@@ -167,18 +168,16 @@ def inline_doc(text: str, *, table: bool = False) -> str:
     for match in _CODE_SPAN.finditer(text):
         out.append(_escape_chars(text[pos : match.start()]))
         pos = match.end()
-        literal, interpreted, link_mark = match.groups()
-        if literal is not None:
-            out.append(code_span(literal, table=table))
+        run, content, link_mark = match.groups()
+        if len(run) > 1:
+            out.append(code_span(content, table=table))
             continue
-        titled = _RST_LINK.match(interpreted)
-        if link_mark and titled:  # `Django <https://...>`_ : show the title
+        titled = _RST_LINK.match(content)
+        if titled and (link_mark or match.group(0).startswith(":")):
+            # `Django <https://...>`_ or :doc:`the guide <ref/guide>`: show the title.
             out.append(_escape_chars(titled.group(1) or titled.group(2)))
             continue
-        if titled and match.group(0).startswith(":"):  # :doc:`the guide <ref/guide>`
-            out.append(_escape_chars(titled.group(1) or titled.group(2)))
-            continue
-        out.append(code_span(interpreted.lstrip("~!"), table=table))
+        out.append(code_span(content.lstrip("~!"), table=table))
     out.append(_escape_chars(text[pos:]))
     return "".join(out)
 
@@ -211,21 +210,24 @@ def doc_summary(doc: str, *, limit: int = SUMMARY_MAX) -> str:
         text = text[:-1]
     if len(text) > limit:
         cut = text[: limit - 1].rsplit(" ", 1)[0]
-        # Never leave an inline literal open: drop a dangling backtick run's tail.
-        if cut.count("`") % 2:
-            cut = cut[: cut.rfind("`")].rstrip()
+        # Never cut an inline literal in two: stop before it instead.
+        for match in _CODE_SPAN.finditer(text) if "`" in text else ():
+            if match.start() < len(cut) < match.end():
+                cut = text[: match.start()].rstrip()
+                break
         text = cut + "…"
     return text
 
 
 def _sentence_end(text: str) -> int:
-    """End of the first sentence: a full stop followed by a capital, not an abbreviation."""
+    """End of the first sentence: a full stop and a space, not an abbreviation or in code."""
+    spans = [m.span() for m in _CODE_SPAN.finditer(text)] if "`" in text else []
     for match in _SENTENCE_END.finditer(text):
+        if any(a <= match.start() < b for a, b in spans):
+            continue
         before = text[: match.start()].rsplit(" ", 1)[-1].lower()
         if before in _ABBREVIATIONS or len(before) <= 1 or before[-1].isdigit():
             continue
-        if text.count("`", 0, match.start()) % 2:
-            continue  # inside an inline literal
         return match.end()
     return 0
 
@@ -382,7 +384,8 @@ def _render_chunk(chunk: list[str]) -> tuple[list[str], bool, bool]:
             flush_para()
             blocks.extend(_render_section(kids))
             continue
-        if para or len(head) > 60:
+        kid_indent = min(_indent(k) for k in kids)
+        if para or len(head) > 60 or kid_indent - base < 3:
             # A paragraph whose later lines are indented: a hanging indent, not a list.
             para.append(f"{head} {kid_text}")
             continue

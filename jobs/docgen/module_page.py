@@ -37,7 +37,7 @@ MAX_PRIVATE_LISTED = 40
 
 def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> str:
     comps = [ctx.graph.components[cid] for cid in module.component_ids]
-    out: list[str] = [f"# {escape_inline(module.name)}", ""]
+    out: list[str] = [f"# {escape_inline(full_name(module))}", ""]
     crumbs = [link("Overview", "overview.md")]
     if parent is not None:
         crumbs.append(link(full_name(parent), parent.page))
@@ -87,13 +87,14 @@ def _split_components(
     """
     public: list[Component] = []
     private: list[Component] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for comp in comps:
         if _is_dunder(comp.name) and not comp.doc:
             continue
-        if comp.qualname in seen:
+        key = (comp.file, comp.qualname)
+        if key in seen:
             continue  # a property's setter, an overload: the first definition stands for all
-        seen.add(comp.qualname)
+        seen.add(key)
         if _is_private(ctx, comp):
             private.append(comp)
         else:
@@ -275,8 +276,12 @@ def _module_diagram(ctx: SiteContext, module: Module, comps: list[Component]) ->
         out += _children_diagram(ctx, module)
     if shown:
         diagram = ["graph LR"]
+        names = Counter(c.name for c in shown)
         for comp in shown:
-            diagram.append(f"    {ids[comp.id]}[{mermaid_label(f'{comp.kind} {comp.name}')}]")
+            label = f"{comp.kind} {comp.name}"
+            if names[comp.name] > 1:  # 23 classes called Command: say which file each is in
+                label += f" ({comp.file.rsplit('/', 1)[-1]})"
+            diagram.append(f"    {ids[comp.id]}[{mermaid_label(label)}]")
         lines = [
             f"    {ids[src]} {style} {ids[dst]}"
             for src, style, dst in sorted(edges)

@@ -21,6 +21,7 @@ SUBSTANTIAL = 25  # in a folder being split, a file with this many components is
 MIN_GROUP = 8  # a group of small files needs this many components to be a module
 MAX_GROUP = 80  # groups of small files stop growing at this size
 MAX_PAGE_STEM = 80
+MAX_GROUP_LABEL = 60
 RESERVED_STEMS = frozenset({"overview", "module_tree", "first_module_tree", "metadata", "index"})
 PACKAGE_FILES = frozenset({"__init__", "index", "mod", "lib", "main"})
 _SLUG_BAD = re.compile(r"[^a-z0-9._-]+")
@@ -266,11 +267,10 @@ def _group_small(
         hub = max(sorted(members), key=lambda p: (used[p], counts.get(p, 0)))
         hub_rel = _relative(hub, folder)
         others = len(member_set) - 1
-        if len(members) <= 4:
-            # Few enough to name them all: "utils: inspect, version, deprecation".
-            stems = [hub_rel, *sorted(_relative(p, folder) for p in members if p != hub)]
-            label = ", ".join(stems)
-        else:
+        # Named after all of its files when that stays short: "utils: inspect, version".
+        stems = [hub_rel, *sorted(_relative(p, folder) for p in members if p != hub)]
+        label = ", ".join(stems)
+        if len(label) > MAX_GROUP_LABEL:
             label = f"{hub_rel} and {others} related file{'s' if others != 1 else ''}"
         groups.append((label, f"{hub_rel}-related", sorted(members), hub))
     return groups

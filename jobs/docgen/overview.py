@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections import Counter
 
 from .languages import display_name
-from .markdown import code_fence, escape_inline, inline_doc, link, mermaid_label, render_doc
+from .markdown import (
+    code_fence,
+    code_span,
+    escape_inline,
+    inline_doc,
+    link,
+    mermaid_label,
+    render_doc,
+)
 from .modules import Module
 from .site import (
     MAX_DIAGRAM_EDGES,
@@ -209,6 +217,14 @@ def _overview_entry_points(ctx: SiteContext) -> list[str]:
             items.append(f"Package entry (`python -m`): {where}")
         elif info.has_main_guard:
             items.append(f"Runnable script (`__main__` guard): {where}")
+        elif (
+            "management/commands/" in f"/{path}"
+            and path.endswith(".py")
+            and not name.startswith("_")
+            and any(c.name == "Command" and c.parent is None for c in info.components)
+        ):
+            command = code_span(f"manage.py {name[:-3]}")
+            items.append(f"Django management command {command}: {where}")
         for comp in info.components:
             if comp.name == "main" and comp.kind in ("function", "method"):
                 items.append(f"`main` {comp.kind}: {location(ctx, comp)} in {where}")

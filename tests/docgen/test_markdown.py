@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 from markdown_it import MarkdownIt
 
-from jobs.docgen.markdown import code_fence, escape_block, escape_inline, mermaid_label
+from jobs.docgen.markdown import (
+    code_fence,
+    code_span,
+    doc_summary,
+    escape_block,
+    escape_inline,
+    inline_doc,
+    mermaid_label,
+    render_doc,
+)
 from jobs.docgen.modules import slugify
 
 MD = MarkdownIt("commonmark", {"html": True})
@@ -82,3 +91,69 @@ def test_mermaid_labels_are_quoted_and_inert(text: str) -> None:
 )
 def test_slugify(path: str, slug: str) -> None:
     assert slugify(path) == slug
+
+
+def test_render_doc_reflows_paragraphs() -> None:
+    text = "First line\nsecond line.\n\nNext paragraph\n  indented continuation."
+    assert render_doc(text) == "First line second line.\n\nNext paragraph indented continuation."
+
+
+@pytest.mark.parametrize(
+    ("doc", "expected"),
+    [
+        ("Use ``x``.", "Use `x`."),
+        ("Use `x`.", "Use `x`."),
+        ("Use :class:`~pkg.Model`.", "Use `pkg.Model`."),
+        ("See `Django <https://djangoproject.com>`_.", "See Django."),
+        ("A ``a`b`` tick.", "A ``a`b`` tick."),
+        ("Edge ```` `x ```` case.", "Edge `` `x `` case."),
+        ("Lone ` tick.", "Lone \\` tick."),
+        ("<b>bold</b> & co", "&lt;b&gt;bold&lt;/b&gt; &amp; co"),
+        ("# not a heading", "\\# not a heading"),
+    ],
+)
+def test_render_doc_inline_literals(doc: str, expected: str) -> None:
+    assert render_doc(doc) == expected
+
+
+def test_code_spans_are_safe_everywhere() -> None:
+    assert code_span("a`b") == "``a`b``"
+    assert code_span("`x`") == "`` `x` ``"
+    assert code_span("a | b", table=True) == "`a \\| b`"
+    row = f"| {inline_doc('Use ``a | b`` here', table=True)} | y |"
+    html = MarkdownIt("commonmark").enable("table").render(f"| x | y |\n| - | - |\n{row}\n")
+    assert html.count("<td>") == 2 and "<code>a | b</code>" in html
+    html = MD.render(inline_doc("``<script>alert(1)</script>`` and <b>"))
+    assert "<script" not in html and "<b>" not in html
+    assert "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>" in html
+
+
+def test_render_doc_blocks() -> None:
+    doc = (
+        "Summary.\n\nExample::\n\n    code(1)\n\n    more(2)\n\nAfter.\n\n"
+        ">>> run()\n1\n\nParameters\n----------\nx : int\n    The x.\n\n"
+        ":param y: The y.\n:returns: Nothing.\n\n* one\n  wrapped\n* two"
+    )
+    assert render_doc(doc) == (
+        "Summary.\n\nExample:\n\n```\ncode(1)\n\nmore(2)\n```\n\nAfter.\n\n"
+        "```python\n>>> run()\n1\n```\n\n**Parameters**\n\n- **x : int** — The x.\n\n"
+        "- **param y**: The y.\n- **returns**: Nothing.\n\n- one wrapped\n- two"
+    )
+    html = MD.render(render_doc(doc))
+    assert html.count("<pre>") == 2 and "<strong>Parameters</strong>" in html
+
+
+@pytest.mark.parametrize(
+    ("doc", "expected"),
+    [
+        ("Do a thing. Then more.", "Do a thing."),
+        ("Wrapped over\ntwo lines. Then more.", "Wrapped over two lines."),
+        ("Use e.g. this. Then.", "Use e.g. this."),
+        ("PHP date() style formatting\nSee the PHP manual.", "PHP date() style formatting"),
+        ("Run ``a. B`` now. Next.", "Run ``a. B`` now."),
+        ("Example::\n\n    x", "Example:"),
+        ("word " * 60, ("word " * 39).strip() + "…"),
+    ],
+)
+def test_doc_summary_is_the_first_sentence(doc: str, expected: str) -> None:
+    assert doc_summary(doc) == expected
