@@ -20,7 +20,6 @@ from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
@@ -353,7 +352,3 @@ class WorkerAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-def job_admin_url(job: Job) -> str:
-    return reverse("admin:jobs_job_change", args=[job.pk])

@@ -23,14 +23,13 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.conf import settings
 from django.db import connections
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
 from jobs import dashboard_stats
 from jobs.dashboard_stats import ActiveJob
-from jobs.models import ACTIVE_STATES, Job, Status
+from jobs.models import Job, Status
 from jobs.pagination import Page, newest_first
 from jobs.repo_urls import CASE_INSENSITIVE_HOSTS, allowed_hosts
 
@@ -66,8 +65,6 @@ LIST_FIELDS = (
     "from_cache",
     "cancel_requested",
 )
-# Bounded states: exact counts are cheap and operators want the real number.
-EXACT_STATES = frozenset(ACTIVE_STATES)
 
 
 @dataclass(frozen=True)
@@ -261,7 +258,3 @@ class JobFilter:
             if value:
                 query[key] = value
         return query.urlencode()
-
-
-def repo_hosts_hint() -> str:
-    return ", ".join(settings.CODEWIKI_REPO_HOSTS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django import template
 from django.utils import timezone
@@ -64,3 +65,18 @@ def can(job: object, action: str) -> bool:
     """``{% if job|can:"retry" %}`` — asks ``Job.can`` so templates follow TRANSITIONS."""
     check = getattr(job, "can", None)
     return bool(check and check(action))
+
+
+PROGRESS_HTML = (
+    '<div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
+    'aria-valuenow="{}" aria-label="Progress of {}"><div class="progress-bar" '
+    'style="width: {}%"></div></div>'
+    '<div class="progress-text"><span class="percent">{}%</span> {}</div>'
+)
+
+
+@register.filter
+def progress_bar(job: Any) -> str:
+    """The progress bar with percent and text; one definition for the table and the detail."""
+    percent = max(0, min(100, int(job.progress_percent or 0)))
+    return format_html(PROGRESS_HTML, percent, job.repo_display, percent, percent, job.progress)
