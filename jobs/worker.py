@@ -221,6 +221,10 @@ class Worker:
 
     def run(self) -> int:
         """Loop until a signal, an empty queue (--batch) or --max-jobs; returns the exit code."""
+        for alias in connections:
+            # The loop is one endless "request": keep the connection across
+            # iterations (no reconnect per poll) but health-check it each time.
+            connections[alias].settings_dict.update(CONN_MAX_AGE=None, CONN_HEALTH_CHECKS=True)
         self.record = WorkerRecord.objects.create(
             hostname=socket.gethostname(), pid=os.getpid(), concurrency=self.concurrency
         )
