@@ -133,6 +133,12 @@ _FIELD = re.compile(r"^:([A-Za-z][\w]*)((?:\s+[^:\s][^:]*)?):(?:\s+(.*)|$)")
 _ITEM_START = re.compile(r"^\**[A-Za-z_][\w.]*\**(?:\s*\([^)]*\))?\s*:(?:\s|$)")
 _UNDERLINE = re.compile(r"^([=\-~^*+#\"'`])\1{2,}$")
 _CODE_HINT = re.compile(r"[(){}\[\];]\s*$|^\s*(?:\$ |>>> |from \w|import \w|@\w)|\w = ")
+# Anything in a docstring that needs more than plain paragraphs (see `render_doc`).
+_STRUCTURE = re.compile(
+    r"^(?:[ \t]|>>>|```|~~~|[*+\-\u2022]\s|\d{1,3}[.)]\s|\(\d|#\.|:[A-Za-z])|::$"
+    r"|^([=\-~^*+#\"'`])\1{2,}$",
+    re.MULTILINE,
+)
 SUMMARY_MAX = 200
 _SENTENCE_END = re.compile(r"[.!?](?=\s+\S)")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "mr", "dr", "cf", "no", "approx", "esp"})
@@ -253,6 +259,11 @@ def render_doc(text: str) -> str:
     fenced code; argument lists (`Args:` sections, `name` + indented description, bullets,
     `:param x:` fields) become lists; RST section underlines become bold headings.
     """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _STRUCTURE.search(text) is None:
+        # Plain paragraphs, the common case: reflow them and be done.
+        paragraphs = (p.split() for p in text.split("\n\n"))
+        return "\n\n".join(_inline_line(" ".join(words)) for words in paragraphs if words)
     lines = [
         ln.rstrip().expandtabs(4)
         for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")

@@ -53,11 +53,12 @@ def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> st
             line = f"- {link(child.name, child.page)} — {plural(count, 'component')}"
             out.append(line + (f": {inline_doc(child_summary)}" if child_summary else ""))
         out.append("")
+    public, private = _split_components(ctx, comps)
     out += _module_files(ctx, module)
-    out += _module_components_table(ctx, module, comps)
+    out += _module_components_table(ctx, module, comps, public, private)
     out += _module_diagram(ctx, module, comps)
     out += _module_dependencies(ctx, module)
-    out += _module_api(ctx, comps)
+    out += _module_api(ctx, comps, public)
     return "\n".join(out) + "\n"
 
 
@@ -67,15 +68,16 @@ def _is_dunder(name: str) -> bool:
 
 def _is_private(ctx: SiteContext, comp: Component) -> bool:
     """A leading underscore (not a dunder) on the component or anything it is nested in."""
-    components = ctx.graph.components
-    node: Component | None = comp
-    seen = 0
-    while node is not None and seen < 50:
-        if node.name.startswith("_") and not _is_dunder(node.name):
-            return True
-        node = components.get(node.parent) if node.parent else None
-        seen += 1
-    return False
+    if comp.name.startswith("_") and not _is_dunder(comp.name):
+        return True
+    if comp.parent is None:
+        return False
+    cached = ctx.private_cache.get(comp.parent)
+    if cached is None:
+        parent = ctx.graph.components.get(comp.parent)
+        cached = parent is not None and _is_private(ctx, parent)
+        ctx.private_cache[comp.parent] = cached
+    return cached
 
 
 def _split_components(
@@ -179,13 +181,18 @@ def _module_files(ctx: SiteContext, module: Module) -> list[str]:
     return [*out, ""]
 
 
-def _module_components_table(ctx: SiteContext, module: Module, comps: list[Component]) -> list[str]:
+def _module_components_table(
+    ctx: SiteContext,
+    module: Module,
+    comps: list[Component],
+    public: list[Component],
+    private: list[Component],
+) -> list[str]:
     """An index of the public top-level components; methods are listed under their class."""
     if not comps:
         if module.children:
             return []  # the sub-module list above says where the components are
         return ["## Components", "", "This module defines no classes or functions.", ""]
-    public, private = _split_components(ctx, comps)
     methods: Counter[str] = Counter(c.parent for c in public if c.parent is not None)
     top_public = [c for c in public if c.parent is None]
     out = ["## Components", ""]
@@ -372,8 +379,7 @@ def _module_dependencies(ctx: SiteContext, module: Module) -> list[str]:
     return out
 
 
-def _module_api(ctx: SiteContext, comps: list[Component]) -> list[str]:
-    public, _private = _split_components(ctx, comps)
+def _module_api(ctx: SiteContext, comps: list[Component], public: list[Component]) -> list[str]:
     if not public:
         return []
     public_ids = {c.id for c in public}

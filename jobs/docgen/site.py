@@ -44,6 +44,7 @@ class SiteContext:
     link_cache: dict[str, str] = field(default_factory=dict)
     name_cache: dict[str, str] = field(default_factory=dict)
     file_cache: dict[str, str] = field(default_factory=dict)
+    private_cache: dict[str, bool] = field(default_factory=dict)
 
 
 def safe_url(url: str) -> str:
