@@ -130,55 +130,76 @@ def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) ->
             if only.note:
                 sentence += f" ({only.note})"
         if module.children:
-            sentence = f"This module's own {sentence}" + (
-                f" define {' and '.join(what)}." if what else " define no classes or functions."
-            )
+            verb = "defines" if len(module.files) == 1 else "define"
+            sentence = f"Its own {sentence} {verb} {' and '.join(what)}." if what else ""
         else:
             sentence = f"This module holds {sentence}" + (
                 f" defining {' and '.join(what)}." if what else " with no classes or functions."
             )
-        facts.append(sentence)
+        if sentence:
+            facts.append(sentence)
     if module.children:
         count, files = subtree_stats(ctx, module)
-        facts.append(
-            f"With its {plural(len(module.children), 'sub-module')} it covers "
+        facts.insert(
+            0,
+            f"With its {plural(len(module.children), 'sub-module')} this module covers "
             f"{plural(files, 'file')}"
             + (f" ({', '.join(languages)})" if languages else "")
-            + f" and {plural(count, 'component')}."
+            + f" and {plural(count, 'component')}.",
         )
     out += [escape_inline(" ".join(facts))]
     used = [c for c in top if ctx.graph.used_by.get(c.id) and not _is_private(ctx, c)]
     key = sorted(used, key=lambda c: -len(ctx.graph.used_by[c.id]))[:5]
     if key:
-        out.append(
-            "The most used components are " + ", ".join(code_span(c.qualname) for c in key) + "."
-        )
+        lead = "The most used components are " if len(key) > 1 else "The most used component is "
+        out.append(lead + ", ".join(code_span(c.qualname) for c in key) + ".")
     return [*out, ""]
 
 
 def _module_files(ctx: SiteContext, module: Module) -> list[str]:
+    """The module's files that say something; empty `__init__.py` files and the like are
+    counted, not listed row by row."""
     if not module.files or (len(module.files) == 1 and not module.children):
         return []  # a one-file module: the path and purpose above already say it all
-    out = [
-        "## Files" if not module.children else "## Files of its own",
-        "",
-        "| File | Language | Lines | Components | Notes |",
-        "| --- | --- | ---: | ---: | --- |",
-    ]
+    rows: list[str] = []
+    quiet: list[str] = []
     for path in module.files:
         info = ctx.files.get(path)
         if info is None:
+            continue
+        if not info.components and not info.note and not info.module_doc:
+            quiet.append(path)
             continue
         note = (
             escape_inline(info.note)
             if info.note
             else inline_doc(summary(info.module_doc), table=True)
         )
-        out.append(
-            f"| {escape_inline(path)} | {escape_inline(display_name(info.language))} "
+        rows.append(
+            f"| {code_span(path, table=True)} | {escape_inline(display_name(info.language))} "
             f"| {info.lines} | {len(info.components)} | {note} |"
         )
-    return [*out, ""]
+    if not rows and (module.children or len(quiet) <= 1):
+        return []
+    out = ["## Files" if not module.children else "## Files of its own", ""]
+    if rows:
+        out += [
+            "| File | Language | Lines | Components | Notes |",
+            "| --- | --- | ---: | ---: | --- |",
+            *rows,
+            "",
+        ]
+    if quiet:
+        shown = ", ".join(code_span(p) for p in quiet[:5])
+        more = f" and {len(quiet) - 5} more" if len(quiet) > 5 else ""
+        lead = "Also " if rows else ""
+        verb = "defines" if len(quiet) == 1 else "define"
+        out += [
+            f"{lead}{plural(len(quiet), 'file')} {verb} no classes or functions and "
+            f"{'has' if len(quiet) == 1 else 'have'} no docstring: {shown}{more}.",
+            "",
+        ]
+    return out
 
 
 def _module_components_table(

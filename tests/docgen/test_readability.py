@@ -98,6 +98,9 @@ def test_single_child_packages_collapse_and_parents_do_not_borrow(build_site, tm
     lib = site.text("lib.md")
     assert "Alpha things" not in lib.split("## Sub-modules", 1)[0]
     assert "- [alpha](lib-alpha.md) — 5 components: Alpha things." in lib
+    assert "With its 2 sub-modules this module covers 3 files (Python) and 10 components." in lib
+    # An empty __init__.py is no reason for a "files" table, nor "0 components" sentences.
+    assert "## Files" not in lib and "## Components" not in lib
 
 
 DOC = '''"""Fetch a page of results from the
