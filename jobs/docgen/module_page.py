@@ -130,8 +130,8 @@ def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) ->
             if only.note:
                 sentence += f" ({only.note})"
         if module.children:
-            verb = "defines" if len(module.files) == 1 else "define"
-            sentence = f"Its own {sentence} {verb} {' and '.join(what)}." if what else ""
+            own = "Its own file defines" if len(module.files) == 1 else f"Its own {sentence} define"
+            sentence = f"{own} {' and '.join(what)}." if what else ""
         else:
             sentence = f"This module holds {sentence}" + (
                 f" defining {' and '.join(what)}." if what else " with no classes or functions."

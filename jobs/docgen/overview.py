@@ -202,6 +202,7 @@ def _module_list_item(ctx: SiteContext, module: Module, level: int, out: list[st
 
 def _overview_entry_points(ctx: SiteContext) -> list[str]:
     items: list[str] = []
+    commands: dict[str, list[str]] = {}  # Django management commands, by folder
     for entry in ctx.project.entry_points:
         text = f"{escape_inline(entry.kind)}: {escape_inline(entry.name)}"
         if entry.target:
@@ -223,11 +224,21 @@ def _overview_entry_points(ctx: SiteContext) -> list[str]:
             and not name.startswith("_")
             and any(c.name == "Command" and c.parent is None for c in info.components)
         ):
-            command = code_span(f"manage.py {name[:-3]}")
-            items.append(f"Django management command {command}: {where}")
+            folder = path.rsplit("/", 1)[0]
+            if folder not in commands:
+                commands[folder] = []
+                items.append(folder)  # a placeholder, filled in below
+            commands[folder].append(name[:-3])
         for comp in info.components:
             if comp.name == "main" and comp.kind in ("function", "method"):
                 items.append(f"`main` {comp.kind}: {location(ctx, comp)} in {where}")
+    for i, item in enumerate(items):
+        names = commands.get(item)
+        if names is not None:
+            module = ctx.module_of_file.get(f"{item}/{names[0]}.py")
+            where = link(item, module.page) if module else escape_inline(item)
+            listed = ", ".join(code_span(n) for n in names)
+            items[i] = f"Django management commands (`manage.py <name>`) in {where}: {listed}"
     out = ["## Entry points", ""]
     if not items:
         return [*out, "No entry points were detected.", ""]

@@ -77,7 +77,9 @@ def test_single_child_packages_collapse_and_parents_do_not_borrow(build_site, tm
             "app/models.py": _classes("Model", 5),
             "app/management/__init__.py": "",
             "app/management/commands/__init__.py": "",
-            "app/management/commands/run.py": '"""Run things."""\n' + _functions("run", 5),
+            "app/management/commands/run.py": '"""Run things."""\n'
+            + _functions("run", 4)
+            + "class Command:\n    pass\n",
             "lib/__init__.py": "",
             "lib/alpha/__init__.py": '"""Alpha things."""\n' + _functions("alpha", 5),
             "lib/beta/__init__.py": _functions("beta", 5),
@@ -91,6 +93,10 @@ def test_single_child_packages_collapse_and_parents_do_not_borrow(build_site, tm
     assert list(tree["app"]["children"]) == ["app-management-commands"]
     overview = site.text("overview.md")
     assert "[management/commands](app-management-commands.md) — 5 components in 3 files" in overview
+    assert (
+        "- Django management commands (`manage.py <name>`) in "
+        "[app/management/commands](app-management-commands.md): `run`\n"
+    ) in overview
     # A parent with nothing of its own shows its whole sub-tree, and no child's docstring.
     [lib_line] = [ln for ln in overview.splitlines() if "(lib.md)" in ln]
     assert lib_line == "- [lib](lib.md) — 10 components in 3 files"
