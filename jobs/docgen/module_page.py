@@ -42,8 +42,12 @@ def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> st
     if parent is not None:
         crumbs.append(link(full_name(parent), parent.page))
     out += [" › ".join(crumbs), ""]
-    if module.path:
-        out += [f"**Path:** {escape_inline(module.path)}", ""]
+    if module.full and module.files and module.path not in module.files:
+        # A group of related files from one folder: say which, the folder alone would mislead.
+        files = ", ".join(code_span(p) for p in module.files)
+        out += [f"**Files:** {files}", ""]
+    elif module.path:
+        out += [f"**Path:** {code_span(module.path)}", ""]
     out += _module_purpose(ctx, module, comps)
     if module.children:
         out += ["## Sub-modules", ""]

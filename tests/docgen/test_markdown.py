@@ -157,3 +157,40 @@ def test_render_doc_blocks() -> None:
 )
 def test_doc_summary_is_the_first_sentence(doc: str, expected: str) -> None:
     assert doc_summary(doc) == expected
+
+
+def test_docstring_rendering_never_leaks_html_or_breaks_tables() -> None:
+    import random
+
+    rng = random.Random(1234)
+    atoms = [
+        "`",
+        "``",
+        "```",
+        "|",
+        "\\",
+        "<img src=x onerror=alert(1)>",
+        "<script>",
+        "a",
+        " ",
+        "\n",
+        "\n\n",
+        "    ",
+        "::",
+        ">>> ",
+        "- ",
+        "*",
+        "_",
+        ":param x:",
+        "Args:",
+        "&lt;",
+    ]
+    table = MarkdownIt("commonmark", {"html": True}).enable("table")
+    for _ in range(400):
+        doc = "".join(rng.choice(atoms) for _ in range(rng.randint(1, 14)))
+        cell = inline_doc(doc_summary(doc), table=True)
+        html = table.render(f"| a | b |\n| - | - |\n| {cell} | z |\n")
+        assert html.count("<td>") == 2, (doc, cell)
+        block = MD.render(render_doc(doc))
+        for rendered in (html, block):
+            assert "<img" not in rendered and "<script" not in rendered, (doc, rendered)

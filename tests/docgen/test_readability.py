@@ -65,7 +65,10 @@ def test_big_flat_folder_is_split_by_file_not_by_alphabet(build_site, tmp_path: 
     assert "[jobs/cache\\_\\*](jobs-cache-files.md)" in modules
     assert "[jobs: tokens, parse](jobs-tokens-related.md)" in modules
     assert "- [jobs](jobs.md) — 141 components in 10 files: The job queue." in modules
+    group = site.text("jobs-tokens-related.md")
+    assert "**Files:** `jobs/parse.py`, `jobs/tokens.py`" in group
     worker = site.text("jobs-worker.md")
+    assert "**Path:** `jobs/worker.py`" in worker
     assert worker.startswith("# jobs/worker\n")
     assert "[Overview](overview.md) › [jobs](jobs.md)" in worker
 
