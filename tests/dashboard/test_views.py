@@ -513,3 +513,12 @@ def test_login_required_puts_everything_behind_login(
 def test_dashboard_open_by_default(client: Client, settings: Any) -> None:
     settings.CODEWIKI_LOGIN_REQUIRED = False
     assert client.get("/").status_code == 200
+
+
+def test_row_cells_escape_everything(client: Client) -> None:
+    build_job(Status.QUEUED, progress='<img src=x onerror="alert(1)">', commit_id="v<1>")
+    build_job(Status.PROCESSING, progress="<b>bold</b>")
+    html = client.get("/").content.decode()
+    assert "<img src=x" not in html and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert "v&lt;1&gt;" in html
