@@ -23,6 +23,7 @@ from .site import (
     SiteContext,
     escaped_name,
     full_name,
+    heading_slug,
     link_list,
     location,
     module_doc,
@@ -57,7 +58,7 @@ def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> st
             line = f"- {link(child.name, child.page)} — {plural(count, 'component')}"
             out.append(line + (f": {inline_doc(child_summary)}" if child_summary else ""))
         out.append("")
-    public, private = _split_components(ctx, comps)
+    public, private = _split_cached(ctx, module, comps)
     out += _module_files(ctx, module)
     out += _module_components_table(ctx, module, comps, public, private)
     out += _module_diagram(ctx, module, comps)
@@ -106,6 +107,47 @@ def _split_components(
         else:
             public.append(comp)
     return public, private
+
+
+def _split_cached(
+    ctx: SiteContext, module: Module, comps: list[Component]
+) -> tuple[list[Component], list[Component]]:
+    cached = ctx.split_cache.pop(module.page, None)
+    return cached if cached is not None else _split_components(ctx, comps)
+
+
+# Headings every module page may carry before its API section; a component whose heading
+# would share one of these ids gets no direct link (the viewer would number it).
+_PAGE_HEADINGS = frozenset(
+    heading_slug(h)
+    for h in (
+        "Purpose", "Sub-modules", "Files", "Files of its own", "Components", "Diagram",
+        "Dependencies", "Depends on", "Used by", "API",
+    )
+)  # fmt: skip
+
+
+def _api_components(public: list[Component]) -> list[Component]:
+    """The components with a section in the API, in page order."""
+    ids = {c.id for c in public}
+    return [c for c in public if c.parent is None or c.parent in ids]
+
+
+def compute_anchors(ctx: SiteContext) -> None:
+    """Heading ids of every API section, computed before any page links to one."""
+    for top in ctx.modules:
+        for module in top.walk():
+            comps = [ctx.graph.components[cid] for cid in module.component_ids]
+            public, private = _split_components(ctx, comps)
+            ctx.split_cache[module.page] = (public, private)
+            taken = _PAGE_HEADINGS | {heading_slug(full_name(module))}
+            seen: Counter[str] = Counter()
+            for comp in _api_components(public):
+                slug = heading_slug(comp.qualname)
+                count = seen[slug]
+                seen[slug] += 1
+                if slug not in taken:
+                    ctx.anchors[comp.id] = slug if count == 0 else f"{slug}-{count}"
 
 
 def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) -> list[str]:
@@ -415,9 +457,7 @@ def _module_api(ctx: SiteContext, comps: list[Component], public: list[Component
         if c.name == "__init__" and c.parent in public_ids and c.id not in public_ids
     }
     out = ["## API", ""]
-    for comp in public:
-        if comp.parent is not None and comp.parent not in public_ids:
-            continue
+    for comp in _api_components(public):
         level = "###" if comp.parent is None else "####"
         out.append(f"{level} {escaped_name(ctx, comp)}")
         out.append("")

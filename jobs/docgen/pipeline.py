@@ -10,7 +10,7 @@ from pathlib import Path
 from . import DocGenError, GenerationOptions, GenerationResult, ProgressCallback, __version__
 from .graph import ImportResolver, build_graph
 from .model import FileInfo, SkippedFile
-from .module_page import render_module
+from .module_page import compute_anchors, render_module
 from .modules import Module, build_module_tree, depth, module_of_file
 from .overview import render_overview
 from .parsers import parse_source
@@ -115,6 +115,7 @@ def _run(
         version=__version__,
     )
     compute_module_edges(ctx)
+    compute_anchors(ctx)
 
     writer = OutputWriter(out_dir)
     try:

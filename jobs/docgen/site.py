@@ -45,6 +45,11 @@ class SiteContext:
     name_cache: dict[str, str] = field(default_factory=dict)
     file_cache: dict[str, str] = field(default_factory=dict)
     private_cache: dict[str, bool] = field(default_factory=dict)
+    # component id -> the id of its heading on its module page (GitHub-style, as the viewer
+    # and GitHub both derive it), so that "Uses" and "Used by" land on the section itself.
+    anchors: dict[str, str] = field(default_factory=dict)
+    # module page -> (public, private) components, computed with the anchors
+    split_cache: dict[str, tuple[list[Component], list[Component]]] = field(default_factory=dict)
 
 
 def safe_url(url: str) -> str:
@@ -147,7 +152,9 @@ def comp_link(ctx: SiteContext, cid: str) -> str:
         return ""
     module = ctx.module_of_file.get(comp.file)
     name = escaped_name(ctx, comp)
-    text = name if module is None else f"[{name}]({module.page})"
+    anchor = ctx.anchors.get(cid)
+    target = f"{module.page}#{anchor}" if module is not None and anchor else None
+    text = name if module is None else f"[{name}]({target or module.page})"
     ctx.link_cache[cid] = text
     return text
 
@@ -159,6 +166,14 @@ def link_list(ctx: SiteContext, ids: Iterable[str]) -> str:
     if len(ids) > MAX_LINKS:
         text += f" and {len(ids) - MAX_LINKS} more"
     return text
+
+
+_HEADING_DROP = re.compile(r"[^\w\- ]+")
+
+
+def heading_slug(text: str) -> str:
+    """The id GitHub (and the viewer) give a heading with this plain text."""
+    return _HEADING_DROP.sub("", text.lower()).strip().replace(" ", "-") or "section"
 
 
 def full_name(module: Module) -> str:

@@ -115,7 +115,7 @@ def test_module_page_sections(build_site) -> None:
     assert "| Cart | class (2 methods) | shop/cart.py:5 | Holds products before checkout. |" in page
     assert "| Cart.add |" not in page  # methods are documented under their class
     assert "```python\ndef checkout(cart: Cart) -> float\n```" in page
-    assert "**Inherits from:** [Product](shop.md)" in page
+    assert "**Inherits from:** [Product](shop.md#product)" in page
     [diagram] = mermaid_blocks(page)
     assert re.search(r'c\d+\["class DigitalProduct"\]', diagram)
     assert "-.->|inherits|" in diagram
@@ -136,7 +136,7 @@ def test_module_dependencies_between_pages(build_site, tmp_path: Path) -> None:
     core = site.text("core.md")
     assert "### Depends on\n\n- [core](core.md)" in api
     assert "### Used by\n\n- [api](api.md)" in core
-    assert "**Used by:** [view](api.md)" in core
+    assert "**Used by:** [view](api.md#view)" in core
     [arch] = mermaid_blocks(site.text("overview.md"))
     assert re.search(r"m\d+ --> m\d+", arch)
 

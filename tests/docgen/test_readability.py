@@ -182,3 +182,52 @@ def test_component_tables_list_public_components_first(build_site, tmp_path) -> 
     # The undocumented constructor's parameters show in the class's own signature.
     assert "class Engine\n    def __init__(self, fuel: int) -> None\n" in api
     assert "\\_\\_repr\\_\\_" not in page and "\\_\\_init\\_\\_" not in page
+
+
+def _heading_ids(markdown: str) -> set[str]:
+    """Heading ids as GitHub and the viewer give them (lower-case, punctuation dropped)."""
+    ids: set[str] = set()
+    seen: dict[str, int] = {}
+    tokens = MD.parse(markdown)
+    for i, token in enumerate(tokens):
+        if token.type != "heading_open":
+            continue
+        inline = tokens[i + 1]
+        text = "".join(
+            c.content for c in inline.children or [] if c.type in ("text", "code_inline")
+        )
+        slug = re.sub(r"[^\w\- ]+", "", text.lower()).strip().replace(" ", "-") or "section"
+        count = seen.get(slug, 0)
+        seen[slug] = count + 1
+        ids.add(slug if count == 0 else f"{slug}-{count}")
+    return ids
+
+
+def test_component_links_land_on_their_section(build_site, tmp_path) -> None:
+    from .conftest import FIXTURES
+
+    commands = "class Command:\n    '''Run {0}.'''\n\n\ndef use_{0}():\n    return Command()\n"
+    repo = write_files(
+        tmp_path / "links",
+        {
+            "cmds/a.py": commands.format("a"),
+            "cmds/b.py": commands.format("b"),
+            "cmds/c.py": "class Purpose:\n    pass\n\n\ndef api():\n    return Purpose()\n",
+            "cmds/d.py": "from cmds.a import Command\n\n\ndef go():\n    return Command()\n",
+        },
+    )
+    linked = build_site(repo)
+    for site in (linked, build_site(FIXTURES)):
+        ids = {page: _heading_ids(site.text(page)) for page in site.pages()}
+        fragments = 0
+        for page in site.pages():
+            for target, fragment in re.findall(
+                r"\]\(([a-z0-9._-]+\.md)#([^)]+)\)", site.text(page)
+            ):
+                assert fragment in ids[target], (page, target, fragment)
+                fragments += 1
+        assert fragments > 3
+    page = linked.text("cmds.md")
+    # The second Command on the page is "command-1"; a clash with "## Purpose" is not linked.
+    assert "[Command](cmds.md#command-1)" in page
+    assert "[Purpose](cmds.md)" in page
