@@ -173,6 +173,8 @@ _HEADING_DROP = re.compile(r"[^\w\- ]+")
 
 def heading_slug(text: str) -> str:
     """The id GitHub (and the viewer) give a heading with this plain text."""
+    if text.isascii() and text.isidentifier():
+        return text.lower()  # the common case: nothing to drop
     return _HEADING_DROP.sub("", text.lower()).strip().replace(" ", "-") or "section"
 
 
