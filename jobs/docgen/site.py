@@ -173,8 +173,8 @@ _HEADING_DROP = re.compile(r"[^\w\- ]+")
 
 def heading_slug(text: str) -> str:
     """The id GitHub (and the viewer) give a heading with this plain text."""
-    if text.isascii() and text.isidentifier():
-        return text.lower()  # the common case: nothing to drop
+    if text.isascii() and text.replace(".", "").isidentifier():
+        return text.lower().replace(".", "")  # the common case: only dots to drop
     return _HEADING_DROP.sub("", text.lower()).strip().replace(" ", "-") or "section"
 
 
