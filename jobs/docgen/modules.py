@@ -121,10 +121,11 @@ def _build(directory: _Dir, counts: dict[str, int]) -> Module:
         module.children.append(child)
     module.files.sort()
     # A folder whose only content is one folder (src/main/java/..., or a `management`
-    # package around `commands`) is shown as a single step; its few files go along.
+    # package around `commands`, whose `__init__.py` defines nothing) is shown as a single
+    # step; its empty package files go along.
     if directory.path and len(module.children) == 1:
         own = sum(counts.get(path, 0) for path in module.files)
-        if own == 0 or (own < MIN_COMPONENTS and not module.files[1:]):
+        if own == 0 and all(_stem(path) in PACKAGE_FILES for path in module.files):
             only = module.children[0]
             only.name = f"{module.name}/{only.name}"
             only.files = sorted(module.files + only.files)

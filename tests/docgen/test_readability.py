@@ -86,12 +86,16 @@ def test_single_child_packages_collapse_and_parents_do_not_borrow(build_site, tm
             "lib/__init__.py": "",
             "lib/alpha/__init__.py": '"""Alpha things."""\n' + _functions("alpha", 5),
             "lib/beta/__init__.py": _functions("beta", 5),
+            # A folder with code of its own keeps its page, however small.
+            "tool/main.py": "def main():\n    pass\n",
+            "tool/store/db.py": _functions("store", 5),
         },
     )
     site = build_site(repo)
     pages = set(site.pages())
     assert "app-management-commands.md" in pages
     assert "app-management.md" not in pages
+    assert {"tool.md", "tool-store.md"} <= pages
     tree = _tree_keys(site.json("module_tree.json"))  # type: ignore[arg-type]
     assert list(tree["app"]["children"]) == ["app-management-commands"]
     overview = site.text("overview.md")
