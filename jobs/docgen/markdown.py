@@ -129,13 +129,14 @@ def link(text: str, page: str) -> str:
 _CODE_SPAN = re.compile(r"(?::[A-Za-z][\w:.+-]*:)?(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)(_{0,2})")
 _RST_LINK = re.compile(r"^(.*?)\s*<([^<>]+)>$")
 _BULLET = re.compile(r"^(?:[*+\-\u2022]|\d{1,3}[.)]|\(\d{1,3}\)|#\.)\s+(.*)$")
+_TAG = re.compile(r"^@([A-Za-z]\w*)(?:\s+(.*)|$)")  # JSDoc / Javadoc / PHPDoc block tags
 _FIELD = re.compile(r"^:([A-Za-z][\w]*)((?:\s+[^:\s][^:]*)?):(?:\s+(.*)|$)")
 _ITEM_START = re.compile(r"^\**[A-Za-z_][\w.]*\**(?:\s*\([^)]*\))?\s*:(?:\s|$)")
 _UNDERLINE = re.compile(r"^([=\-~^*+#\"'`])\1{2,}$")
 _CODE_HINT = re.compile(r"[(){}\[\];]\s*$|^\s*(?:\$ |>>> |from \w|import \w|@\w)|\w = ")
 # Anything in a docstring that needs more than plain paragraphs (see `render_doc`).
 _STRUCTURE = re.compile(
-    r"^(?:[ \t]|>>>|```|~~~|[*+\-\u2022]\s|\d{1,3}[.)]\s|\(\d|#\.|:[A-Za-z])|::$"
+    r"^(?:[ \t]|>>>|```|~~~|[*+\-\u2022]\s|\d{1,3}[.)]\s|\(\d|#\.|:[A-Za-z]|@[A-Za-z])|::$"
     r"|^([=\-~^*+#\"'`])\1{2,}$",
     re.MULTILINE,
 )
@@ -366,11 +367,15 @@ def _render_chunk(chunk: list[str]) -> tuple[list[str], bool, bool]:
     for head, kids in entries:
         kid_text = " ".join(k.strip() for k in kids)
         bullet = _BULLET.match(head)
-        field_match = None if bullet else _FIELD.match(head)
+        field_match = None if bullet else _FIELD.match(head) or _TAG.match(head)
         if bullet or field_match:
             flush_para()
             if bullet:
                 body = _inline_line(f"{bullet.group(1)} {kid_text}".strip())
+            elif head.startswith("@"):
+                tag, rest = field_match.groups()  # type: ignore[union-attr]
+                desc = inline_doc(f"{rest or ''} {kid_text}".strip())
+                body = f"**@{inline_doc(tag)}** {desc}".rstrip()
             else:
                 kind, name, rest = field_match.groups()  # type: ignore[union-attr]
                 label = inline_doc(f"{kind}{name or ''}")

@@ -194,3 +194,11 @@ def test_docstring_rendering_never_leaks_html_or_breaks_tables() -> None:
         block = MD.render(render_doc(doc))
         for rendered in (html, block):
             assert "<img" not in rendered and "<script" not in rendered, (doc, rendered)
+
+
+def test_render_doc_block_tags_become_a_list() -> None:
+    doc = "Mount the widget.\n@param {string} id the element\n   id, wrapped\n@returns {Widget} it"
+    assert render_doc(doc) == (
+        "Mount the widget.\n\n"
+        "- **@param** {string} id the element id, wrapped\n- **@returns** {Widget} it"
+    )
