@@ -88,9 +88,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--conn-max-age",
         type=int,
-        default=60,
-        help="DATABASE_CONN_MAX_AGE for the run; 0 reconnects on every request "
-        "(costs ~3-5 ms on PostgreSQL) (default: 60, as a deployment would set it)",
+        default=0,
+        help="DATABASE_CONN_MAX_AGE for the run; 0 opens a connection per request, "
+        "as the project's default does (default: 0)",
     )
     parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     return parser.parse_args(argv)
