@@ -108,15 +108,20 @@ def _overview_architecture(ctx: SiteContext) -> list[str]:
     for top in ctx.modules:
         for node in top.walk():
             aggregate_to[node.page] = node.page if node in nodes else top.page
+    # From the file links themselves: a parent's own files count, its sub-modules' do not
+    # count twice.
     edges: Counter[tuple[str, str]] = Counter()
-    for src, targets in ctx.module_deps.items():
-        if ctx.by_page[src].children:
-            continue  # parents only repeat what their sub-modules already contribute
-        a = aggregate_to.get(src, "")
-        for dst, count in targets.items():
-            b = aggregate_to.get(dst, "")
-            if a and b and a != b:
-                edges[(a, b)] += count
+    owner = ctx.module_of_file
+    for path, targets in ctx.graph.file_deps.items():
+        src_module = owner.get(path)
+        a = aggregate_to.get(src_module.page, "") if src_module is not None else ""
+        if not a:
+            continue
+        for target in targets:
+            dst_module = owner.get(target)
+            b = aggregate_to.get(dst_module.page, "") if dst_module is not None else ""
+            if b and a != b:
+                edges[(a, b)] += 1
     weight: Counter[str] = Counter()
     for (a, b), count in edges.items():
         weight[a] += count
