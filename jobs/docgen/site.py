@@ -195,7 +195,7 @@ def module_summary(ctx: SiteContext, module: Module) -> str:
 
 def plural(count: int, noun: str, many: str = "") -> str:
     """ "1 file", "3 files"; `many` for irregular plurals."""
-    return f"{count} {noun if count == 1 else (many or noun + 's')}"
+    return f"{count:,} {noun if count == 1 else (many or noun + 's')}"
 
 
 def subtree_stats(ctx: SiteContext, module: Module) -> tuple[int, int]:

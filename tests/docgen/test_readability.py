@@ -235,3 +235,27 @@ def test_component_links_land_on_their_section(build_site, tmp_path) -> None:
     # The second Command on the page is "command-1"; a clash with "## Purpose" is not linked.
     assert "[Command](cmds.md#command-1)" in page
     assert "[Purpose](cmds.md)" in page
+
+
+def test_architecture_counts_a_parents_own_files(build_site, tmp_path) -> None:
+    from .conftest import mermaid_blocks
+
+    repo = write_files(
+        tmp_path / "arch",
+        {
+            # app's own file uses lib; app's sub-module uses nothing.
+            "app/core.py": "from lib.tools import Tool\n\n"
+            + _functions("core", 4)
+            + "def use():\n    return Tool()\n",
+            "app/sub/x.py": _functions("x", 5),
+            "lib/tools.py": _classes("Tool", 1) + _functions("tool", 4),
+            "other/y.py": _functions("y", 5),
+        },
+    )
+    overview = build_site(repo).text("overview.md")
+    [diagram] = mermaid_blocks(overview)
+    nodes = dict(re.findall(r'    (m\d+)\["([^"]+)"\]', diagram))
+    edges = {(nodes[a], nodes[b]) for a, b in re.findall(r"(m\d+) --> (m\d+)", diagram)}
+    assert edges == {("app", "lib")}
+    assert "Modules that neither use nor are used by the others: " in overview
+    assert "[app/sub](app-sub.md)" in overview and "[other](other.md)" in overview
