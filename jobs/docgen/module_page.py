@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections import Counter
 
 from .languages import display_name
@@ -43,11 +44,7 @@ def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> st
     if parent is not None:
         crumbs.append(link(full_name(parent), parent.page))
     out += [" › ".join(crumbs), ""]
-    if module.full and module.files and module.path not in module.files:
-        # A group of related files from one folder: say which, the folder alone would mislead.
-        files = ", ".join(code_span(p) for p in module.files)
-        out += [f"**Files:** {files}", ""]
-    elif module.path:
+    if module.path and not _is_group(module):  # a group's purpose lists its files
         out += [f"**Path:** {code_span(module.path)}", ""]
     out += _module_purpose(ctx, module, comps)
     if module.children:
@@ -65,6 +62,11 @@ def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> st
     out += _module_dependencies(ctx, module)
     out += _module_api(ctx, comps, public)
     return "\n".join(out) + "\n"
+
+
+def _is_group(module: Module) -> bool:
+    """A module made of some of a folder's small files (not a folder, not one file)."""
+    return bool(module.full) and bool(module.files) and module.path not in module.files
 
 
 def _is_dunder(name: str) -> bool:
@@ -152,9 +154,25 @@ def compute_anchors(ctx: SiteContext) -> None:
 
 def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) -> list[str]:
     out = ["## Purpose", ""]
-    doc = module_doc(ctx, module)
-    if doc:
-        out += [render_doc(doc), ""]
+    if _is_group(module):
+        # Several small files of one folder: each says what it is for itself.
+        how = "share a name prefix" if module.name.endswith("_*") else "use one another"
+        folder = posixpath.dirname(module.files[0])
+        where = code_span(folder) if folder else "the top folder"
+        out += [f"Small files of {where} shown together because they {how}:", ""]
+        for path in module.files:
+            info = ctx.files.get(path)
+            if info is None:
+                continue
+            first = summary(info.module_doc)
+            facts = f"{plural(info.lines, 'line')}, {plural(len(info.components), 'component')}"
+            item = f"- {code_span(posixpath.basename(path))} ({facts})"
+            out.append(f"{item}: {inline_doc(first)}" if first else item)
+        out.append("")
+    else:
+        doc = module_doc(ctx, module)
+        if doc:
+            out += [render_doc(doc), ""]
     top = [c for c in comps if c.parent is None]
     languages = sorted(
         {display_name(ctx.files[p].language) for p in module.subtree_files() if p in ctx.files}
@@ -205,8 +223,8 @@ def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) ->
 def _module_files(ctx: SiteContext, module: Module) -> list[str]:
     """The module's files that say something; empty `__init__.py` files and the like are
     counted, not listed row by row."""
-    if not module.files or (len(module.files) == 1 and not module.children):
-        return []  # a one-file module: the path and purpose above already say it all
+    if not module.files or (len(module.files) == 1 and not module.children) or _is_group(module):
+        return []  # one file, or a group whose purpose lists its files: said already
     rows: list[str] = []
     quiet: list[str] = []
     for path in module.files:

@@ -66,7 +66,9 @@ def test_big_flat_folder_is_split_by_file_not_by_alphabet(build_site, tmp_path: 
     assert "[jobs: tokens, parse](jobs-tokens-related.md)" in modules
     assert "- [jobs](jobs.md) — 141 components in 10 files: The job queue." in modules
     group = site.text("jobs-tokens-related.md")
-    assert "**Files:** `jobs/parse.py`, `jobs/tokens.py`" in group
+    assert "Small files of `jobs` shown together because they use one another:" in group
+    assert "- `parse.py` (22 lines, 5 components)\n- `tokens.py` (20 lines, 5 components)" in group
+    assert "**Path:**" not in group and "## Files" not in group
     worker = site.text("jobs-worker.md")
     assert "**Path:** `jobs/worker.py`" in worker
     assert worker.startswith("# jobs/worker\n")
