@@ -486,7 +486,8 @@ def _module_api(ctx: SiteContext, comps: list[Component], public: list[Component
         signature = comp.signature
         init = inits.get(comp.id)
         if init is not None and init.signature:
-            signature = f"{signature}\n    {init.signature}" if signature else init.signature
+            indented = "\n".join("    " + line for line in init.signature.splitlines())
+            signature = f"{signature}\n{indented}" if signature else init.signature
         if signature:
             out += [code_fence(signature, language), ""]
         if comp.doc:

@@ -170,7 +170,9 @@ def test_component_tables_list_public_components_first(build_site, tmp_path) -> 
         "    def __init__(self, fuel: int) -> None:\n        self.fuel = fuel\n\n"
         "    def __repr__(self):\n        return 'Engine'\n\n"
         "    def _spin(self):\n        pass\n\n"
-        "    def start(self):\n        '''Start it.'''\n        _helper()\n\n\n"
+        "    def start(self):\n        '''Start it.'''\n        _helper()\n\n"
+        "    @property\n    def speed(self) -> int:\n"
+        "        '''How fast.'''\n        return 1\n\n\n"
         "class _Internal:\n    def go(self):\n        pass\n\n\n"
         "def build():\n    '''Build an engine.'''\n    return Engine(1)\n"
     )
@@ -179,12 +181,13 @@ def test_component_tables_list_public_components_first(build_site, tmp_path) -> 
     table = page.split("## Components", 1)[1].split("\n\n", 2)[1]
     rows = [ln.split(" | ")[0].lstrip("| ") for ln in table.splitlines()[2:]]
     assert rows == ["Engine", "build"]
-    assert "| Engine | class (1 method) |" in table
+    assert "| Engine | class (2 methods) |" in table
     assert "**Private helpers (2):** `_helper`, `_Internal`" in page
     assert "Not listed: 2 private methods" in page
     api = page.split("## API", 1)[1]
     headings = re.findall(r"^#{3,4} (.+)$", api, re.MULTILINE)
-    assert headings == ["Engine", "Engine.start", "build"]
+    assert headings == ["Engine", "Engine.start", "Engine.speed", "build"]
+    assert "```python\n@property\ndef speed(self) -> int\n```" in api  # decorators shown
     # The undocumented constructor's parameters show in the class's own signature.
     assert "class Engine\n    def __init__(self, fuel: int) -> None\n" in api
     assert "\\_\\_repr\\_\\_" not in page and "\\_\\_init\\_\\_" not in page

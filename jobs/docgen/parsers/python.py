@@ -12,6 +12,8 @@ from ..model import Component, FileInfo
 from .common import MAX_SIGNATURE, NOISE_WORDS, ComponentSink, clip_doc, count_lines, one_line
 
 _FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+MAX_DECORATORS = 4
+MAX_DECORATOR = 100
 _ENUM_BASES = frozenset(
     {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "TextChoices", "IntegerChoices"}
 )
@@ -129,6 +131,18 @@ class _PythonVisitor:
             elif isinstance(stmt, ast.With):
                 self._statements(stmt.body)
 
+    def _decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+        """The decorator lines that fit on one line each (others are left out)."""
+        lines = self.lines
+        out = []
+        for dec in node.decorator_list[:MAX_DECORATORS]:
+            if dec.lineno != dec.end_lineno or dec.lineno > len(lines):
+                continue
+            text = lines[dec.lineno - 1].strip()
+            if text.startswith("@") and len(text) <= MAX_DECORATOR and "#" not in text:
+                out.append(text)
+        return "\n".join(out)
+
     def _header(self, node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) -> str:
         lines = self.lines
         start = node.lineno - 1
@@ -197,13 +211,19 @@ class _PythonVisitor:
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Component | None
     ) -> None:
         qual = f"{parent.qualname}.{node.name}" if parent else node.name
+        signature = self._header(node)
+        if node.decorator_list:
+            # `@property`, `@classmethod`, `@receiver(...)`: part of what the reader must know.
+            shown = self._decorators(node)
+            if shown:
+                signature = f"{shown}\n{signature}"
         comp = self.sink.add(
             node.name,
             qual,
             "method" if parent is not None else "function",
             node.lineno,
             node.end_lineno or node.lineno,
-            signature=self._header(node),
+            signature=signature,
             doc=_docstring(node.body),
             parent=parent,
         )
