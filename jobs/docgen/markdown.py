@@ -134,11 +134,11 @@ _FIELD = re.compile(r"^:([A-Za-z][\w]*)((?:\s+[^:\s][^:]*)?):(?:\s+(.*)|$)")
 _ITEM_START = re.compile(r"^\**[A-Za-z_][\w.]*\**(?:\s*\([^)]*\))?\s*:(?:\s|$)")
 _UNDERLINE = re.compile(r"^([=\-~^*+#\"'`])\1{2,}$")
 _CODE_HINT = re.compile(r"[(){}\[\];]\s*$|^\s*(?:\$ |>>> |from \w|import \w|@\w)|\w = ")
-# Anything in a docstring that needs more than plain paragraphs (see `render_doc`).
+# Anything in a docstring that needs more than plain paragraphs (see `render_doc`), at the
+# start of a line. Matched against "\n" + text: a pattern led by a literal is searched fast.
 _STRUCTURE = re.compile(
-    r"^(?:[ \t]|>>>|```|~~~|[*+\-\u2022]\s|\d{1,3}[.)]\s|\(\d|#\.|:[A-Za-z]|@[A-Za-z])|::$"
-    r"|^([=\-~^*+#\"'`])\1{2,}$",
-    re.MULTILINE,
+    r"\n(?:[ \t]|>>>|```|~~~|[*+\-\u2022]\s|\d{1,3}[.)]\s|\(\d|#\.|:[A-Za-z]|@[A-Za-z]"
+    r"|([=\-~^*+#\"'`])\1{2,})"
 )
 SUMMARY_MAX = 200
 _SENTENCE_END = re.compile(r"[.!?](?=\s+\S)")
@@ -261,7 +261,7 @@ def render_doc(text: str) -> str:
     `:param x:` fields) become lists; RST section underlines become bold headings.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _STRUCTURE.search(text) is None:
+    if "::" not in text and _STRUCTURE.search("\n" + text) is None:
         # Plain paragraphs, the common case: reflow them and be done.
         paragraphs = (p.split() for p in text.split("\n\n"))
         return "\n\n".join(_inline_line(" ".join(words)) for words in paragraphs if words)
