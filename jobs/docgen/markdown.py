@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 _LINE_START = re.compile(r"^([#+\-=])|^(\d+)([.)])")
-_LEADING_WS = re.compile(r"^[ \t]+")
 _BACKTICK_RUN = re.compile(r"`+")
 _MERMAID_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,:/+()\-]")
 _FENCE_LANG = re.compile(r"[^a-z0-9+#-]")
@@ -57,7 +56,7 @@ def escape_inline(text: str) -> str:
     """One line of repository text, safe inside a line (table cells, headings, link text).
 
     Block markers only matter at the start of a line, which callers never give this text;
-    `escape_block` handles those too.
+    `render_doc` handles those too.
     """
     return _escape_chars(" ".join(text.split()))
 
@@ -66,35 +65,6 @@ def _escape_line_start(match: re.Match[str]) -> str:
     if match.group(1):
         return "\\" + match.group(1)
     return match.group(2) + "\\" + match.group(3)
-
-
-def escape_block(text: str) -> str:
-    """Multi-line repository text (docstrings, README excerpts) as escaped paragraphs.
-
-    Line breaks are kept as hard breaks and indentation as non-breaking spaces, so that an
-    indented line can never turn into a code block or a `<`-led line into raw HTML.
-    """
-    out: list[str] = []
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = raw.rstrip()
-        if not line:
-            if out and out[-1] != "":
-                out.append("")
-            continue
-        indent = ""
-        ws = _LEADING_WS.match(line)
-        if ws:
-            indent = "&nbsp;" * len(ws.group(0).expandtabs(4))
-            line = line[ws.end() :]
-        out.append(indent + _escape_line(line))
-    while out and out[-1] == "":
-        out.pop()
-    # A trailing backslash is a CommonMark hard line break.
-    joined: list[str] = []
-    for i, line in enumerate(out):
-        nxt = out[i + 1] if i + 1 < len(out) else ""
-        joined.append(line + ("\\" if line and nxt else ""))
-    return "\n".join(joined)
 
 
 def code_fence(code: str, language: str = "") -> str:

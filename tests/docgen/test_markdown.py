@@ -9,7 +9,6 @@ from jobs.docgen.markdown import (
     code_fence,
     code_span,
     doc_summary,
-    escape_block,
     escape_inline,
     inline_doc,
     mermaid_label,
@@ -27,18 +26,16 @@ MD = MarkdownIt("commonmark", {"html": True})
         '<img src=x onerror="alert(1)">',
         "[click](javascript:alert(1))",
         "# heading",
-        "- list item",
-        "1. numbered",
-        "    indented code",
-        "`code` **bold** _em_ ~~del~~",
+        "    indented text",
+        "**bold** _em_ ~~del~~",
         "a | b | c",
         "&lt;script&gt; &amp;",
         "<!-- comment -->",
         "<https://example.com>",
     ],
 )
-def test_escaped_text_renders_as_the_same_plain_text(text: str) -> None:
-    html = MD.render(escape_block(text))
+def test_doc_text_renders_as_the_same_plain_text(text: str) -> None:
+    html = MD.render(render_doc(text))
     assert html.startswith("<p>") and html.count("<p>") == 1
     inner = html[3:].rsplit("</p>", 1)[0]
     assert "<" not in inner.replace("&lt;", "")  # no tag at all
@@ -54,9 +51,9 @@ def test_inline_escape_keeps_table_cells() -> None:
     assert "a | b" in html
 
 
-def test_block_escape_keeps_lines_and_paragraphs() -> None:
-    html = MD.render(escape_block("first\nsecond\n\nthird"))
-    assert html.count("<p>") == 2 and "<br />" in html
+def test_doc_paragraphs_are_reflowed_not_hard_broken() -> None:
+    html = MD.render(render_doc("first\nsecond\n\nthird"))
+    assert html == "<p>first second</p>\n<p>third</p>\n"
 
 
 def test_code_fence_cannot_be_closed_from_inside() -> None:
