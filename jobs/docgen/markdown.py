@@ -2,7 +2,9 @@
 
 Everything taken from a repository (names, docstrings, paths, README text) goes through these
 helpers, so hostile input cannot inject HTML, break a table or close a diagram early, whatever
-the renderer's settings.
+the renderer's settings. Text is escaped character by character; the only repository text left
+unescaped sits inside fenced blocks and inline code spans, whose delimiters are always longer
+than any backtick run inside them (CommonMark renders their content literally and escapes it).
 """
 
 from __future__ import annotations
