@@ -20,6 +20,20 @@ from tests.support.gitserve import GitDaemon, HangingServer, SmartHTTPServer, co
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# live_server runs in a thread while sync Playwright holds an event loop in the
+# test thread; Django's async-safety check would refuse the ORM calls otherwise.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 SAMPLE_FILES: dict[str, str] = {
     "README.md": "# Sample\n\nA tiny sample project used by the tests.\n",
     "sample/__init__.py": '"""The sample package."""\n',
@@ -48,6 +62,16 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
         time.sleep(interval)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": CHROMIUM_ARGS,
+    }
 
 
 @pytest.fixture(autouse=True)

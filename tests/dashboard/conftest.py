@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -16,20 +15,6 @@ from django.utils import timezone
 
 from jobs.models import Job, JobAttempt, Status, Worker
 
-# live_server runs in a thread while sync Playwright holds an event loop in the
-# test thread; Django's async-safety check would refuse the ORM calls otherwise.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 _counter = itertools.count(1)
 
 
@@ -37,12 +22,6 @@ _counter = itertools.count(1)
 def clear_cache() -> None:
     """The chart caches finished hours; each test starts from an empty cache."""
     cache.clear()
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """The system Chromium; never a downloaded browser."""
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -16,11 +15,6 @@ from django.utils import timezone
 from jobs.docgen import GenerationOptions, generate_docs
 from jobs.docs_cache import docs_relpath, docs_root
 from jobs.models import Job, Status
-
-# Playwright's sync API runs an event loop in the test thread, which makes
-# Django's ORM refuse to run there ("async unsafe"); the live server thread is
-# a separate, ordinary thread, so this is safe for the browser tests.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 REPO_URL = "https://github.com/acme/widgets"
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -185,21 +179,3 @@ def generated_job(db: None, tmp_path: Path) -> Job:
         docs_path=relpath,
         resolved_commit=GENERATED_SHA,
     )
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    # Debian's Chromium; never let Playwright download a browser.
-    return {
-        **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "headless": True,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
-    }
