@@ -44,9 +44,9 @@ lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff format --check .
 
 bench: $(VENV)/.dev-deps
-	$(PY) benchmarks/queue.py
-	$(PY) benchmarks/docgen.py
-	$(PY) benchmarks/dashboard.py
+	$(PY) -m benchmarks.queue
+	$(PY) -m benchmarks.docgen
+	$(PY) -m benchmarks.dashboard --db both
 
 clean:
 	rm -rf $(VENV) output test-artifacts
