@@ -134,20 +134,34 @@ def _overview_architecture(ctx: SiteContext) -> list[str]:
         ((pair, count) for pair, count in edges.items() if pair[0] in ids and pair[1] in ids),
         key=lambda e: (-e[1], e[0]),
     )
+    # A dense graph (every module of a framework uses every other) becomes a hairball: keep
+    # about two arrows per module, each module's strongest one first, then the strongest rest.
+    budget = min(MAX_DIAGRAM_EDGES, 2 * len(drawn) + 8)
+    chosen: dict[tuple[str, str], int] = {}
+    has_edge: set[str] = set()
+    for pair, count in ranked:
+        if pair[0] not in has_edge:
+            has_edge.add(pair[0])
+            chosen[pair] = count
+    for pair, count in ranked:
+        if len(chosen) >= budget:
+            break
+        chosen.setdefault(pair, count)
+    shown = sorted(chosen.items(), key=lambda e: (-e[1], e[0]))[:budget]
     if drawn:
         out += ["Dependencies between modules (an arrow points to what is used):", ""]
         diagram = ["graph LR"]
         for node in drawn:
             diagram.append(f"    {ids[node.page]}[{mermaid_label(full_name(node))}]")
-        for (a, b), _count in ranked[:MAX_DIAGRAM_EDGES]:
+        for (a, b), _count in shown:
             diagram.append(f"    {ids[a]} --> {ids[b]}")
         out += [code_fence("\n".join(diagram), "mermaid"), ""]
     if len(linked) > len(drawn):
         out += [f"{len(linked) - len(drawn)} less connected modules are not drawn.", ""]
-    if len(ranked) > MAX_DIAGRAM_EDGES:
+    if len(ranked) > len(shown):
         out += [
-            f"Only the {MAX_DIAGRAM_EDGES} strongest of {len(ranked)} dependencies are drawn; "
-            "each module page lists all of its own.",
+            f"Only {len(shown)} of {len(ranked)} dependencies are drawn (each module's "
+            "strongest, then the strongest others); each module page lists all of its own.",
             "",
         ]
     alone = [n for n in nodes if not weight[n.page]]

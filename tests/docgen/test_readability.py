@@ -264,3 +264,19 @@ def test_architecture_counts_a_parents_own_files(build_site, tmp_path) -> None:
     assert edges == {("app", "lib")}
     assert "Modules that neither use nor are used by the others: " in overview
     assert "[app/sub](app-sub.md)" in overview and "[other](other.md)" in overview
+
+
+def test_dense_architecture_keeps_each_modules_strongest_arrow(build_site, tmp_path) -> None:
+    from .conftest import mermaid_blocks
+
+    names = [f"m{i}" for i in range(6)]
+    files = {}
+    for name in names:
+        imports = "".join(f"from {o}.core import f0 as {o}_f0\n" for o in names if o != name)
+        files[f"{name}/core.py"] = imports + "\n" + _functions("f", 5)
+    overview = build_site(write_files(tmp_path / "dense", files)).text("overview.md")
+    [diagram] = mermaid_blocks(overview)
+    arrows = re.findall(r"(m\d+) --> m\d+", diagram)
+    assert len(arrows) == 2 * 6 + 8
+    assert len(set(arrows)) == 6  # every module keeps at least one arrow
+    assert "Only 20 of 30 dependencies are drawn" in overview
