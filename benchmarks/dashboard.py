@@ -5,7 +5,7 @@ PostgreSQL database that is created and dropped) with a realistic mix of jobs
 and prints the median time of the dashboard page and of the fragment HTMX
 polls, through Django's test client, at each size.
 
-    .venv/bin/python benchmarks/dashboard.py --db both --sizes 1000,100000,1000000
+    .venv/bin/python -m benchmarks.dashboard --db both --sizes 1000,100000,1000000
 
 Targets: fragment < 15 ms, page < 50 ms at every size, and the largest size
 within 1.3x the smallest. Each database runs in its own subprocess because

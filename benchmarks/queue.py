@@ -1,6 +1,6 @@
 """Queue throughput and pickup latency, on SQLite and PostgreSQL, side by side.
 
-    .venv/bin/python benchmarks/queue.py [--jobs 2000] [--db sqlite|postgres|both]
+    .venv/bin/python -m benchmarks.queue [--jobs 2000] [--db sqlite|postgres|both]
 
 For each database: a throwaway database is created and migrated, N jobs whose
 docs are already cached are enqueued, and one real ``runworker --batch``
