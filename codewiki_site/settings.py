@@ -43,10 +43,9 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("CODEWIKI_REQUIRE_SECRET_KEY", False):
-        raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
-    # Development fallback; production sets DJANGO_SECRET_KEY (see README).
-    SECRET_KEY = "codewiki-insecure-development-key-change-me"
+    # Development fallback so `make run` needs no configuration; deployments set
+    # DJANGO_SECRET_KEY (README), and `manage.py check --deploy` flags this one.
+    SECRET_KEY = "django-insecure-codewiki-development-key"
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
