@@ -60,8 +60,15 @@ def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> st
     out += _module_components_table(ctx, module, comps, public, private)
     out += _module_diagram(ctx, module, comps)
     out += _module_dependencies(ctx, module)
-    out += _module_api(ctx, comps, public)
+    out += _module_api(ctx, comps, public, _folder(module))
     return "\n".join(out) + "\n"
+
+
+def _folder(module: Module) -> str:
+    """The folder a module's file locations are shown relative to."""
+    if module.path in module.files:  # a one-file module: its path is the file's
+        return posixpath.dirname(module.path)
+    return module.path
 
 
 def _is_group(module: Module) -> bool:
@@ -278,6 +285,7 @@ def _module_components_table(
         if module.children:
             return []  # the sub-module list above says where the components are
         return ["## Components", "", "This module defines no classes or functions.", ""]
+    base = _folder(module)
     methods: Counter[str] = Counter(c.parent for c in public if c.parent is not None)
     top_public = [c for c in public if c.parent is None]
     out = ["## Components", ""]
@@ -292,7 +300,7 @@ def _module_components_table(
                 kind += f" ({plural(methods[comp.id], 'method')})"
             out.append(
                 f"| {escaped_name(ctx, comp)} | {kind} | "
-                f"{location(ctx, comp)} | {inline_doc(summary(comp.doc), table=True)} |"
+                f"{location(ctx, comp, base)} | {inline_doc(summary(comp.doc), table=True)} |"
             )
         out.append("")
     else:
@@ -464,7 +472,9 @@ def _module_dependencies(ctx: SiteContext, module: Module) -> list[str]:
     return out
 
 
-def _module_api(ctx: SiteContext, comps: list[Component], public: list[Component]) -> list[str]:
+def _module_api(
+    ctx: SiteContext, comps: list[Component], public: list[Component], base: str
+) -> list[str]:
     if not public:
         return []
     public_ids = {c.id for c in public}
@@ -481,7 +491,7 @@ def _module_api(ctx: SiteContext, comps: list[Component], public: list[Component
         out.append("")
         language = ctx.files[comp.file].language if comp.file in ctx.files else ""
         # Kinds are our own fixed vocabulary, never repository text.
-        out.append(f"_{comp.kind}_ · {location(ctx, comp)}–{comp.end_line}")
+        out.append(f"_{comp.kind}_ · {location(ctx, comp, base)}–{comp.end_line}")
         out.append("")
         signature = comp.signature
         init = inits.get(comp.id)

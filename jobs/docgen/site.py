@@ -126,10 +126,15 @@ def escaped_name(ctx: SiteContext, comp: Component) -> str:
     return cached
 
 
-def location(ctx: SiteContext, comp: Component) -> str:
-    text = ctx.file_cache.get(comp.file)
+def location(ctx: SiteContext, comp: Component, base: str = "") -> str:
+    """`file:line`, the file relative to `base` (the folder of the page it is shown on)."""
+    key = f"{base}\0{comp.file}"
+    text = ctx.file_cache.get(key)
     if text is None:
-        text = ctx.file_cache[comp.file] = escape_inline(comp.file)
+        shown = (
+            comp.file[len(base) + 1 :] if base and comp.file.startswith(base + "/") else comp.file
+        )
+        text = ctx.file_cache[key] = escape_inline(shown)
     text = f"{text}:{comp.start_line}"
     if ctx.repo_url:
         ref = ctx.commit or "HEAD"
