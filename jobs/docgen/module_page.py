@@ -267,7 +267,7 @@ def _module_files(ctx: SiteContext, module: Module) -> list[str]:
         verb = "defines" if len(quiet) == 1 else "define"
         out += [
             f"{lead}{plural(len(quiet), 'file')} {verb} no classes or functions and "
-            f"{'has' if len(quiet) == 1 else 'have'} no docstring: {shown}{more}.",
+            f"{'has' if len(quiet) == 1 else 'have'} no file-level documentation: {shown}{more}.",
             "",
         ]
     return out
