@@ -509,5 +509,8 @@ def _module_api(
             out += [f"**Uses:** {link_list(ctx, uses)}", ""]
         users = ctx.graph.used_by.get(comp.id)
         if users:
+            # Callers elsewhere say more about a component than its own siblings do.
+            components = ctx.graph.components
+            users = sorted(users, key=lambda u: components[u].file == comp.file)
             out += [f"**Used by:** {link_list(ctx, users)}", ""]
     return out

@@ -240,6 +240,8 @@ def test_component_links_land_on_their_section(build_site, tmp_path) -> None:
     # The second Command on the page is "command-1"; a clash with "## Purpose" is not linked.
     assert "[Command](cmds.md#command-1)" in page
     assert "[Purpose](cmds.md)" in page
+    # Callers from other files come before the component's own neighbours.
+    assert "**Used by:** [go](cmds.md#go), [use\\_a](cmds.md#use_a)" in page
 
 
 def test_architecture_counts_a_parents_own_files(build_site, tmp_path) -> None:
