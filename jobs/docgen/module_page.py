@@ -40,9 +40,13 @@ MAX_PRIVATE_LISTED = 40
 def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> str:
     comps = [ctx.graph.components[cid] for cid in module.component_ids]
     out: list[str] = [f"# {escape_inline(full_name(module))}", ""]
+    ancestors: list[Module] = []
+    page = parent.page if parent is not None else None
+    while page is not None and len(ancestors) < 20:
+        ancestors.append(ctx.by_page[page])
+        page = ctx.parent_of.get(page)
     crumbs = [link("Overview", "overview.md")]
-    if parent is not None:
-        crumbs.append(link(full_name(parent), parent.page))
+    crumbs += [link(full_name(m), m.page) for m in reversed(ancestors)]
     out += [" › ".join(crumbs), ""]
     if module.path and not _is_group(module):  # a group's purpose lists its files
         out += [f"**Path:** {code_span(module.path)}", ""]

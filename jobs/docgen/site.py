@@ -48,6 +48,7 @@ class SiteContext:
     # component id -> the id of its heading on its module page (GitHub-style, as the viewer
     # and GitHub both derive it), so that "Uses" and "Used by" land on the section itself.
     anchors: dict[str, str] = field(default_factory=dict)
+    parent_of: dict[str, str | None] = field(default_factory=dict)  # page -> parent page
     # module page -> (public, private) components, computed with the anchors
     split_cache: dict[str, tuple[list[Component], list[Component]]] = field(default_factory=dict)
 
@@ -107,6 +108,7 @@ def compute_module_edges(ctx: SiteContext) -> None:
         if lca is not None and below_lca_src and below_lca_dst:
             edge = (below_lca_src[-1], below_lca_dst[-1])
             siblings.setdefault(lca, Counter())[edge] += count
+    ctx.parent_of = parent_of
     ctx.module_deps = deps
     ctx.module_users = users
     ctx.sibling_edges = siblings

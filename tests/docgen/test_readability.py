@@ -113,6 +113,8 @@ def test_single_child_packages_collapse_and_parents_do_not_borrow(build_site, tm
     lib = site.text("lib.md")
     assert "Alpha things" not in lib.split("## Sub-modules", 1)[0]
     assert "- [alpha](lib-alpha.md) — 5 components: Alpha things." in lib
+    crumbs = "[Overview](overview.md) › [app](app.md)\n"
+    assert crumbs in site.text("app-management-commands.md")
     assert "With its 2 sub-modules this module covers 3 files (Python) and 10 components." in lib
     # An empty __init__.py is no reason for a "files" table, nor "0 components" sentences.
     assert "## Files" not in lib and "## Components" not in lib
@@ -282,3 +284,16 @@ def test_dense_architecture_keeps_each_modules_strongest_arrow(build_site, tmp_p
     assert len(arrows) == 2 * 6 + 8
     assert len(set(arrows)) == 6  # every module keeps at least one arrow
     assert "Only 20 of 30 dependencies are drawn" in overview
+
+
+def test_breadcrumbs_show_every_ancestor(build_site, tmp_path) -> None:
+    repo = write_files(
+        tmp_path / "deep",
+        {
+            "a/x.py": _functions("x", 5),
+            "a/b/y.py": _functions("y", 5),
+            "a/b/c/z.py": _functions("z", 5),
+        },
+    )
+    page = build_site(repo).text("a-b-c.md")
+    assert "[Overview](overview.md) › [a](a.md) › [a/b](a-b.md)\n" in page
