@@ -252,7 +252,7 @@ def _module_files(ctx: SiteContext, module: Module) -> list[str]:
         )
         rows.append(
             f"| {code_span(path, table=True)} | {escape_inline(display_name(info.language))} "
-            f"| {info.lines} | {len(info.components)} | {note} |"
+            f"| {info.lines:,} | {len(info.components):,} | {note} |"
         )
     if not rows and (module.children or len(quiet) <= 1):
         return []

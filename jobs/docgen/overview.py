@@ -93,7 +93,7 @@ def _overview_languages(ctx: SiteContext) -> list[str]:
         lines[name] += info.lines
     out = ["## Languages", "", "| Language | Files | Lines |", "| --- | ---: | ---: |"]
     for name, count in files.most_common():
-        out.append(f"| {escape_inline(name)} | {count} | {lines[name]} |")
+        out.append(f"| {escape_inline(name)} | {count:,} | {lines[name]:,} |")
     return [*out, ""]
 
 
