@@ -160,3 +160,20 @@ def test_symlinked_output_entries_are_not_written_through(build_site, tmp_path: 
     generate_docs(repo, out)
     assert victim.read_text() == "untouched"
     assert not (out / "overview.md").is_symlink()
+
+
+def test_split_folder_names_from_hostile_file_names_stay_inert(build_site, tmp_path) -> None:
+    body = "".join(f"def f{i}():\n    pass\n" for i in range(30))
+    small = "".join(f"def g{i}():\n    pass\n" for i in range(5))
+    names = ["<script>x", "a`b|c", "[l](javascript:x)", "# h", "ok"]
+    files = {f"pkg/{name}.py": body for name in names}
+    files.update({"pkg/<b>_one.py": small, "pkg/<b>_two.py": small})  # a prefix group
+    site = build_site(write_files(tmp_path / "h", files))
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    pages = site.pages()
+    assert len(pages) >= 7 and all(re.fullmatch(r"[a-z0-9._-]+\.md", p) for p in pages)
+    for page in pages:
+        html = md.render(site.text(page))
+        assert not re.search(r"<(script|b)\b", html), page
+        assert 'href="javascript:' not in html, page
+    assert "&lt;script&gt;x" in site.text("overview.md")
