@@ -199,3 +199,13 @@ def test_render_doc_block_tags_become_a_list() -> None:
         "Mount the widget.\n\n"
         "- **@param** {string} id the element id, wrapped\n- **@returns** {Widget} it"
     )
+
+
+def test_long_docs_are_clipped_at_a_paragraph_break() -> None:
+    from jobs.docgen.parsers.common import MAX_DOC, clip_doc
+
+    paragraph = "word " * 300
+    clipped = clip_doc("\n\n".join([paragraph] * 5))
+    assert len(clipped) <= MAX_DOC + 3
+    assert clipped.endswith("word\n\n…")  # whole paragraphs, then the ellipsis on its own
+    assert clip_doc("short") == "short"

@@ -32,7 +32,11 @@ def one_line(text: str, limit: int = MAX_SIGNATURE) -> str:
 def clip_doc(doc: str) -> str:
     doc = doc.strip()
     if len(doc) > MAX_DOC:
-        doc = doc[:MAX_DOC].rstrip() + "\n…"
+        # At a paragraph break when there is one late enough, else at a word.
+        cut = doc.rfind("\n\n", MAX_DOC // 2, MAX_DOC)
+        if cut < 0:
+            cut = doc.rfind(" ", MAX_DOC // 2, MAX_DOC)
+        doc = doc[: cut if cut > 0 else MAX_DOC].rstrip() + "\n\n…"
     return doc
 
 
