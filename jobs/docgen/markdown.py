@@ -60,6 +60,9 @@ def escape_inline(text: str) -> str:
     Block markers only matter at the start of a line, which callers never give this text;
     `render_doc` handles those too.
     """
+    if text.isascii() and text.replace(".", "").isidentifier():
+        # Names and dotted names (most of what is escaped): only "_" needs a backslash.
+        return text.replace("_", "\\_") if "_" in text else text
     return _escape_chars(" ".join(text.split()))
 
 
@@ -235,8 +238,7 @@ def render_doc(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "::" not in text and _STRUCTURE.search("\n" + text) is None:
         # Plain paragraphs, the common case: reflow them and be done.
-        paragraphs = (p.split() for p in text.split("\n\n"))
-        return "\n\n".join(_inline_line(" ".join(words)) for words in paragraphs if words)
+        return "\n\n".join(_inline_line(p) for p in text.split("\n\n") if not p.isspace() and p)
     lines = [
         ln.rstrip().expandtabs(4)
         for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")

@@ -346,13 +346,15 @@ def _module_diagram(ctx: SiteContext, module: Module, comps: list[Component]) ->
     external: Counter[str] = Counter()
     external_pairs: set[tuple[str, str]] = set()
     for comp in comps:
-        src = _owner(ctx, comp).id
+        if not comp.refs:
+            continue
+        src = comp.id if comp.parent is None else _owner(ctx, comp).id
         for ref in comp.refs:
             target = components.get(ref)
             if target is None:
                 continue
             if ref in own_ids:
-                dst = _owner(ctx, target).id
+                dst = ref if target.parent is None else _owner(ctx, target).id
                 if dst != src:
                     style = "-.->|inherits|" if ref in comp.base_ids else "-->"
                     edges.add((src, style, dst))
@@ -514,7 +516,8 @@ def _module_api(
         users = ctx.graph.used_by.get(comp.id)
         if users:
             # Callers elsewhere say more about a component than its own siblings do.
-            components = ctx.graph.components
-            users = sorted(users, key=lambda u: components[u].file == comp.file)
+            if len(users) > 1:
+                components = ctx.graph.components
+                users = sorted(users, key=lambda u: components[u].file == comp.file)
             out += [f"**Used by:** {link_list(ctx, users)}", ""]
     return out
