@@ -195,7 +195,7 @@ class Job(models.Model):
         action: str,
         to: str | None,
         *,
-        worker_id: Any = None,
+        worker_id: uuid.UUID | None = None,
         guard: Q | None = None,
         **fields: Any,
     ) -> None:
@@ -287,7 +287,12 @@ class Job(models.Model):
         return Status.QUEUED
 
     def mark_completed(
-        self, *, docs_path: str, resolved_commit: str, from_cache: bool, worker_id: Any = None
+        self,
+        *,
+        docs_path: str,
+        resolved_commit: str,
+        from_cache: bool,
+        worker_id: uuid.UUID | None = None,
     ) -> None:
         progress = "Documentation retrieved from cache" if from_cache else "Documentation generated"
         self._transition(
@@ -304,7 +309,9 @@ class Job(models.Model):
             lease_expires_at=None,
         )
 
-    def mark_failed(self, message: str, trace: str = "", *, worker_id: Any = None) -> None:
+    def mark_failed(
+        self, message: str, trace: str = "", *, worker_id: uuid.UUID | None = None
+    ) -> None:
         self._transition(
             "fail",
             Status.FAILED,
@@ -323,7 +330,7 @@ class Job(models.Model):
         delay_seconds: float = 0,
         count_attempt: bool = True,
         trace: str = "",
-        worker_id: Any = None,
+        worker_id: uuid.UUID | None = None,
     ) -> None:
         """Put a processing job back in the queue (backoff retry, hand-back, lost worker)."""
         attempts = self.attempts if count_attempt else max(self.attempts - 1, 0)

@@ -17,6 +17,7 @@ import shutil
 import signal
 import socket
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from multiprocessing.connection import wait
@@ -402,7 +403,7 @@ class Worker:
             )
 
     @property
-    def record_id(self) -> object:
+    def record_id(self) -> uuid.UUID:
         assert self.record is not None
         return self.record.pk
 
