@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from .conftest import strip_code, write_files
+from tests.support.gitserve import write_files
+
+from .conftest import strip_code
 
 XSS = "<script>alert(1)</script>"
 IMG = '<img src=x onerror="alert(2)">'

@@ -283,7 +283,7 @@ def test_every_language_reaches_the_pages(build_site, language: str, page_text: 
 
 
 def test_python_enums_protocols_and_lazy_imports(tmp_path) -> None:
-    from .conftest import write_files
+    from tests.support.gitserve import write_files
 
     repo = write_files(
         tmp_path / "py",
@@ -311,7 +311,7 @@ def test_python_enums_protocols_and_lazy_imports(tmp_path) -> None:
 
 
 def test_cpp_header_with_h_extension_and_js_destructuring(tmp_path) -> None:
-    from .conftest import write_files
+    from tests.support.gitserve import write_files
 
     repo = write_files(
         tmp_path / "mixed",
@@ -334,7 +334,7 @@ def test_cpp_header_with_h_extension_and_js_destructuring(tmp_path) -> None:
 
 
 def test_file_level_doc_comments(tmp_path) -> None:
-    from .conftest import write_files
+    from tests.support.gitserve import write_files
 
     repo = write_files(
         tmp_path / "docs",
@@ -353,7 +353,7 @@ def test_file_level_doc_comments(tmp_path) -> None:
 
 
 def test_multi_line_doc_comments_keep_their_lines(tmp_path) -> None:
-    from .conftest import write_files
+    from tests.support.gitserve import write_files
 
     repo = write_files(
         tmp_path / "multi",

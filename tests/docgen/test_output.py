@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from jobs.docgen import DocGenError, GenerationOptions, generate_docs
+from tests.support.gitserve import write_files
 
-from .conftest import FIXTURES, mermaid_blocks, write_files
+from .conftest import FIXTURES, mermaid_blocks
 
 PAGE_NAME = re.compile(r"^[a-z0-9._-]+\.md$")
 ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(\+00:00|Z)$")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .conftest import FIXTURES, write_files
+from tests.support.gitserve import write_files
+
+from .conftest import FIXTURES
 
 
 def test_package_json_scripts_and_bin(build_site, tmp_path: Path) -> None:

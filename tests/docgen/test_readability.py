@@ -7,7 +7,9 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from .conftest import strip_fences, write_files
+from tests.support.gitserve import write_files
+
+from .conftest import strip_fences
 
 MD = MarkdownIt("commonmark", {"html": True}).enable("table")
 

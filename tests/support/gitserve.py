@@ -57,7 +57,8 @@ def git(*args: str, cwd: Path) -> str:
     return result.stdout.strip()
 
 
-def write_files(root: Path, files: Mapping[str, str | bytes]) -> None:
+def write_files(root: Path, files: Mapping[str, str | bytes]) -> Path:
+    """Write ``files`` (relative path → text or bytes) under ``root``; returns ``root``."""
     for relpath, content in files.items():
         path = root / relpath
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,6 +66,7 @@ def write_files(root: Path, files: Mapping[str, str | bytes]) -> None:
             path.write_bytes(content)
         else:
             path.write_text(content, encoding="utf-8")
+    return root
 
 
 def init_repo(path: Path, files: Mapping[str, str | bytes], branch: str = "main") -> str:
