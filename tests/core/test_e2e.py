@@ -67,3 +67,19 @@ def test_submit_process_cache_hit_and_new_commit(
     assert f"Job {first['job_id']}: Documentation generated successfully" in log
     assert f"Job {second['job_id']}: Using cached documentation" in log
     assert Job.objects.filter(status=Status.COMPLETED).count() == 3
+
+
+def test_local_repository_when_allowed(
+    client: Client, settings: Any, tmp_path: Path, worker_process: Any
+) -> None:
+    from tests.conftest import SAMPLE_FILES
+    from tests.support.gitserve import init_repo
+
+    settings.CODEWIKI_ALLOW_LOCAL_REPOS = True
+    sha = init_repo(tmp_path / "local-project", SAMPLE_FILES)
+    job_id = submit(client, str(tmp_path / "local-project"))["job_id"]
+    worker_process("--batch")
+    job = wait_finished(client, job_id)
+    assert job["status"] == "completed", job["error_message"]
+    assert job["resolved_commit"] == sha
+    assert job["docs_path"].startswith("local--local-project-")
