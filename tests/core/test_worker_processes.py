@@ -33,6 +33,14 @@ def wait_cloning(job_id: str, timeout: float = 20) -> Job:
     )
 
 
+def sigkill_while_cloning(worker_process: Any, job: Job) -> None:
+    """Start a worker, let it claim ``job``, then kill it outright mid-clone."""
+    worker = worker_process()
+    wait_cloning(job.job_id)
+    worker.signal(signal.SIGKILL)
+    worker.wait(timeout=10)
+
+
 def outcomes(job: Job) -> list[str]:
     return list(JobAttempt.objects.filter(job=job).values_list("outcome", flat=True))
 
@@ -89,10 +97,7 @@ def test_sigkill_then_another_worker_recovers_the_job(
     settings.CODEWIKI_LEASE_SECONDS = 2
     url = git_server.make_slow_repo("acme/sigkill", seconds=3)
     job = services.submit(url).job
-    first = worker_process()
-    wait_cloning(job.job_id)
-    first.signal(signal.SIGKILL)
-    first.wait(timeout=10)
+    sigkill_while_cloning(worker_process, job)
 
     second = worker_process()
     done = wait_for(lambda: job_in(job.job_id, Status.COMPLETED, Status.FAILED), timeout=40)
@@ -109,10 +114,7 @@ def test_lost_worker_with_no_attempts_left_fails_the_job(
     settings.CODEWIKI_MAX_ATTEMPTS = 1
     url = git_server.make_slow_repo("acme/lost", seconds=5)
     job = services.submit(url).job
-    first = worker_process()
-    wait_cloning(job.job_id)
-    first.signal(signal.SIGKILL)
-    first.wait(timeout=10)
+    sigkill_while_cloning(worker_process, job)
     worker_process()
     failed = wait_for(lambda: job_in(job.job_id, Status.FAILED), timeout=30)
     assert failed.error_message.startswith("Worker lost")
