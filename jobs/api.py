@@ -44,7 +44,7 @@ def job_json(job: Job, *, include_trace: bool) -> dict[str, Any]:
         "attempts": job.attempts,
         "max_attempts": job.max_attempts,
         "run_after": _iso(job.run_after),
-        "worker": str(job.worker) if job.worker_id and job.worker else None,
+        "worker": str(job.worker) if job.worker else None,
         "lease_expires_at": _iso(job.lease_expires_at),
         "cancel_requested": job.cancel_requested,
         "from_cache": job.from_cache,

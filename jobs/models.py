@@ -75,9 +75,6 @@ class JobQuerySet(models.QuerySet["Job"]):
     def active(self) -> JobQuerySet:
         return self.filter(status__in=ACTIVE_STATES)
 
-    def finished(self) -> JobQuerySet:
-        return self.filter(status__in=FINISHED_STATES)
-
     def ready(self, now: datetime | None = None) -> JobQuerySet:
         """Queued jobs whose backoff has elapsed, in claim order."""
         now = now or timezone.now()

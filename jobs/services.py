@@ -165,7 +165,8 @@ def delete(job: Job) -> None:
 
 
 ACTIONS = {"retry": retry, "cancel": cancel, "delete": delete}
-PAST_TENSE = {"retry": "Retried", "cancel": "Cancelled", "delete": "Deleted"}
+# A running job's cancel only asks its worker to stop it, hence "or stopping".
+PAST_TENSE = {"retry": "Retried", "cancel": "Cancelled or stopping", "delete": "Deleted"}
 
 
 @dataclass
@@ -175,10 +176,7 @@ class BulkReport:
     skipped: Counter[str] = field(default_factory=Counter)
 
     def message(self) -> str:
-        verb = PAST_TENSE[self.action]
-        text = f"{verb} {self.done} job{'s' if self.done != 1 else ''}"
-        if self.action == "cancel":
-            text = f"Cancelled or stopping {self.done} job{'s' if self.done != 1 else ''}"
+        text = f"{PAST_TENSE[self.action]} {self.done} job{'s' if self.done != 1 else ''}"
         if self.skipped:
             count = sum(self.skipped.values())
             if len(self.skipped) == 1:

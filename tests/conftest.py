@@ -16,7 +16,14 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
-from tests.support.gitserve import GitDaemon, HangingServer, SmartHTTPServer, commit, init_repo
+from tests.support.gitserve import (
+    GitDaemon,
+    HangingServer,
+    SmartHTTPServer,
+    commit,
+    git,
+    init_repo,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -149,8 +156,6 @@ class GitServer:
         return commit(self.path(url), files, message)
 
     def head(self, url: str) -> str:
-        from tests.support.gitserve import git
-
         return git("rev-parse", "HEAD", cwd=self.path(url))
 
 
