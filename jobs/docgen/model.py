@@ -28,6 +28,8 @@ class Component:
     names: set[str] = field(default_factory=set)
     refs: list[str] = field(default_factory=list)
     base_ids: list[str] = field(default_factory=list)
+    # The file's role (a `classify.FileRole` value): production, test, example, ...
+    role: str = "production"
 
     @property
     def is_public(self) -> bool:
@@ -55,6 +57,8 @@ class FileInfo:
     module_doc: str = ""
     note: str = ""
     has_main_guard: bool = False
+    # What the file is for (a `classify.FileRole` value), set by the pipeline from its path.
+    role: str = "production"
 
 
 @dataclass(slots=True)
