@@ -65,6 +65,8 @@ class Component:
     members: list[Member] = field(default_factory=list)
     # Other declarations of the same callable: overloads, typing.overload stubs, setters.
     overloads: list[Member] = field(default_factory=list)
+    # The file's role (a `classify.FileRole` value): production, test, example, ...
+    role: str = "production"
 
     @property
     def is_public(self) -> bool:
@@ -93,6 +95,8 @@ class FileInfo:
     reexports: list[Reexport] = field(default_factory=list)
     note: str = ""
     has_main_guard: bool = False
+    # What the file is for (a `classify.FileRole` value), set by the pipeline from its path.
+    role: str = "production"
 
 
 @dataclass(slots=True)
