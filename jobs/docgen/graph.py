@@ -10,7 +10,7 @@ import posixpath
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .model import Component, FileInfo
+from .model import Component, FileInfo, Reexport
 
 PRODUCTION = "production"
 
@@ -212,6 +212,8 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
                 if comp is not None and (not production or comp.role == PRODUCTION):
                     scope[local] = comp
                     break
+        for entry in info.reexports:
+            entry.resolved = _resolve_reexport(entry, info.path, resolver, top_level)
         fallback = unique_types.get(_family(info.language), {})
         if production:
             fallback = production_types.get(_family(info.language), {})
@@ -252,3 +254,21 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
         deps.update(extra_deps)
     graph.used_by = dict(used_by)
     return graph
+
+
+def _resolve_reexport(
+    entry: Reexport,
+    importer: str,
+    resolver: ImportResolver,
+    top_level: dict[str, dict[str, Component]],
+) -> str:
+    """The component a re-exported name stands for, when this repository defines it."""
+    if not entry.target:
+        return ""
+    original = entry.original.rsplit(".", 1)[-1] or entry.name
+    for target in (entry.target, f"{entry.target}/{original}"):
+        for path in resolver.resolve(target, importer):
+            comp = top_level.get(path, {}).get(original)
+            if comp is not None:
+                return comp.id
+    return ""
