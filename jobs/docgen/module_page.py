@@ -576,7 +576,7 @@ def _members_table(comp: Component) -> list[str]:
         if mixed:
             cells.append(_MEMBER_TITLES.get(member.kind, (member.kind, ""))[0])
         cells.append(code_span(member.type, table=True) if member.type else "")
-        cells.append(inline_doc(summary(member.doc), table=True))
+        cells.append(inline_doc(summary(member.doc), table=True) if member.doc else "")
         out.append("| " + " | ".join(cells) + " |")
     if len(members) > MAX_MEMBERS_LISTED:
         out.append(f"| … and {len(members) - MAX_MEMBERS_LISTED} more |" + " |" * (len(head) - 1))

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..model import CLASS_KINDS, Component, FileInfo, Member, Reexport
 from .common import NOISE_WORDS, ComponentSink, count_lines, one_line
-from .members import HANDLERS
+from .members import HANDLERS, ts_parameter_properties
 from .ts_languages import SPECS, LanguageSpec, Node, node_text, repo_relative
 
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
@@ -440,6 +440,8 @@ class _Walker:
             self.ranges[parent.id][2].append((node.start_byte, node.end_byte))
         if parent is None:
             self.top_names.setdefault(name, comp)
+        elif self.is_js and name == "constructor" and parent.is_class_like:
+            ts_parameter_properties(node, parent)
         if kind in CLASS_KINDS:
             self.by_name.setdefault(name, comp)
             header = self.source[node.start_byte : header_end]
