@@ -33,6 +33,7 @@ from .site import (
     subtree_stats,
     summary,
 )
+from .xref import resolver
 
 MAX_PRIVATE_LISTED = 40
 
@@ -183,7 +184,7 @@ def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) ->
     else:
         doc = module_doc(ctx, module)
         if doc:
-            out += [render_doc(doc), ""]
+            out += [render_doc(doc, resolver(ctx, module.doc_file or "")), ""]
     top = [c for c in comps if c.parent is None]
     languages = sorted(
         {display_name(ctx.files[p].language) for p in module.subtree_files() if p in ctx.files}
@@ -507,7 +508,7 @@ def _module_api(
         if signature:
             out += [code_fence(signature, language), ""]
         if comp.doc:
-            out += [render_doc(comp.doc), ""]
+            out += [render_doc(comp.doc, resolver(ctx, comp.file)), ""]
         if comp.base_ids:
             out += [f"**Inherits from:** {link_list(ctx, comp.base_ids)}", ""]
         uses = [r for r in comp.refs if r not in comp.base_ids]
