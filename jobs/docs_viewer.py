@@ -331,8 +331,8 @@ def _state_response(request: HttpRequest, job: Job | None, job_id: str) -> HttpR
     return response
 
 
-def _load(job_id: str) -> tuple[Job | None, DocsFolder | None]:
-    job = Job.objects.filter(job_id=job_id).first()
+def _load(request: HttpRequest, job_id: str) -> tuple[Job | None, DocsFolder | None]:
+    job = Job.objects.visible_to(request.user).filter(job_id=job_id).first()
     if job is None or job.status != Status.COMPLETED:
         return job, None
     return job, open_docs(job)
@@ -402,7 +402,7 @@ def _page_context(job: Job, folder: DocsFolder, name: str | None) -> dict[str, A
 @require_safe
 @with_csp
 def docs_page(request: HttpRequest, job_id: str, page: str = "") -> HttpResponseBase:
-    job, folder = _load(job_id)
+    job, folder = _load(request, job_id)
     if job is None or folder is None:
         return _state_response(request, job, job_id)
     if request.htmx:
@@ -462,7 +462,7 @@ def build_zip(folder: DocsFolder, prefix: str) -> tempfile.SpooledTemporaryFile[
 @require_safe
 @with_csp
 def docs_download(request: HttpRequest, job_id: str) -> HttpResponseBase:
-    job, folder = _load(job_id)
+    job, folder = _load(request, job_id)
     if job is None or folder is None:
         return _state_response(request, job, job_id)
     filename = zip_filename(job, generation_info(folder, job))

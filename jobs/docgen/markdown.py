@@ -298,6 +298,17 @@ def _dedent(lines: list[str]) -> str:
     return "\n".join(ln[margin:] for ln in lines)
 
 
+def _author_fence_lang(info: str) -> str:
+    """The language of a fence the repository's authors wrote.
+
+    The viewer draws ``mermaid`` fences as diagrams; only the generator's own
+    diagrams may be drawn, so an author's diagram is shown as its source text.
+    """
+    words = info.strip().lower().replace(",", " ").split()
+    lang = _FENCE_LANG.sub("", words[0]) if words else ""
+    return "text" if "mermaid" in lang else lang
+
+
 def render_doc(text: str, resolve: Resolver | None = None) -> str:
     """A docstring (or README excerpt) as Markdown blocks: reflowed, structured and escaped.
 
@@ -342,7 +353,7 @@ def render_doc(text: str, resolve: Resolver | None = None) -> str:
             j = i + 1
             while j < n and not lines[j].strip().startswith(marker):
                 j += 1
-            blocks.append(code_fence(_dedent(lines[i + 1 : j]), _fence_lang(stripped[3:])))
+            blocks.append(code_fence(_dedent(lines[i + 1 : j]), _author_fence_lang(stripped[3:])))
             i = j + 1
             list_indent = -1
             continue
@@ -395,12 +406,6 @@ def render_doc(text: str, resolve: Resolver | None = None) -> str:
     return "\n\n".join(b for b in blocks if b)
 
 
-def _fence_lang(info: str) -> str:
-    """A fence's language from repository text; never `mermaid` (only we draw diagrams)."""
-    lang = info.strip().split(",", 1)[0].split(" ", 1)[0].lower()
-    return "text" if lang == "mermaid" else lang
-
-
 _DIRECTIVE = re.compile(r"^\.\.\s+([A-Za-z][\w:.-]*)::\s*(.*)$")
 _CODE_DIRECTIVES = frozenset({"code-block", "code", "sourcecode", "testcode", "doctest"})
 _ADMONITIONS = {
@@ -431,7 +436,7 @@ def _directive(head: str, body: list[str], resolve: Resolver | None) -> list[str
     while body and body[0].strip().startswith(":") and _FIELD.match(body[0].strip()):
         body = body[1:]  # directive options (`:linenos:`, `:caption: x`)
     if name in _CODE_DIRECTIVES:
-        lang = "python" if name == "doctest" else _fence_lang(argument)
+        lang = "python" if name == "doctest" else _author_fence_lang(argument)
         return [code_fence(_dedent(body), lang)] if any(b.strip() for b in body) else []
     if name not in _ADMONITIONS:
         return []  # autodoc, images, tables of contents, substitutions: nothing to read
