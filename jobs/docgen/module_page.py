@@ -36,6 +36,7 @@ from .site import (
     summary,
     users_of,
 )
+from .xref import resolver
 
 MAX_PRIVATE_LISTED = 40
 
@@ -190,7 +191,7 @@ def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) ->
     else:
         doc = module_doc(ctx, module)
         if doc:
-            out += [render_doc(doc), ""]
+            out += [render_doc(doc, resolver(ctx, module.doc_file or "")), ""]
     top = [c for c in comps if c.parent is None]
     languages = sorted(
         {display_name(ctx.files[p].language) for p in module.subtree_files() if p in ctx.files}
@@ -521,7 +522,7 @@ def _module_api(
         if comp.overloads:
             out += _overloads(comp, language)
         if comp.doc:
-            out += [render_doc(comp.doc), ""]
+            out += [render_doc(comp.doc, resolver(ctx, comp.file)), ""]
         if comp.members:
             out += _members_table(comp)
         if comp.base_ids:
