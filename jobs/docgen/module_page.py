@@ -36,6 +36,7 @@ from .site import (
     summary,
     users_of,
 )
+from .xref import resolver
 
 MAX_PRIVATE_LISTED = 40
 
@@ -89,8 +90,11 @@ def _is_dunder(name: str) -> bool:
 
 
 def _is_private(ctx: SiteContext, comp: Component) -> bool:
-    """A leading underscore (not a dunder) on the component or anything it is nested in."""
+    """A leading underscore (not a dunder) on the component or anything it is nested in;
+    in Go, a lower-case name (not exported from its package)."""
     if comp.name.startswith("_") and not _is_dunder(comp.name):
+        return True
+    if comp.name[:1].islower() and comp.file.endswith(".go"):
         return True
     if comp.parent is None:
         return False
@@ -187,7 +191,7 @@ def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) ->
     else:
         doc = module_doc(ctx, module)
         if doc:
-            out += [render_doc(doc), ""]
+            out += [render_doc(doc, resolver(ctx, module.doc_file or "")), ""]
     top = [c for c in comps if c.parent is None]
     languages = sorted(
         {display_name(ctx.files[p].language) for p in module.subtree_files() if p in ctx.files}
@@ -518,7 +522,7 @@ def _module_api(
         if comp.overloads:
             out += _overloads(comp, language)
         if comp.doc:
-            out += [render_doc(comp.doc), ""]
+            out += [render_doc(comp.doc, resolver(ctx, comp.file)), ""]
         if comp.members:
             out += _members_table(comp)
         if comp.base_ids:
@@ -573,7 +577,7 @@ def _members_table(comp: Component) -> list[str]:
         if mixed:
             cells.append(_MEMBER_TITLES.get(member.kind, (member.kind, ""))[0])
         cells.append(code_span(member.type, table=True) if member.type else "")
-        cells.append(inline_doc(summary(member.doc), table=True))
+        cells.append(inline_doc(summary(member.doc), table=True) if member.doc else "")
         out.append("| " + " | ".join(cells) + " |")
     if len(members) > MAX_MEMBERS_LISTED:
         out.append(f"| … and {len(members) - MAX_MEMBERS_LISTED} more |" + " |" * (len(head) - 1))
@@ -619,7 +623,7 @@ def _module_reexports(ctx: SiteContext, module: Module) -> list[str]:
         return []
     several = len({e.source for _p, e in entries}) > 1
     for path, entry in entries[:MAX_MEMBERS_LISTED]:
-        name = code_span(entry.name, table=True)
+        name = code_span(entry.name, table=True) if entry.name != "*" else "everything (`*`)"
         if entry.resolved and entry.resolved in ctx.graph.components:
             name = comp_link(ctx, entry.resolved)
         source = code_span(entry.source, table=True)
