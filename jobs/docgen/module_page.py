@@ -550,6 +550,7 @@ _MEMBER_TITLES = {
     "variant": ("variant", "Variants"),
     "embedded": ("embedded type", "Embedded types"),
     "event": ("event", "Events"),
+    "constant": ("constant", "Constants"),
     "signature": ("signature", "Signatures"),
     "constraint": ("type constraint", "Type constraints"),
 }

@@ -226,3 +226,22 @@ def test_csharp_kotlin_and_c_members() -> None:
         "draw": "int (*draw)(struct point *p)",
     }
     assert {m.name: m.doc for m in point.members}["x"] == "Horizontal position."
+
+
+def test_php_and_ruby_properties_constants_and_attributes() -> None:
+    php = analyse(API / "php")
+    app = {m.name: (m.kind, m.type) for m in php.comp("App").members}
+    assert app == {
+        "$container": ("property", "?Container"),
+        "VERSION": ("constant", "= '4.0'"),
+        "$basePath": ("property", "string"),  # a promoted constructor parameter
+    }
+    assert members(php.comp("Suit"), "variant") == {"Hearts": "'H'", "Spades": "'S'"}
+    ruby = analyse(API / "ruby")
+    base = {m.name: (m.type, m.doc) for m in ruby.comp("Base").members}
+    assert base == {
+        "request": ("read/write", "The current request."),
+        "params": ("read-only", ""),
+        "VERSION": ("= '2.0'", ""),
+    }  # `attr_writer :secret` follows `private`
+    assert "json" in ruby.files["base.rb"].imports

@@ -368,6 +368,119 @@ def kotlin_enum_entry(ctx: MemberContext, node: Node, comp: Component) -> bool:
     return True
 
 
+# --- PHP and Ruby -------------------------------------------------------------------------
+
+
+def _php_hidden(node: Node) -> bool:
+    return any(
+        c.type == "visibility_modifier" and node_text(c) == "private" for c in node.named_children
+    )
+
+
+def _php_type(node: Node) -> str:
+    for child in node.named_children:
+        if child.type.endswith("_type") or child.type in ("union_type", "intersection_type"):
+            return _type_text(child)
+    return ""
+
+
+def php_property(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    if _php_hidden(node):
+        return True
+    type_ = _php_type(node)
+    doc = _doc(ctx, node)
+    for element in node.named_children:
+        if element.type != "property_element":
+            continue
+        variable = next((c for c in element.named_children if c.type == "variable_name"), None)
+        if variable is not None:
+            _add(comp, node_text(variable), "property", type_, doc, node)
+    return True
+
+
+def php_const(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    if _php_hidden(node):
+        return True
+    doc = _doc(ctx, node)
+    for element in node.named_children:
+        if element.type != "const_element":
+            continue
+        parts = element.named_children
+        if parts:
+            value = f"= {one_line(node_text(parts[-1]), 40)}" if len(parts) > 1 else ""
+            _add(comp, node_text(parts[0]), "constant", value, doc, node)
+    return True
+
+
+def php_enum_case(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    parts = node.named_children
+    if parts:
+        value = one_line(node_text(parts[-1]), 40) if len(parts) > 1 else ""
+        _add(comp, node_text(parts[0]), "variant", value, _doc(ctx, node), node)
+    return True
+
+
+def php_promoted_parameters(constructor: Node, comp: Component) -> None:
+    """`public function __construct(public int $n)`: promoted parameters are properties."""
+    params = constructor.child_by_field_name("parameters")
+    if params is None:
+        return
+    for param in params.named_children:
+        if param.type != "property_promotion_parameter" or _php_hidden(param):
+            continue
+        variable = next((c for c in param.named_children if c.type == "variable_name"), None)
+        if variable is not None:
+            _add(comp, node_text(variable), "property", _php_type(param), "", param)
+
+
+_RUBY_ATTRS = {
+    "attr_accessor": "read/write",
+    "attr_reader": "read-only",
+    "attr_writer": "write-only",
+}
+
+
+def _ruby_visibility(node: Node) -> str:
+    """`private` / `protected` on a line of its own applies to what follows it."""
+    sibling = node.prev_named_sibling
+    steps = 0
+    while sibling is not None and steps < 500:
+        if sibling.type == "identifier" and node_text(sibling) in (
+            "private",
+            "protected",
+            "public",
+        ):
+            return node_text(sibling)
+        sibling = sibling.prev_named_sibling
+        steps += 1
+    return "public"
+
+
+def ruby_call(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    method = node_text(node.child_by_field_name("method"))
+    access = _RUBY_ATTRS.get(method)
+    if access is None or node.child_by_field_name("receiver") is not None:
+        return False  # not an attribute declaration (maybe a `require`)
+    if _ruby_visibility(node) != "public":
+        return True
+    args = node.child_by_field_name("arguments")
+    doc = _doc(ctx, node)
+    for arg in args.named_children if args is not None else []:
+        if arg.type == "simple_symbol":
+            _add(comp, node_text(arg).lstrip(":"), "attribute", access, doc, node)
+    return True
+
+
+def ruby_constant(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    left = node.child_by_field_name("left")
+    if left is None or left.type != "constant":
+        return True
+    right = node.child_by_field_name("right")
+    value = f"= {one_line(node_text(right), 40)}" if right is not None else ""
+    _add(comp, node_text(left), "constant", value, _doc(ctx, node), node)
+    return True
+
+
 # --- Rust -----------------------------------------------------------------------------------
 
 
@@ -542,4 +655,10 @@ HANDLERS: dict[str, dict[str, Handler]] = {
     },
     "c": _C,
     "cpp": _C,
+    "php": {
+        "property_declaration": php_property,
+        "const_declaration": php_const,
+        "enum_case": php_enum_case,
+    },
+    "ruby": {"call": ruby_call, "assignment": ruby_constant},
 }

@@ -16,7 +16,7 @@ from typing import Any
 from ..doctext import clean_doc, convert_doc, is_noise, strip_markers
 from ..model import CLASS_KINDS, Component, FileInfo, Member, Reexport
 from .common import NOISE_WORDS, ComponentSink, count_lines, one_line
-from .members import HANDLERS, ts_parameter_properties
+from .members import HANDLERS, php_promoted_parameters, ts_parameter_properties
 from .ts_languages import SPECS, LanguageSpec, Node, node_text, repo_relative
 
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
@@ -268,14 +268,14 @@ class _Walker:
         spec = self.spec
         for child in node.named_children:
             ctype = child.type
+            if parent is not None and parent.kind in CLASS_KINDS:
+                handler = self.member_handlers.get(ctype)
+                if handler is not None and handler(self, child, parent):
+                    continue
             importer = spec.imports.get(ctype)
             if importer is not None:
                 importer(child, self.info, self.info.path)
                 if ctype not in spec.definitions and ctype != "export_statement":
-                    continue
-            if parent is not None and parent.kind in CLASS_KINDS:
-                handler = self.member_handlers.get(ctype)
-                if handler is not None and handler(self, child, parent):
                     continue
             kind = spec.definitions.get(ctype)
             if kind is not None:
@@ -452,6 +452,8 @@ class _Walker:
             self.top_names.setdefault(name, comp)
         elif self.is_js and name == "constructor" and parent.is_class_like:
             ts_parameter_properties(node, parent)
+        elif name == "__construct" and self.language == "php" and parent.is_class_like:
+            php_promoted_parameters(node, parent)
         if kind in CLASS_KINDS:
             self.by_name.setdefault(name, comp)
             header = self.source[node.start_byte : header_end]
