@@ -601,10 +601,11 @@ def _overloads(comp: Component, language: str) -> list[str]:
             else "**Also declared as (one more overload):**"
         )
         out += [lead, ""]
+        own = summary(comp.doc)
         for member in overloads:
             item = f"- {code_span(member.type)}"
             first = summary(member.doc)
-            if first and member.doc != comp.doc and not stubs:
+            if first and first != own and not stubs:
                 item += f" — {inline_doc(first)}"
             out.append(item)
         out.append("")

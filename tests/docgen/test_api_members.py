@@ -132,6 +132,8 @@ def test_java_overloads_all_listed_and_public_fields(build_site) -> None:
     assert [m.doc for m in add.overloads] == ["Add several of an item.", ""]
     assert members(a.comp("Cart")) == {"MAX_ITEMS": "static final int"}  # not private count
     assert members(a.comp("Cart.Payment"), "variant") == {"CARD": "", "CASH": ""}
+    # A method without a body: its whole declaration is the signature, on one line.
+    assert a.comp("Pricing.total").signature == "double total(Cart cart, String currency)"
 
     page = page_with(build_site(API / "java"), "#### Cart.add")
     add_section = section(page, "#### Cart.add")

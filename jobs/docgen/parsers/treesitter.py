@@ -86,6 +86,7 @@ def parse_with_treesitter(rel: str, language: str, text: str, data: bytes) -> Fi
 
 JS_FAMILY = frozenset({"javascript", "typescript", "tsx"})
 # Doc tags by which JSDoc, TSDoc, Javadoc and others mark an item as not public API.
+_PAREN_SPACE = re.compile(r"(\()\s+|\s+(?=\))")
 _PRIVATE_TAG = re.compile(r"^[\s/*]*@(?:private|internal|hidden|hide|api\s+private)\b", re.M)
 
 
@@ -412,7 +413,10 @@ class _Walker:
         if parent is not None and owner_qual and owner_qual != parent.qualname:
             prefix = owner_qual
         qualname = f"{prefix}.{name}" if prefix else name
-        return self._emit(node, name, kind, parent, qualname, self._header_end(node))
+        comp = self._emit(node, name, kind, parent, qualname, self._header_end(node))
+        if ctype in ("type_spec", "type_alias") and self.language == "go":
+            comp.signature = f"type {comp.signature}"  # the keyword sits on the parent node
+        return comp
 
     def _emit(
         self,
@@ -429,6 +433,8 @@ class _Walker:
         signature = signature.rstrip("{:= ").rstrip()
         if kind in ("function", "method"):
             signature = signature.rstrip(";").rstrip()  # an overload or prototype
+            if "( " in signature or " )" in signature:  # parameters one per line
+                signature = _PAREN_SPACE.sub(r"\1", signature).replace(",)", ")")
         comp = self.sink.add(
             name,
             qualname,
@@ -680,8 +686,13 @@ class _Walker:
                 end = child.start_byte
                 break
         if end is None:
-            text_end = self.source.find(b"\n", node.start_byte, node.end_byte)
-            end = node.end_byte if text_end == -1 else text_end
+            if self.spec.definitions.get(node.type) == "function":
+                # A declaration without a body (an interface method, an `expect fun`, a
+                # prototype): all of it is the signature, however many lines it spans.
+                end = node.end_byte
+            else:
+                text_end = self.source.find(b"\n", node.start_byte, node.end_byte)
+                end = node.end_byte if text_end == -1 else text_end
         return min(end, node.start_byte + 2000)
 
     def _doc_comment(self, node: Node) -> str:
