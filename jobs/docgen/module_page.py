@@ -529,6 +529,9 @@ def _module_api(
             out += [render_doc(comp.doc, resolver(ctx, comp.file)), ""]
         if comp.members:
             out += _members_table(comp)
+        exported = ctx.graph.reexported_by.get(comp.id)
+        if exported:
+            out += [f"**Re-exported as:** {_reexport_places(ctx, exported)}", ""]
         if comp.base_ids:
             out += [f"**Inherits from:** {link_list(ctx, comp.base_ids)}", ""]
         uses = [r for r in comp.refs if r not in comp.base_ids]
@@ -615,6 +618,17 @@ def _overloads(comp: Component, language: str) -> list[str]:
         if member.kind in ("setter", "deleter"):
             out += [f"**{member.kind.capitalize()}:** {code_span(member.type)}", ""]
     return out
+
+
+def _reexport_places(ctx: SiteContext, places: list[tuple[str, str]]) -> str:
+    """Where a component can also be imported from: the public path users usually write."""
+    items = []
+    for path, name in places[:MAX_LISTED]:
+        module = ctx.module_of_file.get(path)
+        where = link(path, module.page) if module is not None else code_span(path)
+        items.append(f"{code_span(name)} in {where}")
+    more = f" and {len(places) - MAX_LISTED} more" if len(places) > MAX_LISTED else ""
+    return ", ".join(items) + more
 
 
 def _module_variables(ctx: SiteContext, module: Module) -> list[str]:
