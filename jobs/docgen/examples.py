@@ -83,7 +83,7 @@ def _balanced_end(lines: list[str], start: int, limit: int) -> int:
             elif ch in ")]}":
                 depth -= 1
         end = i + 1
-        if depth <= 0:
+        if depth <= 0 and not _CONTINUES.search(lines[i]):
             break
     return end
 
@@ -103,11 +103,19 @@ class _Sources:
 
 
 def _mention(name: str, kind: str) -> re.Pattern[str]:
-    """How a use of the component reads in code: a call, a construction, a member access."""
+    """How a use of the component reads in code: a call, a construction, a member access
+    (a bare type annotation such as `private Gson gson;` shows nothing of how to use it)."""
     word = re.escape(name)
     if kind in ("function", "method"):
-        return re.compile(rf"(?<![\w$]){word}\s*(?:\(|<|!\(|\s*=\s*function)")
-    return re.compile(rf"(?<![\w$]){word}(?![\w$])")
+        return re.compile(rf"(?<![\w$]){word}\s*(?:\(|<[^<>()]*>\s*\(|!\()")
+    return re.compile(
+        rf"(?:new\s+|&|(?<![\w$])){word}\s*(?:\(|\{{|\.|::|<[^<>()]*>\s*[({{])"
+        rf"|new\s+{word}(?![\w$])"
+    )
+
+
+# A line ending like this continues the statement on the next line.
+_CONTINUES = re.compile(r"(?:[=+\-*/,.(\[{&|?:\\]|\b(?:and|or|not|in))\s*$")
 
 
 def _call_site(comp: Component, user: Component, lines: list[str], language: str) -> Example | None:
@@ -128,6 +136,112 @@ def _call_site(comp: Component, user: Component, lines: list[str], language: str
             return None
         return Example(user.file, i + 1, code, language)
     return None
+
+
+_RECEIVER_CALL = re.compile(r"([A-Za-z_$][\w$]*)[ \t]*(?:\.|->|::)[ \t]*([A-Za-z_$][\w$]*)[ \t]*\(")
+MAX_SCANNED_FILES = 3000
+
+
+def _receiver_calls(
+    files: dict[str, FileInfo], sources: _Sources
+) -> dict[str, list[tuple[str, int, str]]]:
+    """`receiver.name(` calls in test and example code: name -> [(path, line index, receiver)].
+
+    Methods are called on instances and packages, which name resolution cannot follow
+    (`app.use(...)`, `gson.toJson(...)`, `requests.get(...)`); the receiver's name says
+    whose method it is.
+    """
+    calls: dict[str, list[tuple[str, int, str]]] = {}
+    scanned = 0
+    for path in sorted(files):
+        info = files[path]
+        if info.role not in (FileRole.TEST, FileRole.EXAMPLE) or not info.components:
+            continue
+        scanned += 1
+        if scanned > MAX_SCANNED_FILES:
+            break
+        lines = sources.lines(path)
+        if lines is None:
+            continue
+        for index, line in enumerate(lines):
+            if "(" not in line:
+                continue
+            for match in _RECEIVER_CALL.finditer(line):
+                calls.setdefault(match.group(2), []).append((path, index, match.group(1)))
+    return calls
+
+
+def _receivers(comp: Component, components: dict[str, Component]) -> set[str]:
+    """Names a caller plausibly calls `comp` through: its class or object (or an instance
+    named after it), else its file's or package's name."""
+    if comp.parent is not None:
+        parent = components.get(comp.parent)
+        if parent is None:
+            return set()
+        name = parent.name
+        names = {name}
+        if len(name) >= 3:
+            names.add(name[0].lower() + name[1:])
+        return names
+    parts = comp.file.split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    names = {stem, *parts[-3:-1]}
+    return {n for n in names if len(n) >= 3 and n not in ("src", "lib", "index", "main", "mod")}
+
+
+def _enclosing(info: FileInfo, line: int) -> Component | None:
+    """The innermost function or method of the file around 1-based `line`."""
+    best = None
+    for comp in info.components:
+        if (
+            comp.start_line <= line <= comp.end_line
+            and comp.kind in ("function", "method")
+            and (best is None or comp.start_line >= best.start_line)
+        ):
+            best = comp
+    return best
+
+
+def _receiver_example(
+    comp: Component,
+    hits: list[tuple[str, int, str]],
+    files: dict[str, FileInfo],
+    sources: _Sources,
+    receivers: set[str],
+) -> list[tuple[int, int, str, int, Example]]:
+    found = []
+    seen: set[str] = set()
+    for path, index, receiver in hits:
+        if receiver not in receivers:
+            continue
+        info = files[path]
+        lines = sources.lines(path)
+        if lines is None:
+            continue
+        if _SKIP_LINE.match(lines[index]):
+            continue
+        language = _fence_language(info.language)
+        user = _enclosing(info, index + 1)
+        if user is not None and (user.id in seen or _is_go_example(user)):
+            continue
+        if user is not None and user.end_line - user.start_line < MAX_SNIPPET_LINES:
+            seen.add(user.id)
+            first = user.start_line - 1
+            example = Example(
+                path, user.start_line, _dedent(lines[first : user.end_line]), language
+            )
+        else:
+            end = _balanced_end(lines, index, MAX_STATEMENT_LINES)
+            example = Example(path, index + 1, _dedent(lines[index:end]), language)
+        if len(example.code) > 800:
+            continue
+        rank = 0 if info.role == FileRole.EXAMPLE else 2
+        found.append((rank, example.code.count("\n") + 1, path, example.line, example))
+    return found
+
+
+def _is_go_example(comp: Component) -> bool:
+    return comp.name.startswith("Example") and comp.file.endswith("_test.go")
 
 
 def _go_example_target(name: str) -> tuple[str, ...]:
@@ -247,6 +361,7 @@ def mine_examples(
     go = _go_examples(files, sources, by_qualname) if "go" in languages else {}
     readme = _readme_examples(read, public_top, _fence_language(main_language))
     role_rank = {FileRole.EXAMPLE: 0, FileRole.TEST: 1}
+    receiver_calls = _receiver_calls(files, sources)
     for cid in sorted(wanted):
         comp = components[cid]
         picked: list[Example] = []
@@ -260,7 +375,7 @@ def mine_examples(
                 rank = role_rank.get(user.role)  # type: ignore[call-overload]
                 if rank is None or uid in seen_users:
                     continue
-                if user.name.startswith("Example") and user.file.endswith("_test.go"):
+                if _is_go_example(user):
                     continue  # shown above as Go's own example
                 seen_users.add(uid)
                 lines = sources.lines(user.file)
@@ -269,8 +384,15 @@ def mine_examples(
                     continue
                 example = _call_site(comp, user, lines, _fence_language(info.language))
                 if example is not None:
+                    # A call inside a function reads better than a class body's field.
+                    rank = rank * 2 + (1 if user.is_class_like else 0)
                     code_lines = example.code.count("\n") + 1
                     candidates.append((rank, code_lines, example.path, example.line, example))
+            hits = receiver_calls.get(comp.name) if comp.kind in ("function", "method") else None
+            if hits:
+                receivers = _receivers(comp, components)
+                if receivers:
+                    candidates += _receiver_example(comp, hits, files, sources, receivers)
             candidates.sort(key=lambda c: c[:4])
             files_used = {e.path for e in picked}
             for *_key, example in candidates:
