@@ -16,7 +16,7 @@ from typing import Any
 from ..doctext import clean_doc, convert_doc, is_noise, strip_markers
 from ..model import CLASS_KINDS, Component, FileInfo, Member, Reexport
 from .common import NOISE_WORDS, ComponentSink, count_lines, one_line
-from .members import HANDLERS
+from .members import HANDLERS, php_promoted_parameters, ts_parameter_properties
 from .ts_languages import SPECS, LanguageSpec, Node, node_text, repo_relative
 
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
@@ -85,6 +85,9 @@ def parse_with_treesitter(rel: str, language: str, text: str, data: bytes) -> Fi
 
 
 JS_FAMILY = frozenset({"javascript", "typescript", "tsx"})
+# Doc tags by which JSDoc, TSDoc, Javadoc and others mark an item as not public API.
+_PAREN_SPACE = re.compile(r"(\()\s+|\s+(?=\))")
+_PRIVATE_TAG = re.compile(r"^[\s/*]*@(?:private|internal|hidden|hide|api\s+private)\b", re.M)
 
 
 @dataclass(slots=True)
@@ -230,6 +233,8 @@ class _Walker:
         # Top-level components by name: what `Foo.prototype.bar = …` attaches to.
         self.top_names: dict[str, Component] = {}
         self.is_js = language in JS_FAMILY
+        # Set by _doc_comment: the comment marks its item as not public API.
+        self.doc_says_private = False
         self.js = JsModuleFacts()
 
     def run(self, root: Node) -> None:
@@ -264,14 +269,14 @@ class _Walker:
         spec = self.spec
         for child in node.named_children:
             ctype = child.type
+            if parent is not None and parent.kind in CLASS_KINDS:
+                handler = self.member_handlers.get(ctype)
+                if handler is not None and handler(self, child, parent):
+                    continue
             importer = spec.imports.get(ctype)
             if importer is not None:
                 importer(child, self.info, self.info.path)
                 if ctype not in spec.definitions and ctype != "export_statement":
-                    continue
-            if parent is not None and parent.kind in CLASS_KINDS:
-                handler = self.member_handlers.get(ctype)
-                if handler is not None and handler(self, child, parent):
                     continue
             kind = spec.definitions.get(ctype)
             if kind is not None:
@@ -408,7 +413,10 @@ class _Walker:
         if parent is not None and owner_qual and owner_qual != parent.qualname:
             prefix = owner_qual
         qualname = f"{prefix}.{name}" if prefix else name
-        return self._emit(node, name, kind, parent, qualname, self._header_end(node))
+        comp = self._emit(node, name, kind, parent, qualname, self._header_end(node))
+        if ctype in ("type_spec", "type_alias") and self.language == "go":
+            comp.signature = f"type {comp.signature}"  # the keyword sits on the parent node
+        return comp
 
     def _emit(
         self,
@@ -425,6 +433,8 @@ class _Walker:
         signature = signature.rstrip("{:= ").rstrip()
         if kind in ("function", "method"):
             signature = signature.rstrip(";").rstrip()  # an overload or prototype
+            if "( " in signature or " )" in signature:  # parameters one per line
+                signature = _PAREN_SPACE.sub(r"\1", signature).replace(",)", ")")
         comp = self.sink.add(
             name,
             qualname,
@@ -435,6 +445,8 @@ class _Walker:
             doc=self._doc_comment(node),
             parent=parent,
         )
+        if self.doc_says_private:
+            comp.private = True
         if has_body is None:
             has_body = node.child_by_field_name("body") is not None
         if kind in ("function", "method") and not has_body:
@@ -444,6 +456,10 @@ class _Walker:
             self.ranges[parent.id][2].append((node.start_byte, node.end_byte))
         if parent is None:
             self.top_names.setdefault(name, comp)
+        elif self.is_js and name == "constructor" and parent.is_class_like:
+            ts_parameter_properties(node, parent)
+        elif name == "__construct" and self.language == "php" and parent.is_class_like:
+            php_promoted_parameters(node, parent)
         if kind in CLASS_KINDS:
             self.by_name.setdefault(name, comp)
             header = self.source[node.start_byte : header_end]
@@ -670,11 +686,17 @@ class _Walker:
                 end = child.start_byte
                 break
         if end is None:
-            text_end = self.source.find(b"\n", node.start_byte, node.end_byte)
-            end = node.end_byte if text_end == -1 else text_end
+            if self.spec.definitions.get(node.type) == "function":
+                # A declaration without a body (an interface method, an `expect fun`, a
+                # prototype): all of it is the signature, however many lines it spans.
+                end = node.end_byte
+            else:
+                text_end = self.source.find(b"\n", node.start_byte, node.end_byte)
+                end = node.end_byte if text_end == -1 else text_end
         return min(end, node.start_byte + 2000)
 
     def _doc_comment(self, node: Node) -> str:
+        self.doc_says_private = False
         spec = self.spec
         target = node
         start_row = node.start_point[0]
@@ -713,4 +735,5 @@ class _Walker:
         comments.reverse()
         if self.language == "rust" and not any(c.startswith(("///", "/**")) for c in comments):
             return ""  # plain `//` comments above a Rust item are notes, not documentation
+        self.doc_says_private = any(_PRIVATE_TAG.search(c) for c in comments)
         return self._doc_text(comments)
