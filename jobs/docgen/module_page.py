@@ -67,6 +67,7 @@ def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> st
     public, private = _split_cached(ctx, module, comps)
     out += _module_files(ctx, module)
     out += _module_components_table(ctx, module, comps, public, private)
+    out += _module_variables(ctx, module)
     out += _module_reexports(ctx, module)
     out += _module_diagram(ctx, module, comps)
     out += _module_dependencies(ctx, module)
@@ -145,7 +146,8 @@ _PAGE_HEADINGS = frozenset(
     heading_slug(h)
     for h in (
         "Purpose", "Sub-modules", "Files", "Files of its own", "Components", "Diagram",
-        "Dependencies", "Depends on", "Used by", "API",
+        "Dependencies", "Depends on", "Used by", "API", "Constants and variables",
+        "Re-exports",
     )
 )  # fmt: skip
 
@@ -615,6 +617,39 @@ def _overloads(comp: Component, language: str) -> list[str]:
         if member.kind in ("setter", "deleter"):
             out += [f"**{member.kind.capitalize()}:** {code_span(member.type)}", ""]
     return out
+
+
+def _module_variables(ctx: SiteContext, module: Module) -> list[str]:
+    """Public module-level constants and variables, file by file."""
+    rows: list[str] = []
+    total = 0
+    for path in module.files:
+        info = ctx.files.get(path)
+        if info is None or not info.variables:
+            continue
+        where = posixpath.basename(path)
+        for member in info.variables:
+            total += 1
+            if len(rows) >= MAX_MEMBERS_LISTED:
+                continue
+            value = code_span(member.type, table=True) if member.type else ""
+            doc = inline_doc(summary(member.doc), table=True) if member.doc else ""
+            rows.append(
+                f"| {code_span(member.name, table=True)} | {value} "
+                f"| {code_span(f'{where}:{member.line}', table=True)} | {doc} |"
+            )
+    if not rows:
+        return []
+    out = [
+        "## Constants and variables",
+        "",
+        "| Name | Type and value | Where | Description |",
+        "| --- | --- | --- | --- |",
+        *rows,
+    ]
+    if total > len(rows):
+        out.append(f"| … and {total - len(rows)} more | | | |")
+    return [*out, ""]
 
 
 def _module_reexports(ctx: SiteContext, module: Module) -> list[str]:
