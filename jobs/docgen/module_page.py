@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 from collections import Counter
 
+from .examples import render_examples
 from .languages import display_name
 from .markdown import (
     code_fence,
@@ -532,6 +533,7 @@ def _module_api(
         exported = ctx.graph.reexported_by.get(comp.id)
         if exported:
             out += [f"**Re-exported as:** {_reexport_places(ctx, exported)}", ""]
+        out += render_examples(ctx.examples.get(comp.id, []), ctx.repo_url, ctx.commit)
         if comp.base_ids:
             out += [f"**Inherits from:** {link_list(ctx, comp.base_ids)}", ""]
         uses = [r for r in comp.refs if r not in comp.base_ids]
