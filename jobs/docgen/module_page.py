@@ -89,8 +89,11 @@ def _is_dunder(name: str) -> bool:
 
 
 def _is_private(ctx: SiteContext, comp: Component) -> bool:
-    """A leading underscore (not a dunder) on the component or anything it is nested in."""
+    """A leading underscore (not a dunder) on the component or anything it is nested in;
+    in Go, a lower-case name (not exported from its package)."""
     if comp.name.startswith("_") and not _is_dunder(comp.name):
+        return True
+    if comp.name[:1].islower() and comp.file.endswith(".go"):
         return True
     if comp.parent is None:
         return False
@@ -619,7 +622,7 @@ def _module_reexports(ctx: SiteContext, module: Module) -> list[str]:
         return []
     several = len({e.source for _p, e in entries}) > 1
     for path, entry in entries[:MAX_MEMBERS_LISTED]:
-        name = code_span(entry.name, table=True)
+        name = code_span(entry.name, table=True) if entry.name != "*" else "everything (`*`)"
         if entry.resolved and entry.resolved in ctx.graph.components:
             name = comp_link(ctx, entry.resolved)
         source = code_span(entry.source, table=True)
