@@ -19,6 +19,7 @@ from .site import (
     MAX_DIAGRAM_EDGES,
     MAX_DIAGRAM_NODES,
     MAX_LISTED,
+    MAX_OVERVIEW_NODES,
     SiteContext,
     full_name,
     location,
@@ -110,17 +111,23 @@ def _overview_languages(ctx: SiteContext) -> list[str]:
 
 
 def _overview_architecture(ctx: SiteContext) -> list[str]:
-    # Every module when there are few; otherwise the top-level ones (their sub-modules' links
-    # are credited to them). Only modules that take part in a link are drawn; the others are
-    # named below the diagram, so that it does not turn into a column of loose boxes.
+    # Production modules only, at most MAX_OVERVIEW_NODES boxes: the top-level modules,
+    # the biggest opened up into their sub-modules while that still fits (a sub-module's
+    # links are credited to its drawn ancestor). Only modules that take part in a link are
+    # drawn; the others are named below the diagram, not drawn as a column of loose boxes.
     tops = main_modules(ctx)
-    nodes = [node for top in tops for node in top.walk()]
-    if len(nodes) > MAX_DIAGRAM_NODES:
-        nodes = list(tops)
+    nodes = _diagram_cut(ctx, tops)
+    drawn_pages = {node.page for node in nodes}
     aggregate_to: dict[str, str] = {}
+
+    def assign(module: Module, target: str) -> None:
+        here = module.page if module.page in drawn_pages else target
+        aggregate_to[module.page] = here
+        for child in module.children:
+            assign(child, here)
+
     for top in tops:
-        for node in top.walk():
-            aggregate_to[node.page] = node.page if node in nodes else top.page
+        assign(top, top.page)
     # From the file links themselves: a parent's own files count, its sub-modules' do not
     # count twice.
     edges: Counter[tuple[str, str]] = Counter()
@@ -140,7 +147,7 @@ def _overview_architecture(ctx: SiteContext) -> list[str]:
         weight[a] += count
         weight[b] += count
     linked = sorted((n for n in nodes if weight[n.page]), key=lambda n: (-weight[n.page], n.page))
-    drawn = linked[:MAX_DIAGRAM_NODES]
+    drawn = linked[:MAX_OVERVIEW_NODES]
     ids = {n.page: f"m{i}" for i, n in enumerate(drawn)}
     out = ["## Architecture", ""]
     ranked = sorted(
@@ -185,6 +192,25 @@ def _overview_architecture(ctx: SiteContext) -> list[str]:
         more = f" and {len(alone) - MAX_LISTED} more" if len(alone) > MAX_LISTED else ""
         out += [f"Modules that neither use nor are used by the others: {names}{more}.", ""]
     return out
+
+
+def _diagram_cut(ctx: SiteContext, tops: list[Module]) -> list[Module]:
+    """Which modules the overview draws: a cut through the tree of at most
+    MAX_OVERVIEW_NODES, opening the biggest modules first."""
+    cut = list(tops)
+    size = {m.page: subtree_stats(ctx, m)[0] for top in tops for m in top.walk()}
+    opened: set[str] = set()
+    while True:
+        closed = [m for m in cut if m.children and m.page not in opened]
+        for module in sorted(closed, key=lambda m: (-size[m.page], m.page)):
+            keep_self = bool(module.component_ids)  # then drawn for its own files
+            if len(cut) - 1 + len(module.children) + keep_self <= MAX_OVERVIEW_NODES:
+                i = cut.index(module)
+                cut[i : i + 1] = ([module] if keep_self else []) + list(module.children)
+                opened.add(module.page)
+                break
+        else:
+            return cut
 
 
 def _structure_diagram(ctx: SiteContext) -> list[str]:
