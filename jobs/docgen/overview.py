@@ -14,6 +14,7 @@ from .markdown import (
     mermaid_label,
     render_doc,
 )
+from .model import Component
 from .modules import Module
 from .site import (
     MAX_DIAGRAM_EDGES,
@@ -21,13 +22,18 @@ from .site import (
     MAX_LISTED,
     MAX_OVERVIEW_NODES,
     SiteContext,
+    comp_link,
     full_name,
     location,
     module_summary,
     plural,
     ranked,
     subtree_stats,
+    summary,
+    users_of,
 )
+
+START_HERE = 10
 
 
 def render_overview(ctx: SiteContext) -> str:
@@ -37,6 +43,7 @@ def render_overview(ctx: SiteContext) -> str:
         stamp += f" at commit {ctx.commit[:12]}"
     out += [f"_{escape_inline(stamp)}_", ""]
     out += _overview_about(ctx)
+    out += _overview_start_here(ctx)
     out += _overview_languages(ctx)
     out += _overview_architecture(ctx)
     out += ["## Modules", ""]
@@ -65,7 +72,9 @@ def _overview_about(ctx: SiteContext) -> list[str]:
         out += [" · ".join(facts), ""]
     if project.description:
         out += [render_doc(project.description), ""]
-    if project.readme_summary:
+    if project.readme_markdown:
+        out += ["From the README:", "", project.readme_markdown, ""]
+    elif project.readme_summary:
         out += ["From the README:", "", render_doc(project.readme_summary), ""]
     if not project.description and not project.readme_summary:
         out += [
@@ -95,6 +104,37 @@ def _overview_about(ctx: SiteContext) -> list[str]:
             "",
         ]
     return out
+
+
+def _overview_start_here(ctx: SiteContext) -> list[str]:
+    """The public production components the rest of the code leans on most."""
+    components = ctx.graph.components
+    scored: list[tuple[int, str, Component]] = []
+    for comp in components.values():
+        if comp.parent is not None or comp.role != "production" or comp.name.startswith("_"):
+            continue
+        if comp.kind not in ("function",) and not comp.is_class_like:
+            continue
+        files = {components[u].file for u in users_of(ctx, comp)} - {comp.file}
+        if files:
+            scored.append((len(files), comp.qualname, comp))
+    if not scored:
+        return []
+    scored.sort(key=lambda item: (-item[0], item[1].lower(), item[2].id))
+    out = [
+        "## Start here",
+        "",
+        "The public components the rest of the code uses most (by how many other files of "
+        "production code use them):",
+        "",
+    ]
+    for count, _name, comp in scored[:START_HERE]:
+        module = ctx.module_of_file.get(comp.file)
+        where = f" in {link(full_name(module), module.page)}" if module is not None else ""
+        line = f"- {comp_link(ctx, comp.id)} ({comp.kind}{where}, used in {plural(count, 'file')})"
+        first = summary(comp.doc)
+        out.append(f"{line}: {inline_doc(first)}" if first else line)
+    return [*out, ""]
 
 
 def _overview_languages(ctx: SiteContext) -> list[str]:
@@ -312,9 +352,12 @@ def _overview_entry_points(ctx: SiteContext) -> list[str]:
                 commands[folder] = []
                 items.append(folder)  # a placeholder, filled in below
             commands[folder].append(name[:-3])
+        if info.language == "rust" and (path.endswith("src/main.rs") or "src/bin/" in path):
+            items.append(f"Rust binary (Cargo's default layout): {where}")
         for comp in info.components:
             if comp.name == "main" and comp.kind in ("function", "method"):
-                items.append(f"`main` {comp.kind}: {location(ctx, comp)} in {where}")
+                what = "Go program: " if info.language == "go" and comp.parent is None else ""
+                items.append(f"{what}`main` {comp.kind}: {location(ctx, comp)} in {where}")
     for i, item in enumerate(items):
         names = commands.get(item)
         if names is not None:
