@@ -16,7 +16,13 @@ from typing import Any
 from ..doctext import clean_doc, convert_doc, is_noise, strip_markers
 from ..model import CLASS_KINDS, Component, FileInfo, Member, Reexport
 from .common import NOISE_WORDS, ComponentSink, count_lines, one_line
-from .members import HANDLERS, php_promoted_parameters, ts_parameter_properties
+from .members import (
+    HANDLERS,
+    TOP_HANDLERS,
+    ModuleScope,
+    php_promoted_parameters,
+    ts_parameter_properties,
+)
 from .ts_languages import SPECS, LanguageSpec, Node, node_text, repo_relative
 
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
@@ -252,6 +258,8 @@ class _Walker:
         self.ranges: dict[str, tuple[int, int, list[tuple[int, int]]]] = {}
         self.by_name: dict[str, Component] = {}
         self.member_handlers = HANDLERS.get(language, {})
+        self.top_handlers = TOP_HANDLERS.get(language, {})
+        self.module_scope = ModuleScope(info.variables)
         # Top-level components by name: what `Foo.prototype.bar = …` attaches to.
         self.top_names: dict[str, Component] = {}
         self.is_js = language in JS_FAMILY
@@ -296,6 +304,10 @@ class _Walker:
             if parent is not None and parent.kind in CLASS_KINDS:
                 handler = self.member_handlers.get(ctype)
                 if handler is not None and handler(self, child, parent):
+                    continue
+            elif parent is None:
+                top = self.top_handlers.get(ctype)
+                if top is not None and top(self, child, self.module_scope):
                     continue
             importer = spec.imports.get(ctype)
             if importer is not None:
@@ -555,8 +567,17 @@ class _Walker:
             name = parts[1]
             if callable_value:
                 self._js_function(stmt, value, name, None)
-                return True
-            self._js_reexport(name, value, stmt)
+            elif not self._js_reexport(name, value, stmt) and not name.startswith("_"):
+                shown = "{…}" if value.type == "object" else one_line(node_text(value), 40)
+                self.info.variables.append(
+                    Member(
+                        name,
+                        "variable",
+                        f"= {shown}",
+                        self._doc_comment(stmt),
+                        stmt.start_point[0] + 1,
+                    )
+                )
             return True
         if (len(parts) == 3 and parts[1] == "prototype") or len(parts) == 2:
             owner = self.top_names.get(parts[0])
@@ -592,7 +613,7 @@ class _Walker:
         end = body.start_byte if body is not None else self._header_end(stmt)
         self._emit(stmt, name, kind, owner, qualname, end, has_body=True)
 
-    def _js_reexport(self, name: str, value: Node, stmt: Node) -> None:
+    def _js_reexport(self, name: str, value: Node, stmt: Node) -> bool:
         """`exports.json = bodyParser.json` where `bodyParser = require('body-parser')`."""
         text = node_text(value).replace(" ", "")
         required = _REQUIRE.search(text.encode())
@@ -604,7 +625,7 @@ class _Walker:
             root, _, rest = text.partition(".")
             bound = self.js.required.get(root)
             if bound is None:
-                return
+                return False
             source, attr = bound
             original = ".".join(p for p in (attr, rest) if p)
         target = repo_relative(self.info.path, source) if source.startswith(".") else source
@@ -613,6 +634,7 @@ class _Walker:
                 name, source, original if original != name else "", stmt.start_point[0] + 1, target
             )
         )
+        return True
 
     def _js_define(self, stmt: Node, call: Node) -> bool:
         """`Object.defineProperty(req, 'ip', …)` or `defineGetter(req, 'ip', …)`."""
