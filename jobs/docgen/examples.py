@@ -47,6 +47,13 @@ _SKIP_LINE = re.compile(
     r"@|//|#(?!\[)|/\*|\*|\}|\)|$)"
 )
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
+# README block languages that show no call of the code: config, shell sessions, output.
+_NOT_CODE = frozenset(
+    {"mermaid", "text", "console", "sh", "bash", "shell", "txt", "diff", "toml", "yaml", "yml"}
+    | {"json", "ini", "cfg", "xml", "html", "css", "output", "plaintext", "powershell", "cmd"}
+    | {"dockerfile", "makefile", "sql", "csv", "log", "md", "markdown", "rst", "svg"}
+)
+_COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|\*|--|;)")
 _LANGUAGE_FENCE = {"tsx": "tsx", "csharp": "csharp", "cpp": "cpp"}
 
 
@@ -297,7 +304,7 @@ def _readme_blocks(text: str, markdown: bool) -> list[tuple[int, str, str]]:
         for match in _README_FENCE.finditer(text):
             code = match.group(4)
             lang = match.group(3).lower()
-            if lang in ("mermaid", "text", "console", "sh", "bash", "shell", "txt", "diff"):
+            if lang in _NOT_CODE:
                 continue
             line = text.count("\n", 0, match.start()) + 2
             blocks.append((line, lang, code))
@@ -320,14 +327,15 @@ def _readme_examples(
             lines = code.split("\n")
             if len(lines) > MAX_README_BLOCK_LINES or "$ " in code[:4]:
                 continue
-            words = set(re.findall(r"[A-Za-z_][\w]*", code))
+            code_only = "\n".join(ln for ln in lines if not _COMMENT_LINE.match(ln))
+            words = set(re.findall(r"[A-Za-z_][\w]*", code_only))
             for word in sorted(words):
                 comps = public.get(word)
                 if not comps or len(comps) != 1 or len(word) < MIN_README_NAME:
                     continue
                 comp = comps[0]
                 if comp.kind in ("function", "method") and not _mention(word, comp.kind).search(
-                    code
+                    code_only
                 ):
                     continue
                 example = Example(name, line, _dedent(lines), lang or default_language)
@@ -362,8 +370,13 @@ def mine_examples(
     readme = _readme_examples(read, public_top, _fence_language(main_language))
     role_rank = {FileRole.EXAMPLE: 0, FileRole.TEST: 1}
     receiver_calls = _receiver_calls(files, sources)
+    used_by = graph.used_by
     for cid in sorted(wanted):
         comp = components[cid]
+        if cid not in used_by and comp.name not in receiver_calls and cid not in go:
+            if cid in readme:
+                results[cid] = readme[cid][:1]
+            continue  # the common case: nothing calls it from tests or examples
         picked: list[Example] = []
         picked += sorted(go.get(cid, []), key=lambda e: (len(e.code), e.path, e.line))
         picked += readme.get(cid, [])[:1]
@@ -373,8 +386,8 @@ def mine_examples(
             for uid in graph.used_by.get(cid, ()):
                 user = components[uid]
                 rank = role_rank.get(user.role)  # type: ignore[call-overload]
-                if rank is None or uid in seen_users:
-                    continue
+                if rank is None or uid in seen_users or user.is_class_like:
+                    continue  # a type's body declares; functions show calls
                 if _is_go_example(user):
                     continue  # shown above as Go's own example
                 seen_users.add(uid)
@@ -384,8 +397,6 @@ def mine_examples(
                     continue
                 example = _call_site(comp, user, lines, _fence_language(info.language))
                 if example is not None:
-                    # A call inside a function reads better than a class body's field.
-                    rank = rank * 2 + (1 if user.is_class_like else 0)
                     code_lines = example.code.count("\n") + 1
                     candidates.append((rank, code_lines, example.path, example.line, example))
             hits = receiver_calls.get(comp.name) if comp.kind in ("function", "method") else None
