@@ -147,6 +147,10 @@ def _call_site(comp: Component, user: Component, lines: list[str], language: str
 
 _RECEIVER_CALL = re.compile(r"([A-Za-z_$][\w$]*)[ \t]*(?:\.|->|::)[ \t]*([A-Za-z_$][\w$]*)[ \t]*\(")
 MAX_SCANNED_FILES = 3000
+_CONSTRUCTED = re.compile(
+    r"\b([A-Za-z_$][\w$]*)\s*(?::=|=)\s*(?:new\s+|&)?([A-Z][\w$]*)(?:<[^<>\n]*>)?\s*[({]"
+)
+_DECLARED = re.compile(r"\b([A-Z][\w$]*)(?:<[^<>\n]*>)?\s+([a-z_$][\w$]*)\s*=[^=]")
 
 
 def _receiver_calls(
@@ -170,11 +174,23 @@ def _receiver_calls(
         lines = sources.lines(path)
         if lines is None:
             continue
+        # Variables the file assigns a construction to (`rootCmd := &Command{`,
+        # `Gson gson = new Gson()`, `app = Flask(__name__)`): their calls are the type's.
+        types: dict[str, str] = {}
+        text = "\n".join(lines)
+        for match in _CONSTRUCTED.finditer(text):
+            types.setdefault(match.group(1), match.group(2))
+        for match in _DECLARED.finditer(text):
+            types.setdefault(match.group(2), match.group(1))
         for index, line in enumerate(lines):
             if "(" not in line:
                 continue
             for match in _RECEIVER_CALL.finditer(line):
-                calls.setdefault(match.group(2), []).append((path, index, match.group(1)))
+                receiver = match.group(1)
+                calls.setdefault(match.group(2), []).append((path, index, receiver))
+                typed = types.get(receiver)
+                if typed is not None and typed != receiver:
+                    calls[match.group(2)].append((path, index, typed))
     return calls
 
 
@@ -218,9 +234,11 @@ def _receiver_example(
 ) -> list[tuple[int, int, str, int, Example]]:
     found = []
     seen: set[str] = set()
+    lines_seen: set[tuple[str, int]] = set()
     for path, index, receiver in hits:
-        if receiver not in receivers:
+        if receiver not in receivers or (path, index) in lines_seen:
             continue
+        lines_seen.add((path, index))
         info = files[path]
         lines = sources.lines(path)
         if lines is None:
@@ -406,11 +424,15 @@ def mine_examples(
                     candidates += _receiver_example(comp, hits, files, sources, receivers)
             candidates.sort(key=lambda c: c[:4])
             files_used = {e.path for e in picked}
+            codes = {e.code for e in picked}
             for *_key, example in candidates:
                 if len(picked) >= MAX_EXAMPLES:
                     break
+                if example.code in codes:
+                    continue  # the same line again teaches nothing new
                 if example.path in files_used and len(candidates) > MAX_EXAMPLES:
                     continue  # different files show different uses
+                codes.add(example.code)
                 files_used.add(example.path)
                 picked.append(example)
         if picked:
