@@ -165,13 +165,14 @@ def compute_anchors(ctx: SiteContext) -> None:
             comps = [ctx.graph.components[cid] for cid in module.component_ids]
             public, private = _split_components(ctx, comps)
             ctx.split_cache[module.page] = (public, private)
-            taken = _PAGE_HEADINGS | {heading_slug(full_name(module))}
-            seen: Counter[str] = Counter()
+            # The page title comes first: a component named like it (the `engine` package's
+            # `Engine`) gets the title's id plus "-1", as the viewer and GitHub number it.
+            seen: Counter[str] = Counter({heading_slug(full_name(module)): 1})
             for comp in _api_components(public):
                 slug = heading_slug(comp.qualname)
                 count = seen[slug]
                 seen[slug] += 1
-                if slug not in taken:
+                if slug not in _PAGE_HEADINGS:
                     ctx.anchors[comp.id] = slug if count == 0 else f"{slug}-{count}"
 
 
@@ -532,6 +533,9 @@ def _module_api(
             out += [render_doc(comp.doc, resolver(ctx, comp.file), literal), ""]
         if comp.members:
             out += _members_table(comp)
+        exported = ctx.graph.reexported_by.get(comp.id)
+        if exported:
+            out += [f"**Re-exported as:** {_reexport_places(ctx, exported)}", ""]
         out += render_examples(ctx.examples.get(comp.id, []), ctx.repo_url, ctx.commit)
         if comp.base_ids:
             out += [f"**Inherits from:** {link_list(ctx, comp.base_ids)}", ""]
@@ -619,6 +623,17 @@ def _overloads(comp: Component, language: str) -> list[str]:
         if member.kind in ("setter", "deleter"):
             out += [f"**{member.kind.capitalize()}:** {code_span(member.type)}", ""]
     return out
+
+
+def _reexport_places(ctx: SiteContext, places: list[tuple[str, str]]) -> str:
+    """Where a component can also be imported from: the public path users usually write."""
+    items = []
+    for path, name in places[:MAX_LISTED]:
+        module = ctx.module_of_file.get(path)
+        where = link(path, module.page) if module is not None else code_span(path)
+        items.append(f"{code_span(name)} in {where}")
+    more = f" and {len(places) - MAX_LISTED} more" if len(places) > MAX_LISTED else ""
+    return ", ".join(items) + more
 
 
 def _module_variables(ctx: SiteContext, module: Module) -> list[str]:

@@ -186,6 +186,9 @@ def test_python_fields_enum_members_overload_stubs_and_reexports(build_site) -> 
     reexport_page = page_with(site, "## Re-exports")
     assert "| `Ordered` | `collections` (as `OrderedDict`) |" in reexport_page
     assert "[Point](" in reexport_page.split("## Re-exports", 1)[1]
+    # The defining page says where else the name can be imported from.
+    point = section(page_with(site, "### Point"), "### Point")
+    assert "**Re-exported as:** `Point` in [geo/\\_\\_init\\_\\_.py](geo.md)" in point
 
 
 def test_rust_enum_variants_public_fields_and_pub_use(build_site) -> None:
