@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
@@ -76,7 +78,14 @@ def _submit(request: HttpRequest) -> JsonResponse:
     if request.content_type != "application/json":
         return _error(415, "Send the job as JSON (Content-Type: application/json).")
     try:
-        payload = json.loads(request.body or b"{}")
+        body = request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return _error(413, f"The request body is too large (limit {limit:,} bytes).")
+    try:
+        payload = json.loads(body or b"{}")
+    except RecursionError:
+        return _error(400, "The request body is nested too deeply.")
     except (ValueError, UnicodeDecodeError):
         return _error(400, "The request body is not valid JSON.")
     if not isinstance(payload, dict):

@@ -7,12 +7,14 @@ the same row cannot both win, and an invalid move raises ``InvalidTransition``.
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
@@ -59,11 +61,24 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def new_job_id(slug: str) -> str:
-    """A URL-safe, readable, unique id such as ``django--django-k3m9x2qa``."""
+# The one shape of a job id, shared by ``new_job_id`` and the URL converter
+# (jobs/urls.py): letters, digits, '.', '_', '-', never starting with '.' or '-'.
+# Dots are allowed because repository names have them (``mrdoob/three.js``).
+JOB_ID_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9._-]*"
+JOB_ID_RE = re.compile(JOB_ID_PATTERN)
+_NOT_ID_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def new_job_id(name: str) -> str:
+    """A URL-safe, readable, unique id such as ``mrdoob--three.js-k3m9x2qa``.
+
+    ``name`` is readable text (``owner--repo``, a local folder name); anything
+    outside the id alphabet becomes '-', so every name a host allows routes.
+    """
     alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
     suffix = "".join(secrets.choice(alphabet) for _ in range(8))
-    return f"{slug[:80]}-{suffix}"
+    readable = _NOT_ID_CHARS.sub("-", name)[:80].lstrip(".-") or "repo"
+    return f"{readable}-{suffix}"
 
 
 class JobQuerySet(models.QuerySet["Job"]):
@@ -137,7 +152,9 @@ class Worker(models.Model):
 
 
 class Job(models.Model):
-    job_id = models.SlugField(max_length=100, unique=True)
+    job_id = models.CharField(
+        max_length=100, unique=True, validators=[RegexValidator(f"^{JOB_ID_PATTERN}$")]
+    )
     repo_url = models.CharField(max_length=500, help_text="Canonical repository URL")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     created_at = models.DateTimeField(default=timezone.now)

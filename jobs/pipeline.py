@@ -10,7 +10,9 @@ sha already cached.
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import shutil
 import time
 import traceback
@@ -30,6 +32,7 @@ from jobs.repo_urls import display_name, is_full_sha, web_url
 logger = logging.getLogger("jobs.worker")
 
 CACHE_HIT_MESSAGE = "Documentation retrieved from cache"
+NO_SPACE = "no space left on device"  # how git reports ENOSPC
 
 
 def temp_dir_for(job: Job) -> Path:
@@ -205,15 +208,44 @@ def backoff_seconds(attempt: int) -> float:
     return float(min(base * 2 ** max(attempt - 1, 0), 3600))
 
 
-def _record_failure(job: Job, exc: BaseException) -> None:
+def failure_of(exc: BaseException, workdir: Path) -> tuple[str, bool]:
+    """What a failed attempt records: (message for users, worth retrying later)."""
+    full = _disk_full_in(exc, workdir)
+    if full is not None:
+        # Space comes back (the cache expires, an operator cleans up): retry later.
+        return f"Out of disk space in {_folder_name(full)}", True
     if isinstance(exc, FetchError):
-        message, transient = exc.message, exc.transient
-        detail = f"\n\ngit said:\n{exc.detail}" if exc.detail else ""
-    elif isinstance(exc, KeyboardInterrupt | SystemExit):
-        message, transient, detail = "Interrupted while running", True, ""
-    else:
-        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        transient, detail = False, ""
+        return exc.message, exc.transient
+    if isinstance(exc, KeyboardInterrupt | SystemExit):
+        return "Interrupted while running", True
+    return (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__), False
+
+
+def _disk_full_in(exc: BaseException, workdir: Path) -> Path | None:
+    """The folder that ran out of space if ``exc`` (or its cause) is ENOSPC, else None."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return Path(os.fsdecode(seen.filename)) if seen.filename else workdir
+        if isinstance(seen, FetchError) and NO_SPACE in f"{seen.message}\n{seen.detail}".lower():
+            return workdir  # git writes only into the job's clone
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _folder_name(path: Path) -> str:
+    """Which of the output folders ``path`` is in, without naming server paths."""
+    output = Path(settings.CODEWIKI_OUTPUT_DIR)
+    try:
+        top = path.resolve().relative_to(output.resolve()).parts[0]
+    except (ValueError, IndexError):
+        return "the output folder (CODEWIKI_OUTPUT_DIR)"
+    return f"the {top} folder (CODEWIKI_OUTPUT_DIR/{top})"
+
+
+def _record_failure(job: Job, exc: BaseException) -> None:
+    message, transient = failure_of(exc, temp_dir_for(job))
+    detail = f"\n\ngit said:\n{exc.detail}" if isinstance(exc, FetchError) and exc.detail else ""
     trace = "".join(traceback.format_exception(exc)) + detail
     job.refresh_from_db(fields=["attempts", "max_attempts", "status", "worker"])
     try:

@@ -34,7 +34,7 @@ from django.db import (
 )
 from django.utils import timezone
 
-from jobs import docs_cache, pipeline, wakeup
+from jobs import docs_cache, pipeline, startup_signals, wakeup
 from jobs.models import CacheEntry, InvalidTransition, Job, JobAttempt, Status
 from jobs.models import Worker as WorkerRecord
 from jobs.repo_urls import is_full_sha
@@ -497,6 +497,8 @@ class Worker:
         previous = {}
         for signum in (signal.SIGTERM, signal.SIGINT):
             previous[signum] = signal.signal(signum, self._on_signal)
+        for signum in startup_signals.received():  # arrived while Django was starting
+            self._on_signal(signum, None)
         return previous
 
     def _restore_signal_handlers(self, previous: dict[int, object]) -> None:

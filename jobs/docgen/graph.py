@@ -10,7 +10,7 @@ import posixpath
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .model import Component, FileInfo
+from .model import Component, FileInfo, Reexport
 
 # Index stems that stand for their directory (Python packages, JS index files, Rust mod.rs).
 PACKAGE_STEMS = frozenset({"__init__", "index", "mod"})
@@ -200,6 +200,8 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
                 if comp is not None:
                     scope[local] = comp
                     break
+        for entry in info.reexports:
+            entry.resolved = _resolve_reexport(entry, info.path, resolver, top_level)
         fallback = unique_types.get(_family(info.language), {})
         extra_deps: set[str] = set()
         for comp in info.components:
@@ -237,3 +239,21 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
         deps.update(extra_deps)
     graph.used_by = dict(used_by)
     return graph
+
+
+def _resolve_reexport(
+    entry: Reexport,
+    importer: str,
+    resolver: ImportResolver,
+    top_level: dict[str, dict[str, Component]],
+) -> str:
+    """The component a re-exported name stands for, when this repository defines it."""
+    if not entry.target:
+        return ""
+    original = entry.original.rsplit(".", 1)[-1] or entry.name
+    for target in (entry.target, f"{entry.target}/{original}"):
+        for path in resolver.resolve(target, importer):
+            comp = top_level.get(path, {}).get(original)
+            if comp is not None:
+                return comp.id
+    return ""

@@ -227,6 +227,16 @@ def _dedent(lines: list[str]) -> str:
     return "\n".join(ln[margin:] for ln in lines)
 
 
+def _author_fence_lang(info: str) -> str:
+    """The language of a fence the repository's authors wrote.
+
+    The viewer draws ``mermaid`` fences as diagrams; only the generator's own
+    diagrams may be drawn, so an author's diagram is shown as its source text.
+    """
+    lang = _FENCE_LANG.sub("", info.strip().lower())
+    return "text" if "mermaid" in lang else lang
+
+
 def render_doc(text: str) -> str:
     """A docstring (or README excerpt) as Markdown blocks: reflowed, structured and escaped.
 
@@ -269,7 +279,7 @@ def render_doc(text: str) -> str:
             j = i + 1
             while j < n and not lines[j].strip().startswith(marker):
                 j += 1
-            blocks.append(code_fence(_dedent(lines[i + 1 : j]), stripped[3:].strip()))
+            blocks.append(code_fence(_dedent(lines[i + 1 : j]), _author_fence_lang(stripped[3:])))
             i = j + 1
             list_indent = -1
             continue

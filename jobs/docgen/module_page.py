@@ -15,13 +15,14 @@ from .markdown import (
     mermaid_label,
     render_doc,
 )
-from .model import Component
+from .model import Component, Member, Reexport
 from .modules import Module
 from .site import (
     MAX_DIAGRAM_EDGES,
     MAX_DIAGRAM_NODES,
     MAX_LISTED,
     SiteContext,
+    comp_link,
     escaped_name,
     full_name,
     heading_slug,
@@ -62,6 +63,7 @@ def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> st
     public, private = _split_cached(ctx, module, comps)
     out += _module_files(ctx, module)
     out += _module_components_table(ctx, module, comps, public, private)
+    out += _module_reexports(ctx, module)
     out += _module_diagram(ctx, module, comps)
     out += _module_dependencies(ctx, module)
     out += _module_api(ctx, comps, public, _folder(module))
@@ -300,8 +302,13 @@ def _module_components_table(
         ]
         for comp in top_public:
             kind = comp.kind
+            counts = []
             if methods.get(comp.id):
-                kind += f" ({plural(methods[comp.id], 'method')})"
+                counts.append(plural(methods[comp.id], "method"))
+            if comp.members:
+                counts.append(_member_count(comp.members))
+            if counts:
+                kind += f" ({', '.join(counts)})"
             out.append(
                 f"| {escaped_name(ctx, comp)} | {kind} | "
                 f"{location(ctx, comp, base)} | {inline_doc(summary(comp.doc), table=True)} |"
@@ -506,8 +513,12 @@ def _module_api(
             signature = f"{signature}\n{indented}" if signature else init.signature
         if signature:
             out += [code_fence(signature, language), ""]
+        if comp.overloads:
+            out += _overloads(comp, language)
         if comp.doc:
             out += [render_doc(comp.doc), ""]
+        if comp.members:
+            out += _members_table(comp)
         if comp.base_ids:
             out += [f"**Inherits from:** {link_list(ctx, comp.base_ids)}", ""]
         uses = [r for r in comp.refs if r not in comp.base_ids]
@@ -521,3 +532,109 @@ def _module_api(
                 users = sorted(users, key=lambda u: components[u].file == comp.file)
             out += [f"**Used by:** {link_list(ctx, users)}", ""]
     return out
+
+
+# Member kinds (our own vocabulary) and how a table of only that kind is titled.
+_MEMBER_TITLES = {
+    "field": ("field", "Fields"),
+    "attribute": ("attribute", "Attributes"),
+    "property": ("property", "Properties"),
+    "variant": ("variant", "Variants"),
+    "embedded": ("embedded type", "Embedded types"),
+    "event": ("event", "Events"),
+    "signature": ("signature", "Signatures"),
+    "constraint": ("type constraint", "Type constraints"),
+}
+MAX_MEMBERS_LISTED = 200
+
+
+def _member_count(members: list[Member]) -> str:
+    kinds = Counter(m.kind for m in members)
+    if len(kinds) == 1:
+        kind = next(iter(kinds))
+        noun, title = _MEMBER_TITLES.get(kind, ("member", "Members"))
+        return plural(len(members), noun, title.lower() if kind in _MEMBER_TITLES else "")
+    return plural(len(members), "member")
+
+
+def _members_table(comp: Component) -> list[str]:
+    """Fields, properties, variants: what a reader sets, reads or matches on."""
+    members = comp.members
+    kinds = list(dict.fromkeys(m.kind for m in members))
+    mixed = len(kinds) > 1
+    title = "Members" if mixed else _MEMBER_TITLES.get(kinds[0], ("", "Members"))[1]
+    type_header = "Value" if kinds == ["variant"] else "Type"
+    head = ["Name", *(["Kind"] if mixed else []), type_header, "Description"]
+    out = [f"**{title}:**", "", "| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for member in members[:MAX_MEMBERS_LISTED]:
+        cells = [code_span(member.name, table=True)]
+        if mixed:
+            cells.append(_MEMBER_TITLES.get(member.kind, (member.kind, ""))[0])
+        cells.append(code_span(member.type, table=True) if member.type else "")
+        cells.append(inline_doc(summary(member.doc), table=True))
+        out.append("| " + " | ".join(cells) + " |")
+    if len(members) > MAX_MEMBERS_LISTED:
+        out.append(f"| … and {len(members) - MAX_MEMBERS_LISTED} more |" + " |" * (len(head) - 1))
+    return [*out, ""]
+
+
+def _overloads(comp: Component, language: str) -> list[str]:
+    """Every other declaration of the callable: overloads, `@overload` stubs, setters."""
+    out: list[str] = []
+    overloads = [m for m in comp.overloads if m.kind == "overload"]
+    if overloads:
+        stubs = language == "python"
+        lead = (
+            f"**Overloads ({len(overloads)}),** typed signatures of the implementation above:"
+            if stubs
+            else f"**Also declared as ({len(overloads)} more overloads):**"
+            if len(overloads) > 1
+            else "**Also declared as (one more overload):**"
+        )
+        out += [lead, ""]
+        for member in overloads:
+            item = f"- {code_span(member.type)}"
+            first = summary(member.doc)
+            if first and member.doc != comp.doc and not stubs:
+                item += f" — {inline_doc(first)}"
+            out.append(item)
+        out.append("")
+    for member in comp.overloads:
+        if member.kind in ("setter", "deleter"):
+            out += [f"**{member.kind.capitalize()}:** {code_span(member.type)}", ""]
+    return out
+
+
+def _module_reexports(ctx: SiteContext, module: Module) -> list[str]:
+    """Names the module's files make public that are defined elsewhere."""
+    rows: list[str] = []
+    entries: list[tuple[str, Reexport]] = []
+    for path in module.files:
+        info = ctx.files.get(path)
+        if info is not None:
+            entries.extend((path, entry) for entry in info.reexports)
+    if not entries:
+        return []
+    several = len({e.source for _p, e in entries}) > 1
+    for path, entry in entries[:MAX_MEMBERS_LISTED]:
+        name = code_span(entry.name, table=True)
+        if entry.resolved and entry.resolved in ctx.graph.components:
+            name = comp_link(ctx, entry.resolved)
+        source = code_span(entry.source, table=True)
+        if entry.original:
+            source += f" (as {code_span(entry.original, table=True)})"
+        where = code_span(f"{posixpath.basename(path)}:{entry.line}", table=True)
+        rows.append(f"| {name} | {source} | {where} |")
+    out = [
+        "## Re-exports",
+        "",
+        "Names this module makes available although they are defined elsewhere"
+        + (" (another package, or another file of this repository):" if several else ":"),
+        "",
+        "| Name | Defined in | Where |",
+        "| --- | --- | --- |",
+        *rows,
+    ]
+    if len(entries) > MAX_MEMBERS_LISTED:
+        out.append(f"| … and {len(entries) - MAX_MEMBERS_LISTED} more | | |")
+    return [*out, ""]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import DocGenError, GenerationOptions, GenerationResult, ProgressCallback, __version__
+from .classify import assign_roles
 from .graph import ImportResolver, build_graph
 from .model import FileInfo, SkippedFile
 from .module_page import compute_anchors, render_module
@@ -86,6 +87,7 @@ def _run(
     )
     skipped: list[SkippedFile] = list(scan.skipped)
     files = _analyse(root, real_root, scan.candidates, options.max_file_bytes, skipped, progress)
+    assign_roles(files)
 
     progress(ANALYSE_END + 1, "Reading project metadata")
     project = read_project(root, real_root)

@@ -114,7 +114,8 @@ def test_module_page_sections(build_site) -> None:
     for heading in ("## Purpose", "## Components", "## Diagram", "## Dependencies", "## API"):
         assert heading in page
     # Locations are relative to the module's folder, shown once as its path.
-    assert "| Cart | class (2 methods) | cart.py:5 | Holds products before checkout. |" in page
+    row = "| Cart | class (2 methods, 1 attribute) | cart.py:5 | Holds products before checkout. |"
+    assert row in page
     assert "| Cart.add |" not in page  # methods are documented under their class
     assert "```python\ndef checkout(cart: Cart) -> float\n```" in page
     assert "**Inherits from:** [Product](shop.md#product)" in page

@@ -185,7 +185,7 @@ def test_component_tables_list_public_components_first(build_site, tmp_path) -> 
     table = page.split("## Components", 1)[1].split("\n\n", 2)[1]
     rows = [ln.split(" | ")[0].lstrip("| ") for ln in table.splitlines()[2:]]
     assert rows == ["Engine", "build"]
-    assert "| Engine | class (2 methods) |" in table
+    assert "| Engine | class (2 methods, 1 attribute) |" in table
     assert "**Private helpers (2):** `_helper`, `_Internal`" in page
     assert "Not listed: 2 private methods" in page
     api = page.split("## API", 1)[1]
