@@ -69,6 +69,8 @@ def test_typescript_interface_and_type_literal_members_and_overloads(build_site)
     assert members(a.comp("Point")) == {"x": "number", "y": "number"}
     client = a.comp("Client")
     assert members(client) == {"baseUrl": 'string = ""'}  # `private token` is not API
+    # Constructor parameter properties are fields too; `private` ones are not API.
+    assert members(a.comp("Token")) == {"value": "readonly string"}
     # Overload signatures are listed under the implementation; none is a separate entry.
     parse = a.comp("parse")
     assert [m.type for m in parse.overloads] == [
@@ -145,6 +147,13 @@ def test_python_fields_enum_members_overload_stubs_and_reexports(build_site) -> 
     assert {m.name: m.doc for m in a.comp("Point").members}["y"] == "The vertical coordinate."
     assert members(a.comp("Pair")) == {"left": "int", "right": "int"}
     assert members(a.comp("Colour"), "variant") == {"RED": "1", "GREEN": "2"}
+    # Attributes set in `__init__`, documented by `#:` comments (Sphinx's convention); a
+    # class-level annotation takes the doc of the assignment in `__init__`.
+    canvas = {m.name: (m.kind, m.type, m.doc) for m in a.comp("Canvas").members}
+    assert canvas == {
+        "width": ("field", "int", "Pixels across; set once."),
+        "shapes": ("attribute", "", "What has been drawn so far."),
+    }
     area = a.comp("area")
     assert area.doc == "Area of a shape."  # the implementation's, not a stub's
     assert area.signature == "def area(shape)"
@@ -208,5 +217,10 @@ def test_csharp_kotlin_and_c_members() -> None:
     assert members(kt.comp("Point")) == {"x": "val Int", "y": "var Int", "size": "val Int"}
     c = analyse(API / "c")
     point = c.comp("point")
-    assert set(members(point)) == {"x", "y", "label"}
+    assert members(point) == {
+        "x": "int",
+        "y": "int",
+        "label": "char *",
+        "draw": "int (*draw)(struct point *p)",
+    }
     assert {m.name: m.doc for m in point.members}["x"] == "Horizontal position."
