@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
+from jobs.db_outage import DISCONNECT_ERRORS
 from jobs.models import CacheEntry
 from jobs.repo_urls import slug
 
@@ -70,7 +71,7 @@ def is_complete(docs_dir: Path) -> bool:
 
 
 def lookup(repo_url: str, sha: str) -> CacheEntry | None:
-    """A usable cache entry for (repo_url, sha), or None. Never raises: errors are misses."""
+    """A usable cache entry for (repo_url, sha), or None (see ``lookup_many``)."""
     return lookup_many([(repo_url, sha)]).get((repo_url, sha))
 
 
@@ -78,7 +79,9 @@ def lookup_many(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], CacheE
     """The usable cache entries among ``keys`` (repo_url, sha) pairs, found with one query.
 
     A worker claiming a batch of jobs asks for all of them at once: a query per
-    job was most of the cost of a cache hit. Never raises: errors are misses.
+    job was most of the cost of a cache hit. Errors are misses, except a lost
+    database connection: that is raised for the caller to retry, since a miss
+    would regenerate docs that exist.
     """
     wanted = set(keys)
     if not wanted:
@@ -98,6 +101,8 @@ def lookup_many(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], CacheE
         if stale:
             CacheEntry.objects.filter(pk__in=stale).update(last_used_at=now)
         return found
+    except DISCONNECT_ERRORS:
+        raise
     except Exception:
         logger.exception("Cache lookup failed for %d key(s); treating as misses", len(wanted))
         return {}
@@ -137,7 +142,11 @@ def publish(built_dir: Path, repo_url: str, sha: str) -> str:
 
 
 def record(repo_url: str, sha: str, relpath: str, *, private: bool = False) -> None:
-    """Create or refresh the cache row. A failure is logged: the job's docs exist anyway."""
+    """Create or refresh the cache row.
+
+    A failure is logged (the job's docs exist anyway), except a lost database
+    connection, which is raised for the caller to retry.
+    """
     try:
         docs_dir = docs_root() / relpath
         files = [p for p in docs_dir.rglob("*") if p.is_file()]
@@ -157,6 +166,8 @@ def record(repo_url: str, sha: str, relpath: str, *, private: bool = False) -> N
             )
         except IntegrityError:
             CacheEntry.objects.filter(repo_url=repo_url, commit_sha=sha).update(**defaults)
+    except DISCONNECT_ERRORS:
+        raise
     except Exception:
         logger.exception("Could not record cache entry for %s@%s", repo_url, sha)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -111,17 +111,29 @@ class JobQuerySet(models.QuerySet["Job"]):
         return self.processing().filter(lease_expires_at__lt=now or timezone.now())
 
     def claim_completed_from_cache(
-        self, docs_paths: Mapping[int, str], worker: Worker, message: str
+        self,
+        docs_paths: Mapping[int, str],
+        worker: Worker,
+        message: str,
+        *,
+        make_private: Collection[int] = (),
     ) -> int:
         """Claim and complete queued jobs whose docs are cached, in one UPDATE.
 
         ``docs_paths`` maps each job's pk to its cache entry's folder. The rows end
         as ``claim()`` followed by ``mark_completed(from_cache=True)`` would leave
         them; the job's own commit is the resolved one (only a full sha is looked
-        up this way). Returns how many rows moved: only those still queued do.
+        up this way); the jobs in ``make_private`` become private. Returns how many
+        rows moved: only those still queued do.
         """
         now = timezone.now()
+        extra: dict[str, Any] = {}
+        if make_private:
+            extra["private"] = Case(
+                When(pk__in=list(make_private), then=True), default=F("private")
+            )
         return self.filter(pk__in=list(docs_paths), status__in=TRANSITIONS["claim"]).update(
+            **extra,
             status=Status.COMPLETED,
             worker=worker,
             attempts=F("attempts") + 1,

@@ -22,7 +22,7 @@ def postgres() -> None:
         pytest.skip("LISTEN/NOTIFY exists on PostgreSQL only")
 
 
-def cached_repo(output_dir: Path, n: int) -> tuple[str, str]:
+def cached_repo(output_dir: Path, n: int, *, private: bool = False) -> tuple[str, str]:
     """A repository URL and full sha whose docs are already in the cache."""
     url, sha = f"https://github.com/wake/repo{n}", f"{n + 1:040x}"
     relpath = f"wake-{n}/{sha}"
@@ -30,7 +30,7 @@ def cached_repo(output_dir: Path, n: int) -> tuple[str, str]:
     folder.mkdir(parents=True)
     (folder / "overview.md").write_text("# ok\n")
     (folder / "metadata.json").write_text('{"files_generated": ["overview.md", "metadata.json"]}')
-    CacheEntry.objects.create(repo_url=url, commit_sha=sha, docs_path=relpath)
+    CacheEntry.objects.create(repo_url=url, commit_sha=sha, docs_path=relpath, private=private)
     return url, sha
 
 
@@ -60,7 +60,9 @@ def test_batched_cache_hits_end_exactly_like_one_by_one(output_dir: Path) -> Non
     worker = Worker.objects.create(hostname="here", pid=1)
     ends = {}
     for n, strategy in enumerate(["legacy", "current"]):
-        job = services.submit(*cached_repo(output_dir, n)).job
+        # Docs cached from a private repository stay private whoever asks again.
+        job = services.submit(*cached_repo(output_dir, n, private=True)).job
+        assert not job.private
         claimed = claim_ready(worker, 60, slots=1, strategy=STRATEGIES[strategy])
         assert (claimed.from_cache, claimed.to_run) == (1, [])
         job.refresh_from_db()
@@ -72,6 +74,7 @@ def test_batched_cache_hits_end_exactly_like_one_by_one(output_dir: Path) -> Non
             "docs_path": job.docs_path == f"wake-{n}/{job.commit_id}",
             "resolved_commit": job.resolved_commit == job.commit_id,
             "from_cache": job.from_cache,
+            "private": job.private,
             "progress": (job.progress, job.progress_percent),
             "lease": job.lease_expires_at,
             "times_set": bool(job.started_at and job.completed_at and job.heartbeat_at),
@@ -80,6 +83,7 @@ def test_batched_cache_hits_end_exactly_like_one_by_one(output_dir: Path) -> Non
         }
     assert ends["current"] == ends["legacy"]
     assert ends["current"]["status"] == Status.COMPLETED
+    assert ends["current"]["private"] is True
     assert ends["current"]["attempt"][1:3] == ("completed", pipeline.CACHE_HIT_MESSAGE)
 
 

@@ -112,7 +112,9 @@ def test_javascript_members_assigned_rather_than_declared(build_site) -> None:
 
     site = build_site(API / "js")
     page = page_with(site, "#### app.use")
-    assert "| app | object (2 methods) |" in page
+    assert "| app | object (2 methods) |" in page  # `app.handle` says it is `@private`
+    assert a.comp("app.handle").private
+    assert "#### app.handle" not in page
     assert "app.use = function use(fn)" in section(page, "#### app.use")
     assert "#### Widget.draw" in page
     assert "#### module.exports.trim" in page
