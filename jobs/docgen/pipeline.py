@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import DocGenError, GenerationOptions, GenerationResult, ProgressCallback, __version__
-from .classify import assign_roles
+from .classify import FileRole, assign_roles
+from .examples import Example, mine_examples
 from .graph import ImportResolver, build_graph
 from .model import FileInfo, SkippedFile
 from .module_page import compute_anchors, render_module
@@ -118,6 +119,8 @@ def _run(
     )
     compute_module_edges(ctx)
     compute_anchors(ctx)
+    progress(ANALYSE_END + 6, "Finding usage examples")
+    ctx.examples = _examples(ctx, root, real_root, options.max_file_bytes)
 
     writer = OutputWriter(out_dir)
     try:
@@ -200,6 +203,20 @@ def _analyse(
             )
         files.append(info)
     return files
+
+
+def _examples(
+    ctx: SiteContext, root: str, real_root: str, max_bytes: int
+) -> dict[str, list[Example]]:
+    """Usage examples for the production components that have a section of their own."""
+    components = ctx.graph.components
+    wanted = {cid for cid in ctx.anchors if components[cid].role == FileRole.PRODUCTION}
+
+    def read(rel: str) -> str | None:
+        data = read_repo_file(root, real_root, rel, max_bytes)
+        return data.decode("utf-8", "replace") if data is not None else None
+
+    return mine_examples(ctx.graph, ctx.files, read, wanted)
 
 
 def _collect_pages(

@@ -16,7 +16,13 @@ from typing import Any
 from ..doctext import clean_doc, convert_doc, is_noise, strip_markers
 from ..model import CLASS_KINDS, Component, FileInfo, Member, Reexport
 from .common import NOISE_WORDS, ComponentSink, count_lines, one_line
-from .members import HANDLERS, ts_parameter_properties
+from .members import (
+    HANDLERS,
+    TOP_HANDLERS,
+    ModuleScope,
+    php_promoted_parameters,
+    ts_parameter_properties,
+)
 from .ts_languages import SPECS, LanguageSpec, Node, node_text, repo_relative
 
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
@@ -86,6 +92,7 @@ def parse_with_treesitter(rel: str, language: str, text: str, data: bytes) -> Fi
 
 JS_FAMILY = frozenset({"javascript", "typescript", "tsx"})
 # Doc tags by which JSDoc, TSDoc, Javadoc and others mark an item as not public API.
+_PAREN_SPACE = re.compile(r"(\()\s+|\s+(?=\))")
 _PRIVATE_TAG = re.compile(r"^[\s/*]*@(?:private|internal|hidden|hide|api\s+private)\b", re.M)
 
 
@@ -229,6 +236,8 @@ class _Walker:
         self.ranges: dict[str, tuple[int, int, list[tuple[int, int]]]] = {}
         self.by_name: dict[str, Component] = {}
         self.member_handlers = HANDLERS.get(language, {})
+        self.top_handlers = TOP_HANDLERS.get(language, {})
+        self.module_scope = ModuleScope(info.variables)
         # Top-level components by name: what `Foo.prototype.bar = …` attaches to.
         self.top_names: dict[str, Component] = {}
         self.is_js = language in JS_FAMILY
@@ -268,14 +277,18 @@ class _Walker:
         spec = self.spec
         for child in node.named_children:
             ctype = child.type
+            if parent is not None and parent.kind in CLASS_KINDS:
+                handler = self.member_handlers.get(ctype)
+                if handler is not None and handler(self, child, parent):
+                    continue
+            elif parent is None:
+                top = self.top_handlers.get(ctype)
+                if top is not None and top(self, child, self.module_scope):
+                    continue
             importer = spec.imports.get(ctype)
             if importer is not None:
                 importer(child, self.info, self.info.path)
                 if ctype not in spec.definitions and ctype != "export_statement":
-                    continue
-            if parent is not None and parent.kind in CLASS_KINDS:
-                handler = self.member_handlers.get(ctype)
-                if handler is not None and handler(self, child, parent):
                     continue
             kind = spec.definitions.get(ctype)
             if kind is not None:
@@ -412,7 +425,10 @@ class _Walker:
         if parent is not None and owner_qual and owner_qual != parent.qualname:
             prefix = owner_qual
         qualname = f"{prefix}.{name}" if prefix else name
-        return self._emit(node, name, kind, parent, qualname, self._header_end(node))
+        comp = self._emit(node, name, kind, parent, qualname, self._header_end(node))
+        if ctype in ("type_spec", "type_alias") and self.language == "go":
+            comp.signature = f"type {comp.signature}"  # the keyword sits on the parent node
+        return comp
 
     def _emit(
         self,
@@ -429,6 +445,8 @@ class _Walker:
         signature = signature.rstrip("{:= ").rstrip()
         if kind in ("function", "method"):
             signature = signature.rstrip(";").rstrip()  # an overload or prototype
+            if "( " in signature or " )" in signature:  # parameters one per line
+                signature = _PAREN_SPACE.sub(r"\1", signature).replace(",)", ")")
         comp = self.sink.add(
             name,
             qualname,
@@ -452,6 +470,8 @@ class _Walker:
             self.top_names.setdefault(name, comp)
         elif self.is_js and name == "constructor" and parent.is_class_like:
             ts_parameter_properties(node, parent)
+        elif name == "__construct" and self.language == "php" and parent.is_class_like:
+            php_promoted_parameters(node, parent)
         if kind in CLASS_KINDS:
             self.by_name.setdefault(name, comp)
             header = self.source[node.start_byte : header_end]
@@ -523,8 +543,17 @@ class _Walker:
             name = parts[1]
             if callable_value:
                 self._js_function(stmt, value, name, None)
-                return True
-            self._js_reexport(name, value, stmt)
+            elif not self._js_reexport(name, value, stmt) and not name.startswith("_"):
+                shown = "{…}" if value.type == "object" else one_line(node_text(value), 40)
+                self.info.variables.append(
+                    Member(
+                        name,
+                        "variable",
+                        f"= {shown}",
+                        self._doc_comment(stmt),
+                        stmt.start_point[0] + 1,
+                    )
+                )
             return True
         if (len(parts) == 3 and parts[1] == "prototype") or len(parts) == 2:
             owner = self.top_names.get(parts[0])
@@ -560,7 +589,7 @@ class _Walker:
         end = body.start_byte if body is not None else self._header_end(stmt)
         self._emit(stmt, name, kind, owner, qualname, end, has_body=True)
 
-    def _js_reexport(self, name: str, value: Node, stmt: Node) -> None:
+    def _js_reexport(self, name: str, value: Node, stmt: Node) -> bool:
         """`exports.json = bodyParser.json` where `bodyParser = require('body-parser')`."""
         text = node_text(value).replace(" ", "")
         required = _REQUIRE.search(text.encode())
@@ -572,7 +601,7 @@ class _Walker:
             root, _, rest = text.partition(".")
             bound = self.js.required.get(root)
             if bound is None:
-                return
+                return False
             source, attr = bound
             original = ".".join(p for p in (attr, rest) if p)
         target = repo_relative(self.info.path, source) if source.startswith(".") else source
@@ -581,6 +610,7 @@ class _Walker:
                 name, source, original if original != name else "", stmt.start_point[0] + 1, target
             )
         )
+        return True
 
     def _js_define(self, stmt: Node, call: Node) -> bool:
         """`Object.defineProperty(req, 'ip', …)` or `defineGetter(req, 'ip', …)`."""
@@ -678,8 +708,13 @@ class _Walker:
                 end = child.start_byte
                 break
         if end is None:
-            text_end = self.source.find(b"\n", node.start_byte, node.end_byte)
-            end = node.end_byte if text_end == -1 else text_end
+            if self.spec.definitions.get(node.type) == "function":
+                # A declaration without a body (an interface method, an `expect fun`, a
+                # prototype): all of it is the signature, however many lines it spans.
+                end = node.end_byte
+            else:
+                text_end = self.source.find(b"\n", node.start_byte, node.end_byte)
+                end = node.end_byte if text_end == -1 else text_end
         return min(end, node.start_byte + 2000)
 
     def _doc_comment(self, node: Node) -> str:
