@@ -168,13 +168,14 @@ def reap_lost_jobs(limit: int = 100) -> int:
     reaped = 0
     for job in Job.objects.lease_expired(now).select_related("worker")[:limit]:
         try:
-            outcome = job.reclaim_lost(now)
+            with transaction.atomic():  # the state and the timeline change together
+                outcome = job.reclaim_lost(now)
+                pipeline.finish_attempt(job, JobAttempt.Outcome.LOST, job.progress)
+                if outcome == Status.QUEUED:
+                    wakeup.jobs_ready()
         except InvalidTransition:
             continue  # heartbeat renewed or finished meanwhile
         reaped += 1
-        if outcome == Status.QUEUED:
-            wakeup.jobs_ready()
-        pipeline.finish_attempt(job, JobAttempt.Outcome.LOST, job.progress)
         shutil.rmtree(pipeline.temp_dir_for(job), ignore_errors=True)
         logger.warning("Job %s: lease expired, worker lost; now %s", job.job_id, outcome)
     return reaped
@@ -490,22 +491,25 @@ class Worker:
             "retry_later": JobAttempt.Outcome.RETRYING,
         }[action]
         try:
-            if action == "fail":
-                job.mark_failed(message, worker_id=self.record_id)
-                logger.error("Job %s: Failed with error: %s", job.job_id, message)
-            elif action == "cancel":
-                job.mark_cancelled(message)
-                logger.info("Job %s: %s", job.job_id, message)
-            else:
-                # Not the job's fault (a stopping worker, an unreachable database):
-                # the attempt is not counted.
-                job.requeue(message, count_attempt=False, worker_id=self.record_id)
-                wakeup.jobs_ready()
-                logger.info("Job %s: %s", job.job_id, message)
+            # One transaction: whoever sees the job's new state sees its timeline too.
+            with transaction.atomic():
+                if action == "fail":
+                    job.mark_failed(message, worker_id=self.record_id)
+                elif action == "cancel":
+                    job.mark_cancelled(message)
+                else:
+                    # Not the job's fault (a stopping worker, an unreachable database):
+                    # the attempt is not counted.
+                    job.requeue(message, count_attempt=False, worker_id=self.record_id)
+                    wakeup.jobs_ready()
+                pipeline.finish_attempt(job, outcome, message)
         except InvalidTransition:
             pass  # the child finished first, or the job was taken back; that outcome stands
         else:
-            pipeline.finish_attempt(job, outcome, message)
+            if action == "fail":
+                logger.error("Job %s: Failed with error: %s", job.job_id, message)
+            else:
+                logger.info("Job %s: %s", job.job_id, message)
         self.running.pop(job.pk, None)
 
     def _heartbeat(self) -> None:
