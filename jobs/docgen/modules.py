@@ -19,6 +19,7 @@ from .model import FileInfo
 MIN_COMPONENTS = 4  # a leaf folder with fewer components is folded into its parent
 MAX_COMPONENTS = 120  # a module whose own files hold more is split by file
 SUBSTANTIAL = 25  # in a folder being split, a file with this many components is a module
+SUBSTANTIAL_LINES = 600  # ... and so is a file this long (a big class with many overloads)
 MIN_GROUP = 8  # a group of small files needs this many components to be a module
 MAX_GROUP = 80  # groups of small files stop growing at this size
 MAX_PAGE_STEM = 80
@@ -116,6 +117,11 @@ def build_module_tree(
 def _folder_modules(
     files: list[FileInfo], counts: dict[str, int], deps: dict[str, set[str]]
 ) -> list[Module]:
+    long_files = frozenset(
+        info.path
+        for info in files
+        if info.lines >= SUBSTANTIAL_LINES and counts.get(info.path, 0) >= MIN_COMPONENTS
+    )
     root = _Dir("")
     for info in sorted(files, key=lambda i: i.path):
         node = root
@@ -135,7 +141,7 @@ def _folder_modules(
             child.name = child.name if first.lower() in CONTAINER_DIRS else first
         modules.append(child)
     for module in modules:
-        _split_huge(module, counts, deps)
+        _split_huge(module, counts, deps, long_files)
     return modules
 
 
@@ -275,9 +281,14 @@ def _joined(folder: str, rel: str) -> str:
     return f"{folder}/{rel}" if folder else rel
 
 
-def _split_huge(module: Module, counts: dict[str, int], deps: dict[str, set[str]]) -> None:
+def _split_huge(
+    module: Module,
+    counts: dict[str, int],
+    deps: dict[str, set[str]],
+    long_files: frozenset[str] = frozenset(),
+) -> None:
     for child in module.children:
-        _split_huge(child, counts, deps)
+        _split_huge(child, counts, deps, long_files)
     own = sum(counts.get(path, 0) for path in module.files)
     if own <= MAX_COMPONENTS or len(module.files) < 2:
         return
@@ -287,8 +298,10 @@ def _split_huge(module: Module, counts: dict[str, int], deps: dict[str, set[str]
         p for p in module.files if _stem(p) in PACKAGE_FILES and "/" not in _relative(p, folder)
     ]
     candidates = [p for p in module.files if p not in anchored]
-    big = [p for p in candidates if counts.get(p, 0) >= SUBSTANTIAL]
-    small = [p for p in candidates if counts.get(p, 0) < SUBSTANTIAL]
+    # A long file is a module of its own even when its overloads count as one component
+    # (`Gson.java`): it is where a reader looks for the thing it is named after.
+    big = [p for p in candidates if counts.get(p, 0) >= SUBSTANTIAL or p in long_files]
+    small = [p for p in candidates if p not in big]
     groups = _group_small(small, folder, counts, deps)
     grouped = {p for _label, _slug, members, _doc in groups for p in members}
     rest = [p for p in small if p not in grouped]

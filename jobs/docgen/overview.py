@@ -195,8 +195,9 @@ def _overview_architecture(ctx: SiteContext) -> list[str]:
         key=lambda e: (-e[1], e[0]),
     )
     # A dense graph (every module of a framework uses every other) becomes a hairball: keep
-    # about two arrows per module, each module's strongest one first, then the strongest rest.
-    budget = min(MAX_DIAGRAM_EDGES, 2 * len(drawn) + 8)
+    # about one and a half arrows per module, each module's strongest one first, then the
+    # strongest others.
+    budget = min(MAX_DIAGRAM_EDGES, len(drawn) + len(drawn) // 2 + 6)
     chosen: dict[tuple[str, str], int] = {}
     has_edge: set[str] = set()
     for pair, count in ranked:
