@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from .classify import FileRole
@@ -134,11 +134,7 @@ def _folder_modules(
     if top.files:
         modules.append(Module(name="root", path="", files=top.files))
     for child in top.children:
-        if "/" in child.path:
-            # A collapsed chain at the top: named after its project folder (`extras` for
-            # extras/src/main/java/com/google/gson) unless that is a mere container (`src`).
-            first = child.path.split("/", 1)[0]
-            child.name = child.name if first.lower() in CONTAINER_DIRS else first
+        child.name = _chain_name(child.path, "", top_level=True)
         modules.append(child)
     for module in modules:
         _split_huge(module, counts, deps, long_files)
@@ -204,6 +200,25 @@ def _short_title(text: str) -> str:
     return short if len(short) <= MAX_TITLE else text[: MAX_TITLE - 1].rstrip() + "…"
 
 
+def _chain_name(path: str, parent_path: str, *, top_level: bool = False) -> str:
+    """The name of a folder module that may stand for a chain of folders collapsed into one.
+
+    At the top, the project folder (`extras` for extras/src/main/java/com/google/gson);
+    below, the deepest name that is not a mere container (`zod` for zod/src, `flask` for
+    src/flask).
+    """
+    rel = (
+        path[len(parent_path) + 1 :] if parent_path and path.startswith(parent_path + "/") else path
+    )
+    segments = [s for s in rel.split("/") if s]
+    if not segments:
+        return path
+    meaningful = [s for s in segments if s.lower() not in CONTAINER_DIRS]
+    if not meaningful:
+        return segments[-1]
+    return meaningful[0] if top_level else meaningful[-1]
+
+
 def _name_nodes(module: Module, parent_full: str, parent_path: str = "") -> None:
     """Page titles that follow the concepts (`gson/internal`), not the file system path
     (`gson/src/main/java/com/google/gson/internal`): a folder that only leads to another
@@ -224,8 +239,24 @@ def _name_nodes(module: Module, parent_full: str, parent_path: str = "") -> None
             module.full = f"{parent_full}/{module.name}" if parent_full else module.name
     module.full = _short_title(module.full)
     module.name = _short_title(module.name)
+    if not module.appendix and module.path:
+        _name_folders(module.children, module.path)
     for child in module.children:
         _name_nodes(child, module.full if module.path else "", module.path)
+
+
+def _name_folders(children: list[Module], parent_path: str) -> None:
+    """Concept names for sub-folders; siblings that would share one (Kotlin's source sets
+    `commonMain/kotlin/okio`, `jvmMain/kotlin/okio`) are told apart by their first name."""
+    folders = [c for c in children if not c.is_group and c.path not in c.files]
+    for child in folders:
+        child.name = _chain_name(child.path, parent_path)
+    names = Counter(c.name for c in children)
+    for child in folders:
+        if names[child.name] > 1:
+            first = _chain_name(child.path, parent_path, top_level=True)
+            if first != child.name:
+                child.name = f"{first}/{child.name}" if first.lower().endswith("main") else first
 
 
 def _count(module: Module, counts: dict[str, int]) -> int:

@@ -325,7 +325,10 @@ def _module_list_item(ctx: SiteContext, module: Module, level: int, out: list[st
 def _overview_entry_points(ctx: SiteContext) -> list[str]:
     items: list[str] = []
     commands: dict[str, list[str]] = {}  # Django management commands, by folder
+    scripts = [e for e in ctx.project.entry_points if e.kind == "npm script"]
     for entry in ctx.project.entry_points:
+        if entry.kind == "npm script":
+            continue  # development commands, listed together below
         text = f"{escape_inline(entry.kind)}: {escape_inline(entry.name)}"
         if entry.target:
             text += f" → {escape_inline(entry.target)}"
@@ -366,6 +369,10 @@ def _overview_entry_points(ctx: SiteContext) -> list[str]:
             where = link(item, module.page) if module else escape_inline(item)
             listed = ", ".join(code_span(n) for n in names)
             items[i] = f"Django management commands (`manage.py <name>`) in {where}: {listed}"
+    if scripts:
+        # `npm run <name>`: how the project is built and tested, not how it is used.
+        shown = ", ".join(code_span(e.name) for e in scripts[:MAX_LISTED])
+        items.append(f"Development scripts in package.json (`npm run <name>`): {shown}")
     out = ["## Entry points", ""]
     if not items:
         return [*out, "No entry points were detected.", ""]
