@@ -165,13 +165,14 @@ def compute_anchors(ctx: SiteContext) -> None:
             comps = [ctx.graph.components[cid] for cid in module.component_ids]
             public, private = _split_components(ctx, comps)
             ctx.split_cache[module.page] = (public, private)
-            taken = _PAGE_HEADINGS | {heading_slug(full_name(module))}
-            seen: Counter[str] = Counter()
+            # The page title comes first: a component named like it (the `engine` package's
+            # `Engine`) gets the title's id plus "-1", as the viewer and GitHub number it.
+            seen: Counter[str] = Counter({heading_slug(full_name(module)): 1})
             for comp in _api_components(public):
                 slug = heading_slug(comp.qualname)
                 count = seen[slug]
                 seen[slug] += 1
-                if slug not in taken:
+                if slug not in _PAGE_HEADINGS:
                     ctx.anchors[comp.id] = slug if count == 0 else f"{slug}-{count}"
 
 

@@ -16,6 +16,7 @@ from .modules import Module
 from .project import ProjectInfo
 
 MAX_DIAGRAM_NODES = 40
+MAX_OVERVIEW_NODES = 25  # the overview's architecture diagram: readable at a glance
 MAX_DIAGRAM_EDGES = 60
 MAX_LINKS = 15
 MAX_LISTED = 50

@@ -22,7 +22,15 @@ _OVERLOAD = frozenset({"overload", "typing.overload", "t.overload", "typing_exte
 MAX_MEMBER_TYPE = 80
 _TYPE_FACTORIES = frozenset({"TypeVar", "ParamSpec", "TypeVarTuple", "NewType", "TypeAliasType"})
 _COMMENT = re.compile(r"\s+#[^'\"]*$")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Identifiers, skipping comments and string literals (those matches yield ""): a word in
+# `# Command not found` or in "use the Command class" is no reference to `Command`.
+# f-strings are skipped too; the names inside their braces are rare enough to lose.
+_IDENT = re.compile(
+    r"#[^\n]*"
+    r"|[rRbBuUfF]{0,2}(?:\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''"
+    r"|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')"
+    r"|([A-Za-z_][A-Za-z0-9_]*)"
+)
 # Imports inside functions and classes (lazy imports) - found by regex instead of a full walk.
 _NESTED_IMPORT = re.compile(
     r"^[ \t]+(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)"
@@ -470,6 +478,7 @@ class _PythonVisitor:
                 self._nested_imports(start, end)
             # Interned, so the thousands of sets held until resolution share their strings.
             names.update(map(intern, found))
+            names.discard("")
 
     def _nested_imports(self, start: int, end: int) -> None:
         for match in _NESTED_IMPORT.finditer(self.text, start, end):
