@@ -24,6 +24,8 @@ from jobs import docs_cache
 from jobs.docgen import GenerationOptions, generate_docs
 from jobs.fetch import FetchError, resolve_commit, shallow_fetch
 from jobs.models import CacheEntry, InvalidTransition, Job, JobAttempt
+from jobs.prose_config import job_deadline, prose_settings
+from jobs.prose_config import summary as prose_summary
 from jobs.repo_urls import display_name, is_full_sha, web_url
 
 logger = logging.getLogger("jobs.worker")
@@ -99,8 +101,9 @@ def run(job: Job) -> None:
     """Run the whole pipeline for a claimed job. Never raises: outcomes go to the row."""
     progress = Progress(job)
     workdir = temp_dir_for(job)
+    started = time.monotonic()
     try:
-        _run_pipeline(job, progress, workdir)
+        _run_pipeline(job, progress, workdir, started)
     except BaseException as exc:  # Ctrl-C, SystemExit too: the row must say so
         _record_failure(job, exc)
         if not isinstance(exc, Exception):
@@ -109,7 +112,7 @@ def run(job: Job) -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _run_pipeline(job: Job, progress: Progress, workdir: Path) -> None:
+def _run_pipeline(job: Job, progress: Progress, workdir: Path, started: float) -> None:
     progress(2, "Checking cache")
     if is_full_sha(job.commit_id) and complete_from_cache(job, job.commit_id):
         return
@@ -139,23 +142,43 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path) -> None:
     result = generate_docs(
         workdir / "repo",
         built,
-        # No model writes prose yet: the generator reports "static-analysis", and the
-        # job then shows that instead of the MAIN_MODEL it was submitted under.
+        # Without a model endpoint the generator reports "static-analysis", and the job
+        # then shows that instead of the MAIN_MODEL it was submitted under.
         GenerationOptions(
             repo_name=display_name(job.repo_url),
             repo_url=web_url(job.repo_url) or "",
             commit=sha,
+            prose=prose_settings(deadline=job_deadline(started), worker_id=job.worker_id),
         ),
         progress=progress.scaled(20, 95),
     )
     progress(96, "Storing documentation")
     relpath = docs_cache.publish(built, job.repo_url, sha)
     docs_cache.record(job.repo_url, sha, relpath)
-    Job.objects.filter(pk=job.pk).update(main_model=result.main_model)
+    outcome = "Documentation generated"
+    fields: dict[str, object] = {"main_model": result.main_model}
+    if result.prose is not None:
+        report = result.prose
+        outcome += f"; {prose_summary(report)}"
+        fields.update(
+            prose_status=report.status,
+            prose_note=report.note[:500],
+            llm_calls=report.calls_made,
+            llm_calls_reused=report.calls_reused,
+            llm_tokens_in=report.tokens_in,
+            llm_tokens_out=report.tokens_out,
+        )
+        log = logger.warning if report.status == "fallback" else logger.info
+        log("Job %s: %s", job.job_id, prose_summary(report))
+    Job.objects.filter(pk=job.pk).update(**fields)
     job.mark_completed(
-        docs_path=relpath, resolved_commit=sha, from_cache=False, worker_id=job.worker_id
+        docs_path=relpath,
+        resolved_commit=sha,
+        from_cache=False,
+        worker_id=job.worker_id,
+        progress=outcome,
     )
-    finish_attempt(job, JobAttempt.Outcome.COMPLETED, "Documentation generated")
+    finish_attempt(job, JobAttempt.Outcome.COMPLETED, outcome)
     logger.info("Job %s: Documentation generated successfully", job.job_id)
 
 

@@ -50,6 +50,7 @@ def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> st
     out += [" › ".join(crumbs), ""]
     if module.path and not _is_group(module):  # a group's purpose lists its files
         out += [f"**Path:** {code_span(module.path)}", ""]
+    out += ctx.prose.get(module.page, [])
     out += _module_purpose(ctx, module, comps)
     if module.children:
         out += ["## Sub-modules", ""]

@@ -51,6 +51,8 @@ class SiteContext:
     parent_of: dict[str, str | None] = field(default_factory=dict)  # page -> parent page
     # module page -> (public, private) components, computed with the anchors
     split_cache: dict[str, tuple[list[Component], list[Component]]] = field(default_factory=dict)
+    # page -> model-written Markdown (or a note why there is none), from the prose step
+    prose: dict[str, list[str]] = field(default_factory=dict)
 
 
 def safe_url(url: str) -> str:
