@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jobs.middleware.ProxyRemoteUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -122,6 +123,18 @@ CODEWIKI_REPO_HOSTS = env_list(
 )
 CODEWIKI_ALLOW_LOCAL_REPOS = env_bool("CODEWIKI_ALLOW_LOCAL_REPOS", False)
 CODEWIKI_LOGIN_REQUIRED = env_bool("CODEWIKI_LOGIN_REQUIRED", False)
+# Private repositories: a file of "https://host[/owner] token" lines, re-read at every
+# use (rotation needs no restart), plus any CODEWIKI_GIT_CREDENTIAL_<NAME> variables
+# holding the same lines. See jobs/git_credentials.py.
+# An SSO proxy's user header (e.g. HTTP_X_FORWARDED_USER); empty: off. See README.
+CODEWIKI_REMOTE_USER_HEADER = env_str("CODEWIKI_REMOTE_USER_HEADER", "")
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if CODEWIKI_REMOTE_USER_HEADER:
+    AUTHENTICATION_BACKENDS.insert(0, "django.contrib.auth.backends.RemoteUserBackend")
+CODEWIKI_GIT_CREDENTIALS = env_str("CODEWIKI_GIT_CREDENTIALS", "")
+CODEWIKI_GIT_CREDENTIAL_VARS = {
+    name: value for name, value in os.environ.items() if name.startswith("CODEWIKI_GIT_CREDENTIAL_")
+}
 MAIN_MODEL = env_str("MAIN_MODEL", "")
 # Model-written prose (jobs/docgen/prose): any OpenAI-compatible chat-completions endpoint,
 # such as https://api.openai.com/v1 or http://127.0.0.1:11434/v1. Empty: static docs only.
@@ -206,7 +219,11 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every handler redacts configured git tokens, whatever logger the record came from.
+    "filters": {"redact": {"()": "jobs.git_credentials.RedactingFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "loggers": {
         "jobs": {"handlers": ["console"], "level": env_str("CODEWIKI_LOG_LEVEL", "INFO")},
     },

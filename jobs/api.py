@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
@@ -83,7 +85,14 @@ def _submit(request: HttpRequest) -> JsonResponse:
     if request.content_type != "application/json":
         return _error(415, "Send the job as JSON (Content-Type: application/json).")
     try:
-        payload = json.loads(request.body or b"{}")
+        body = request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return _error(413, f"The request body is too large (limit {limit:,} bytes).")
+    try:
+        payload = json.loads(body or b"{}")
+    except RecursionError:
+        return _error(400, "The request body is nested too deeply.")
     except (ValueError, UnicodeDecodeError):
         return _error(400, "The request body is not valid JSON.")
     if not isinstance(payload, dict):
@@ -98,7 +107,13 @@ def _submit(request: HttpRequest) -> JsonResponse:
         return _error(403, "Only staff may set a priority.", "priority")
     user = request.user.get_username() if request.user.is_authenticated else ""
     try:
-        result = services.submit(repo_url, commit_id, priority=priority, submitted_by=user)
+        result = services.submit(
+            repo_url,
+            commit_id,
+            priority=priority,
+            submitted_by=user,
+            allow_private=request.user.is_authenticated,
+        )
     except services.SubmissionError as exc:
         return _error(exc.status_code, exc.message, exc.field)
     response = JsonResponse(
@@ -110,7 +125,7 @@ def _submit(request: HttpRequest) -> JsonResponse:
 
 
 def _list(request: HttpRequest) -> JsonResponse:
-    queryset = Job.objects.select_related("worker")
+    queryset = Job.objects.visible_to(request.user).select_related("worker")
     status = request.GET.get("status", "")
     if status:
         if status not in Status.values:
@@ -139,7 +154,8 @@ def _list(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def job_detail(request: HttpRequest, job_id: str) -> JsonResponse:
-    job = Job.objects.select_related("worker").filter(job_id=job_id).first()
+    job = Job.objects.visible_to(request.user).select_related("worker").filter(job_id=job_id)
+    job = job.first()
     if job is None:
         return _error(404, f"No job with id '{job_id}'.")
     return JsonResponse(job_json(job, include_trace=request.user.is_staff))

@@ -7,14 +7,18 @@ the same row cannot both win, and an invalid move raises ``InvalidTransition``.
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from jobs.git_credentials import redact
 
 
 class JobError(Exception):
@@ -42,6 +46,10 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# Text a job row shows anyone: a configured git token never reaches these columns.
+REDACTED_FIELDS = frozenset({"error_message", "error_trace", "progress"})
+
+
 class ProseStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
     PARTIAL = "partial", "Partly completed"
@@ -64,11 +72,24 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def new_job_id(slug: str) -> str:
-    """A URL-safe, readable, unique id such as ``django--django-k3m9x2qa``."""
+# The one shape of a job id, shared by ``new_job_id`` and the URL converter
+# (jobs/urls.py): letters, digits, '.', '_', '-', never starting with '.' or '-'.
+# Dots are allowed because repository names have them (``mrdoob/three.js``).
+JOB_ID_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9._-]*"
+JOB_ID_RE = re.compile(JOB_ID_PATTERN)
+_NOT_ID_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def new_job_id(name: str) -> str:
+    """A URL-safe, readable, unique id such as ``mrdoob--three.js-k3m9x2qa``.
+
+    ``name`` is readable text (``owner--repo``, a local folder name); anything
+    outside the id alphabet becomes '-', so every name a host allows routes.
+    """
     alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
     suffix = "".join(secrets.choice(alphabet) for _ in range(8))
-    return f"{slug[:80]}-{suffix}"
+    readable = _NOT_ID_CHARS.sub("-", name)[:80].lstrip(".-") or "repo"
+    return f"{readable}-{suffix}"
 
 
 class JobQuerySet(models.QuerySet["Job"]):
@@ -80,6 +101,12 @@ class JobQuerySet(models.QuerySet["Job"]):
 
     def active(self) -> JobQuerySet:
         return self.filter(status__in=ACTIVE_STATES)
+
+    def visible_to(self, user: Any) -> JobQuerySet:
+        """Jobs ``user`` may see: anonymous visitors see public repositories only."""
+        if user is not None and user.is_authenticated:
+            return self
+        return self.filter(private=False)
 
     def ready(self, now: datetime | None = None) -> JobQuerySet:
         """Queued jobs whose backoff has elapsed, in claim order."""
@@ -112,7 +139,9 @@ class Worker(models.Model):
 
 
 class Job(models.Model):
-    job_id = models.SlugField(max_length=100, unique=True)
+    job_id = models.CharField(
+        max_length=100, unique=True, validators=[RegexValidator(f"^{JOB_ID_PATTERN}$")]
+    )
     repo_url = models.CharField(max_length=500, help_text="Canonical repository URL")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     created_at = models.DateTimeField(default=timezone.now)
@@ -144,6 +173,10 @@ class Job(models.Model):
     cancel_requested = models.BooleanField(default=False)
     from_cache = models.BooleanField(default=False)
     submitted_by = models.CharField(max_length=150, blank=True, default="")
+    private = models.BooleanField(
+        default=False,
+        help_text="Fetched with a configured credential: only logged-in users see it",
+    )
 
     # Model-written prose (empty status: static docs only, no model configured).
     prose_status = models.CharField(
@@ -202,6 +235,9 @@ class Job(models.Model):
     def is_finished(self) -> bool:
         return self.status in FINISHED_STATES
 
+    def visible_to(self, user: Any) -> bool:
+        return not self.private or (user is not None and user.is_authenticated)
+
     def can(self, action: str) -> bool:
         return self.status in TRANSITIONS[action]
 
@@ -224,6 +260,8 @@ class Job(models.Model):
         """
         allowed = TRANSITIONS[action]
         values = dict(fields)
+        for name in REDACTED_FIELDS.intersection(values):
+            values[name] = redact(values[name])
         if to is not None:
             values["status"] = to
         query = Job.objects.filter(pk=self.pk, status__in=allowed)
@@ -402,6 +440,7 @@ class Job(models.Model):
 
     def set_progress(self, percent: int, text: str) -> None:
         """Progress from the running job; ignored once the job has left processing."""
+        text = redact(text)
         Job.objects.filter(pk=self.pk, status=Status.PROCESSING).update(
             progress_percent=max(0, min(100, percent)), progress=text[:255]
         )
@@ -468,6 +507,9 @@ class CacheEntry(models.Model):
     last_used_at = models.DateTimeField(default=timezone.now)
     size_bytes = models.BigIntegerField(default=0)
     file_count = models.PositiveIntegerField(default=0)
+    private = models.BooleanField(
+        default=False, help_text="Generated from a fetch that used a configured credential"
+    )
 
     class Meta:
         verbose_name_plural = "cache entries"

@@ -10,19 +10,32 @@ sha already cached.
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import shutil
 import time
 import traceback
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from jobs import docs_cache
+from jobs.db_outage import (
+    DatabaseUnavailable,
+    OutageLog,
+    is_disconnect,
+    reset_connections,
+    retrying,
+)
 from jobs.docgen import GenerationOptions, generate_docs
-from jobs.fetch import FetchError, resolve_commit, shallow_fetch
+from jobs.fetch import FetchError, resolve_commit, shallow_fetch, uses_credential
+from jobs.git_credentials import redact
 from jobs.models import CacheEntry, InvalidTransition, Job, JobAttempt
 from jobs.prose_config import job_deadline, prose_settings
 from jobs.prose_config import summary as prose_summary
@@ -31,10 +44,22 @@ from jobs.repo_urls import display_name, is_full_sha, web_url
 logger = logging.getLogger("jobs.worker")
 
 CACHE_HIT_MESSAGE = "Documentation retrieved from cache"
+NO_SPACE = "no space left on device"  # how git reports ENOSPC
+
+T = TypeVar("T")
+
+
+class Retrying(Protocol):
+    def __call__(self, fn: Callable[[], T], what: str) -> T: ...
+
+
+def temp_dir_name(job_id: str, attempt: int) -> str:
+    return f"{job_id}-{attempt}"
 
 
 def temp_dir_for(job: Job) -> Path:
-    return docs_cache.temp_root() / job.job_id
+    """The current attempt's own folder: a stale attempt can never delete a newer one's clone."""
+    return docs_cache.temp_root() / temp_dir_name(job.job_id, job.attempts)
 
 
 def finish_attempt(job: Job, outcome: str, message: str = "") -> None:
@@ -52,6 +77,10 @@ def cached_entry(job: Job) -> CacheEntry | None:
 
 
 def complete_from_entry(job: Job, entry: CacheEntry) -> None:
+    if entry.private and not job.private:
+        # Docs of a private repository stay private whoever asks for them again.
+        Job.objects.filter(pk=job.pk).update(private=True)
+        job.private = True
     job.mark_completed(
         docs_path=entry.docs_path,
         resolved_commit=entry.commit_sha,
@@ -67,17 +96,24 @@ def complete_from_cache(job: Job, sha: str) -> bool:
     entry = docs_cache.lookup(job.repo_url, sha)
     if entry is None:
         return False
-    complete_from_entry(job, entry)
+    with transaction.atomic():  # all or nothing, so a retry after a lost connection is safe
+        complete_from_entry(job, entry)
     return True
 
 
 class Progress:
-    """Writes progress to the job, throttled so a chatty generator cannot flood the database."""
+    """Writes progress to the job, throttled so a chatty generator cannot flood the database.
+
+    Progress is best effort: while the database is unreachable it is skipped
+    (one reconnect attempt a second at most) rather than holding up the work.
+    """
 
     MIN_INTERVAL = 0.25  # seconds between writes of the same percent
+    OUTAGE_INTERVAL = 1.0  # seconds between reconnect attempts during an outage
 
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, log: OutageLog | None = None) -> None:
         self.job = job
+        self.log = log or OutageLog(logger, f"Job {job.job_id}")
         self.last_percent = -1
         self.last_write = 0.0
 
@@ -85,8 +121,18 @@ class Progress:
         now = time.monotonic()
         if percent == self.last_percent and now - self.last_write < self.MIN_INTERVAL:
             return
+        if self.log.down and now - self.last_write < self.OUTAGE_INTERVAL:
+            return
         self.last_percent, self.last_write = percent, now
-        self.job.set_progress(percent, text)
+        try:
+            self.job.set_progress(percent, text)
+        except Exception as exc:
+            if not is_disconnect(exc):
+                raise
+            self.log.lost(exc)
+            reset_connections()
+        else:
+            self.log.back()
 
     def scaled(self, start: int, end: int) -> Callable[[int, str], None]:
         """A callback mapping the generator's 0–100 onto this job's ``start``–``end``."""
@@ -97,33 +143,55 @@ class Progress:
         return report
 
 
-def run(job: Job) -> None:
-    """Run the whole pipeline for a claimed job. Never raises: outcomes go to the row."""
-    progress = Progress(job)
+def run(job: Job, log: OutageLog | None = None) -> None:
+    """Run the whole pipeline for a claimed job; outcomes go to the row.
+
+    Every database write rides out a short outage (reconnect and repeat, for up
+    to a lease). Raises ``DatabaseUnavailable`` only if the database stays away
+    longer: the job did not fail, and the worker puts it back in the queue.
+    """
+    log = log or OutageLog(logger, f"Job {job.job_id}")
+    progress = Progress(job, log)
     workdir = temp_dir_for(job)
-    started = time.monotonic()
+
+    def db(fn: Callable[[], T], what: str) -> T:
+        return retrying(fn, budget=float(settings.CODEWIKI_LEASE_SECONDS), log=log, what=what)
+
     try:
-        _run_pipeline(job, progress, workdir, started)
+        _run_pipeline(job, progress, workdir, db)
+    except DatabaseUnavailable:
+        raise
     except BaseException as exc:  # Ctrl-C, SystemExit too: the row must say so
-        _record_failure(job, exc)
+        if is_disconnect(exc):
+            raise DatabaseUnavailable(f"Database unreachable: {exc}") from exc
+        db(partial(_record_failure, job, exc), "recording the outcome")
         if not isinstance(exc, Exception):
             raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _run_pipeline(job: Job, progress: Progress, workdir: Path, started: float) -> None:
+def _run_pipeline(job: Job, progress: Progress, workdir: Path, db: Retrying) -> None:
+    started = time.monotonic()  # the worker's time limit counts from about here
     progress(2, "Checking cache")
-    if is_full_sha(job.commit_id) and complete_from_cache(job, job.commit_id):
+    if is_full_sha(job.commit_id) and db(
+        lambda: complete_from_cache(job, job.commit_id), "checking the cache"
+    ):
         return
     timeout = settings.CODEWIKI_CLONE_TIMEOUT
+    # Decided per run, not per submission: a credential added or removed since
+    # submission changes how this fetch authenticates, and so who may read the docs.
+    private = uses_credential(job.repo_url)
+    if private != job.private:
+        db(lambda: Job.objects.filter(pk=job.pk).update(private=private), "saving the job")
+        job.private = private
     progress(
         5, "Resolving commit" + (f" {job.commit_id}" if job.commit_id else " of default branch")
     )
     resolved = resolve_commit(job.repo_url, job.commit_id, timeout=timeout)
     if resolved.sha:
         progress(8, f"Checking cache for {resolved.sha[:12]}")
-        if complete_from_cache(job, resolved.sha):
+        if db(lambda: complete_from_cache(job, resolved.sha), "checking the cache"):
             return
     progress(10, "Cloning repository")
     shutil.rmtree(workdir, ignore_errors=True)
@@ -134,9 +202,9 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path, started: float) -
         depth=settings.CODEWIKI_CLONE_DEPTH,
         timeout=timeout,
     )
-    if sha != resolved.sha and complete_from_cache(job, sha):
+    if sha != resolved.sha and db(lambda: complete_from_cache(job, sha), "checking the cache"):
         return  # a short sha or a branch that moved: the actual commit may be cached
-    Job.objects.filter(pk=job.pk).update(resolved_commit=sha)
+    db(lambda: Job.objects.filter(pk=job.pk).update(resolved_commit=sha), "saving the commit")
     progress(20, f"Cloned {sha[:12]}; analysing")
     built = workdir / "docs"
     result = generate_docs(
@@ -154,7 +222,10 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path, started: float) -
     )
     progress(96, "Storing documentation")
     relpath = docs_cache.publish(built, job.repo_url, sha)
-    docs_cache.record(job.repo_url, sha, relpath)
+    db(
+        lambda: docs_cache.record(job.repo_url, sha, relpath, private=private),
+        "recording the cache entry",
+    )
     outcome = "Documentation generated"
     fields: dict[str, object] = {"main_model": result.main_model}
     if result.prose is not None:
@@ -170,6 +241,12 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path, started: float) -
         )
         log = logger.warning if report.status == "fallback" else logger.info
         log("Job %s: %s", job.job_id, prose_summary(report))
+    db(lambda: _complete(job, relpath, sha, fields, outcome), "recording the outcome")
+    logger.info("Job %s: Documentation generated successfully", job.job_id)
+
+
+@transaction.atomic  # all or nothing, so a retry after a lost connection is safe
+def _complete(job: Job, relpath: str, sha: str, fields: dict[str, object], outcome: str) -> None:
     Job.objects.filter(pk=job.pk).update(**fields)
     job.mark_completed(
         docs_path=relpath,
@@ -179,7 +256,6 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path, started: float) -
         progress=outcome,
     )
     finish_attempt(job, JobAttempt.Outcome.COMPLETED, outcome)
-    logger.info("Job %s: Documentation generated successfully", job.job_id)
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -188,16 +264,47 @@ def backoff_seconds(attempt: int) -> float:
     return float(min(base * 2 ** max(attempt - 1, 0), 3600))
 
 
-def _record_failure(job: Job, exc: BaseException) -> None:
+def failure_of(exc: BaseException, workdir: Path) -> tuple[str, bool]:
+    """What a failed attempt records: (message for users, worth retrying later)."""
+    full = _disk_full_in(exc, workdir)
+    if full is not None:
+        # Space comes back (the cache expires, an operator cleans up): retry later.
+        return f"Out of disk space in {_folder_name(full)}", True
     if isinstance(exc, FetchError):
-        message, transient = exc.message, exc.transient
-        detail = f"\n\ngit said:\n{exc.detail}" if exc.detail else ""
-    elif isinstance(exc, KeyboardInterrupt | SystemExit):
-        message, transient, detail = "Interrupted while running", True, ""
-    else:
-        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        transient, detail = False, ""
-    trace = "".join(traceback.format_exception(exc)) + detail
+        return exc.message, exc.transient
+    if isinstance(exc, KeyboardInterrupt | SystemExit):
+        return "Interrupted while running", True
+    return (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__), False
+
+
+def _disk_full_in(exc: BaseException, workdir: Path) -> Path | None:
+    """The folder that ran out of space if ``exc`` (or its cause) is ENOSPC, else None."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return Path(os.fsdecode(seen.filename)) if seen.filename else workdir
+        if isinstance(seen, FetchError) and NO_SPACE in f"{seen.message}\n{seen.detail}".lower():
+            return workdir  # git writes only into the job's clone
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _folder_name(path: Path) -> str:
+    """Which of the output folders ``path`` is in, without naming server paths."""
+    output = Path(settings.CODEWIKI_OUTPUT_DIR)
+    try:
+        top = path.resolve().relative_to(output.resolve()).parts[0]
+    except (ValueError, IndexError):
+        return "the output folder (CODEWIKI_OUTPUT_DIR)"
+    return f"the {top} folder (CODEWIKI_OUTPUT_DIR/{top})"
+
+
+@transaction.atomic  # all or nothing, so a retry after a lost connection is safe
+def _record_failure(job: Job, exc: BaseException) -> None:
+    message, transient = failure_of(exc, temp_dir_for(job))
+    message = redact(message)
+    detail = f"\n\ngit said:\n{exc.detail}" if isinstance(exc, FetchError) and exc.detail else ""
+    trace = redact("".join(traceback.format_exception(exc)) + detail)
     job.refresh_from_db(fields=["attempts", "max_attempts", "status", "worker"])
     try:
         if transient and job.attempts < job.max_attempts:

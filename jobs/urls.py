@@ -1,18 +1,34 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from jobs import api, docs_viewer, views
+from jobs.models import JOB_ID_PATTERN
+
+
+class JobIdConverter:
+    """``<job:job_id>``: exactly the ids ``new_job_id`` makes (dots included)."""
+
+    regex = JOB_ID_PATTERN
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(JobIdConverter, "job")
 
 urlpatterns = [
     path("api/jobs", api.jobs_collection, name="api-jobs"),
-    path("api/jobs/<slug:job_id>", api.job_detail, name="api-job"),
+    path("api/jobs/<job:job_id>", api.job_detail, name="api-job"),
     path("healthz", api.healthz, name="healthz"),
     path("", views.dashboard, name="dashboard"),
     path("jobs/submit", views.submit_job, name="job-submit"),
-    path("jobs/<slug:job_id>/", views.job_detail, name="job-detail"),
-    path("jobs/<slug:job_id>/retry", views.job_action, {"action": "retry"}, name="job-retry"),
-    path("jobs/<slug:job_id>/cancel", views.job_action, {"action": "cancel"}, name="job-cancel"),
-    path("jobs/<slug:job_id>/delete", views.job_action, {"action": "delete"}, name="job-delete"),
-    path("docs/<slug:job_id>/", docs_viewer.docs_page, name="docs-index"),
-    path("docs/<slug:job_id>/download.zip", docs_viewer.docs_download, name="docs-download"),
-    path("docs/<slug:job_id>/<path:page>", docs_viewer.docs_page, name="docs-page"),
+    path("jobs/<job:job_id>/", views.job_detail, name="job-detail"),
+    path("jobs/<job:job_id>/retry", views.job_action, {"action": "retry"}, name="job-retry"),
+    path("jobs/<job:job_id>/cancel", views.job_action, {"action": "cancel"}, name="job-cancel"),
+    path("jobs/<job:job_id>/delete", views.job_action, {"action": "delete"}, name="job-delete"),
+    path("docs/<job:job_id>/", docs_viewer.docs_page, name="docs-index"),
+    path("docs/<job:job_id>/download.zip", docs_viewer.docs_download, name="docs-download"),
+    path("docs/<job:job_id>/<path:page>", docs_viewer.docs_page, name="docs-page"),
 ]

@@ -10,6 +10,39 @@ CLASS_KINDS = frozenset(
 
 
 @dataclass(slots=True)
+class Member:
+    """A field, property, enum variant or overload signature shown under its component.
+
+    Members are part of the API a reader sees but not nodes of the dependency graph.
+    """
+
+    name: str
+    # "field", "property", "attribute", "variant", "embedded", "method" or, in
+    # `Component.overloads`, "overload" / "setter" / "deleter".
+    kind: str
+    # The declared type (fields), the payload or value (variants), the signature (overloads).
+    type: str = ""
+    doc: str = ""
+    line: int = 0
+
+
+@dataclass(slots=True)
+class Reexport:
+    """A name a file makes public although it is defined elsewhere (`pub use`, `export from`)."""
+
+    name: str
+    # The package or module it comes from, as written (`serde`, `./mod`, `.models`).
+    source: str
+    # The name in the source when it differs (`export { a as b }`), else empty.
+    original: str = ""
+    line: int = 0
+    # Import target normalised like FileInfo.imports; resolved by the graph stage.
+    target: str = ""
+    # Component id the graph stage resolved it to, when it is defined in this repository.
+    resolved: str = ""
+
+
+@dataclass(slots=True)
 class Component:
     """A class-like or callable definition found in one file."""
 
@@ -28,9 +61,19 @@ class Component:
     names: set[str] = field(default_factory=set)
     refs: list[str] = field(default_factory=list)
     base_ids: list[str] = field(default_factory=list)
+    # Fields, properties and variants, in source order (public ones only).
+    members: list[Member] = field(default_factory=list)
+    # Other declarations of the same callable: overloads, typing.overload stubs, setters.
+    overloads: list[Member] = field(default_factory=list)
+    # Its doc comment marks it as not public API (`@private`, `@internal`, `@api private`).
+    private: bool = False
+    # The file's role (a `classify.FileRole` value): production, test, example, ...
+    role: str = "production"
 
     @property
     def is_public(self) -> bool:
+        if self.private:
+            return False
         if self.name == "__init__":
             return True
         return not self.name.startswith("_")
@@ -53,8 +96,11 @@ class FileInfo:
     # Names bound by `from x import Name` style imports: local name -> import target.
     imported_names: dict[str, str] = field(default_factory=dict)
     module_doc: str = ""
+    reexports: list[Reexport] = field(default_factory=list)
     note: str = ""
     has_main_guard: bool = False
+    # What the file is for (a `classify.FileRole` value), set by the pipeline from its path.
+    role: str = "production"
 
 
 @dataclass(slots=True)

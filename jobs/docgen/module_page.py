@@ -15,13 +15,14 @@ from .markdown import (
     mermaid_label,
     render_doc,
 )
-from .model import Component
+from .model import Component, Member, Reexport
 from .modules import Module
 from .site import (
     MAX_DIAGRAM_EDGES,
     MAX_DIAGRAM_NODES,
     MAX_LISTED,
     SiteContext,
+    comp_link,
     escaped_name,
     full_name,
     heading_slug,
@@ -30,9 +31,12 @@ from .site import (
     module_doc,
     module_summary,
     plural,
+    ranked,
     subtree_stats,
     summary,
+    users_of,
 )
+from .xref import resolver
 
 MAX_PRIVATE_LISTED = 40
 
@@ -63,6 +67,7 @@ def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> st
     public, private = _split_cached(ctx, module, comps)
     out += _module_files(ctx, module)
     out += _module_components_table(ctx, module, comps, public, private)
+    out += _module_reexports(ctx, module)
     out += _module_diagram(ctx, module, comps)
     out += _module_dependencies(ctx, module)
     out += _module_api(ctx, comps, public, _folder(module))
@@ -78,7 +83,7 @@ def _folder(module: Module) -> str:
 
 def _is_group(module: Module) -> bool:
     """A module made of some of a folder's small files (not a folder, not one file)."""
-    return bool(module.full) and bool(module.files) and module.path not in module.files
+    return module.is_group
 
 
 def _is_dunder(name: str) -> bool:
@@ -86,8 +91,12 @@ def _is_dunder(name: str) -> bool:
 
 
 def _is_private(ctx: SiteContext, comp: Component) -> bool:
-    """A leading underscore (not a dunder) on the component or anything it is nested in."""
+    """A leading underscore (not a dunder) on the component or anything it is nested in;
+    in Go, a lower-case name (not exported from its package); a doc comment that says
+    `@private` or `@internal`."""
     if comp.name.startswith("_") and not _is_dunder(comp.name):
+        return True
+    if comp.private or (comp.name[:1].islower() and comp.file.endswith(".go")):
         return True
     if comp.parent is None:
         return False
@@ -184,7 +193,7 @@ def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) ->
     else:
         doc = module_doc(ctx, module)
         if doc:
-            out += [render_doc(doc), ""]
+            out += [render_doc(doc, resolver(ctx, module.doc_file or "")), ""]
     top = [c for c in comps if c.parent is None]
     languages = sorted(
         {display_name(ctx.files[p].language) for p in module.subtree_files() if p in ctx.files}
@@ -224,8 +233,8 @@ def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) ->
             + f" and {plural(count, 'component')}.",
         )
     out += [escape_inline(" ".join(facts))]
-    used = [c for c in top if ctx.graph.used_by.get(c.id) and not _is_private(ctx, c)]
-    key = sorted(used, key=lambda c: -len(ctx.graph.used_by[c.id]))[:5]
+    used = [c for c in top if users_of(ctx, c) and not _is_private(ctx, c)]
+    key = sorted(used, key=lambda c: -len(users_of(ctx, c)))[:5]
     if key:
         lead = "The most used components are " if len(key) > 1 else "The most used component is "
         out.append(lead + ", ".join(code_span(c.qualname) for c in key) + ".")
@@ -301,8 +310,13 @@ def _module_components_table(
         ]
         for comp in top_public:
             kind = comp.kind
+            counts = []
             if methods.get(comp.id):
-                kind += f" ({plural(methods[comp.id], 'method')})"
+                counts.append(plural(methods[comp.id], "method"))
+            if comp.members:
+                counts.append(_member_count(comp.members))
+            if counts:
+                kind += f" ({', '.join(counts)})"
             out.append(
                 f"| {escaped_name(ctx, comp)} | {kind} | "
                 f"{location(ctx, comp, base)} | {inline_doc(summary(comp.doc), table=True)} |"
@@ -320,7 +334,8 @@ def _module_components_table(
     if nested_private:
         out += [
             f"Not listed: {plural(nested_private, 'private method')} "
-            "(a leading underscore, or inside a private class).",
+            "(a leading underscore, a lower-case Go name, a `@private` or `@internal` doc tag, "
+            "or inside a private class).",
             "",
         ]
     return out
@@ -368,15 +383,15 @@ def _module_diagram(ctx: SiteContext, module: Module, comps: list[Component]) ->
     for src, _style, dst in edges:
         degree[src] += 1
         degree[dst] += 1
-    top_external = [page for page, _n in external.most_common(10)]
+    top_external = [page for page, _n in ranked(external, 10)]
     for src, page in external_pairs:
         if page in top_external:
             degree[src] += 1
-    ranked = sorted(
+    by_degree = sorted(
         (components[cid] for cid in degree),
         key=lambda c: (-degree[c.id], not c.is_class_like, c.qualname),
     )
-    shown = ranked[: MAX_DIAGRAM_NODES - len(top_external)]
+    shown = by_degree[: MAX_DIAGRAM_NODES - len(top_external)]
     ids = {c.id: f"c{i}" for i, c in enumerate(shown)}
     out: list[str] = []
     if module.children:
@@ -413,8 +428,8 @@ def _module_diagram(ctx: SiteContext, module: Module, comps: list[Component]) ->
             code_fence("\n".join(diagram), "mermaid"),
             "",
         ]
-        if len(ranked) > len(shown):
-            out += [f"{len(ranked) - len(shown)} more linked components are not drawn.", ""]
+        if len(by_degree) > len(shown):
+            out += [f"{len(by_degree) - len(shown)} more linked components are not drawn.", ""]
         if len(lines) > MAX_DIAGRAM_EDGES:
             out += [f"{len(lines) - MAX_DIAGRAM_EDGES} more links are not drawn.", ""]
     if not out:
@@ -464,7 +479,7 @@ def _module_dependencies(ctx: SiteContext, module: Module) -> list[str]:
             empty.append(title)
             continue
         out += [f"### {title}", ""]
-        for page, count in counts.most_common(MAX_LISTED):
+        for page, count in ranked(counts, MAX_LISTED):
             other = ctx.by_page[page]
             out.append(f"- {link(full_name(other), other.page)} ({plural(count, 'file link')})")
         if len(counts) > MAX_LISTED:
@@ -507,14 +522,18 @@ def _module_api(
             signature = f"{signature}\n{indented}" if signature else init.signature
         if signature:
             out += [code_fence(signature, language), ""]
+        if comp.overloads:
+            out += _overloads(comp, language)
         if comp.doc:
-            out += [render_doc(comp.doc), ""]
+            out += [render_doc(comp.doc, resolver(ctx, comp.file)), ""]
+        if comp.members:
+            out += _members_table(comp)
         if comp.base_ids:
             out += [f"**Inherits from:** {link_list(ctx, comp.base_ids)}", ""]
         uses = [r for r in comp.refs if r not in comp.base_ids]
         if uses:
             out += [f"**Uses:** {link_list(ctx, uses)}", ""]
-        users = ctx.graph.used_by.get(comp.id)
+        users = users_of(ctx, comp)
         if users:
             # Callers elsewhere say more about a component than its own siblings do.
             if len(users) > 1:
@@ -522,3 +541,111 @@ def _module_api(
                 users = sorted(users, key=lambda u: components[u].file == comp.file)
             out += [f"**Used by:** {link_list(ctx, users)}", ""]
     return out
+
+
+# Member kinds (our own vocabulary) and how a table of only that kind is titled.
+_MEMBER_TITLES = {
+    "field": ("field", "Fields"),
+    "attribute": ("attribute", "Attributes"),
+    "property": ("property", "Properties"),
+    "variant": ("variant", "Variants"),
+    "embedded": ("embedded type", "Embedded types"),
+    "event": ("event", "Events"),
+    "constant": ("constant", "Constants"),
+    "signature": ("signature", "Signatures"),
+    "constraint": ("type constraint", "Type constraints"),
+}
+MAX_MEMBERS_LISTED = 200
+
+
+def _member_count(members: list[Member]) -> str:
+    kinds = Counter(m.kind for m in members)
+    if len(kinds) == 1:
+        kind = next(iter(kinds))
+        noun, title = _MEMBER_TITLES.get(kind, ("member", "Members"))
+        return plural(len(members), noun, title.lower() if kind in _MEMBER_TITLES else "")
+    return plural(len(members), "member")
+
+
+def _members_table(comp: Component) -> list[str]:
+    """Fields, properties, variants: what a reader sets, reads or matches on."""
+    members = comp.members
+    kinds = list(dict.fromkeys(m.kind for m in members))
+    mixed = len(kinds) > 1
+    title = "Members" if mixed else _MEMBER_TITLES.get(kinds[0], ("", "Members"))[1]
+    type_header = "Value" if kinds == ["variant"] else "Type"
+    head = ["Name", *(["Kind"] if mixed else []), type_header, "Description"]
+    out = [f"**{title}:**", "", "| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for member in members[:MAX_MEMBERS_LISTED]:
+        cells = [code_span(member.name, table=True)]
+        if mixed:
+            cells.append(_MEMBER_TITLES.get(member.kind, (member.kind, ""))[0])
+        cells.append(code_span(member.type, table=True) if member.type else "")
+        cells.append(inline_doc(summary(member.doc), table=True) if member.doc else "")
+        out.append("| " + " | ".join(cells) + " |")
+    if len(members) > MAX_MEMBERS_LISTED:
+        out.append(f"| … and {len(members) - MAX_MEMBERS_LISTED} more |" + " |" * (len(head) - 1))
+    return [*out, ""]
+
+
+def _overloads(comp: Component, language: str) -> list[str]:
+    """Every other declaration of the callable: overloads, `@overload` stubs, setters."""
+    out: list[str] = []
+    overloads = [m for m in comp.overloads if m.kind == "overload"]
+    if overloads:
+        stubs = language == "python"
+        lead = (
+            f"**Overloads ({len(overloads)}),** typed signatures of the implementation above:"
+            if stubs
+            else f"**Also declared as ({len(overloads)} more overloads):**"
+            if len(overloads) > 1
+            else "**Also declared as (one more overload):**"
+        )
+        out += [lead, ""]
+        own = summary(comp.doc)
+        for member in overloads:
+            item = f"- {code_span(member.type)}"
+            first = summary(member.doc)
+            if first and first != own and not stubs:
+                item += f" — {inline_doc(first)}"
+            out.append(item)
+        out.append("")
+    for member in comp.overloads:
+        if member.kind in ("setter", "deleter"):
+            out += [f"**{member.kind.capitalize()}:** {code_span(member.type)}", ""]
+    return out
+
+
+def _module_reexports(ctx: SiteContext, module: Module) -> list[str]:
+    """Names the module's files make public that are defined elsewhere."""
+    rows: list[str] = []
+    entries: list[tuple[str, Reexport]] = []
+    for path in module.files:
+        info = ctx.files.get(path)
+        if info is not None:
+            entries.extend((path, entry) for entry in info.reexports)
+    if not entries:
+        return []
+    several = len({e.source for _p, e in entries}) > 1
+    for path, entry in entries[:MAX_MEMBERS_LISTED]:
+        name = code_span(entry.name, table=True) if entry.name != "*" else "everything (`*`)"
+        if entry.resolved and entry.resolved in ctx.graph.components:
+            name = comp_link(ctx, entry.resolved)
+        source = code_span(entry.source, table=True)
+        if entry.original:
+            source += f" (as {code_span(entry.original, table=True)})"
+        where = code_span(f"{posixpath.basename(path)}:{entry.line}", table=True)
+        rows.append(f"| {name} | {source} | {where} |")
+    out = [
+        "## Re-exports",
+        "",
+        "Names this module makes available although they are defined elsewhere"
+        + (" (another package, or another file of this repository):" if several else ":"),
+        "",
+        "| Name | Defined in | Where |",
+        "| --- | --- | --- |",
+        *rows,
+    ]
+    if len(entries) > MAX_MEMBERS_LISTED:
+        out.append(f"| … and {len(entries) - MAX_MEMBERS_LISTED} more | | |")
+    return [*out, ""]

@@ -148,6 +148,14 @@ def _walk(
         subdirs: list[str] = []
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if not _is_utf8(entry.name):
+                # Python decodes such names with surrogate escapes, which no page can hold;
+                # note them (shown with U+FFFD) and document the rest.
+                kind = "folder" if entry.is_dir(follow_symlinks=False) else "file"
+                result.skipped.append(
+                    SkippedFile(printable(rel), f"{kind} name is not valid UTF-8")
+                )
+                continue
             try:
                 if entry.is_symlink():
                     result.skipped.append(SkippedFile(rel, "symbolic link (not followed)"))
@@ -168,6 +176,19 @@ def _walk(
                 continue
         # Reversed so that popping visits directories in sorted order.
         stack.extend(reversed(subdirs))
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(rel: str) -> str:
+    """A path for display: undecodable bytes in the name become U+FFFD."""
+    return os.fsencode(rel).decode("utf-8", errors="replace")
 
 
 def read_repo_file(

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from jobs.docgen import GenerationOptions, GenerationResult, generate_docs
+from jobs.docgen.classify import assign_roles
 from jobs.docgen.graph import ImportResolver, build_graph
 from jobs.docgen.model import Component, FileInfo
 from jobs.docgen.parsers import parse_source
@@ -49,6 +50,7 @@ def analyse(root: Path) -> Analysis:
         data = read_repo_file(str(root), str(root.resolve()), cand.rel, 1_000_000)
         assert data is not None
         infos.append(parse_source(cand.rel, cand.language, data.decode("utf-8", "replace"), data))
+    assign_roles(infos)
     graph = build_graph(infos, ImportResolver(infos, root_name=root.name))
     by_qualname: dict[str, Component] = {}
     for comp in graph.components.values():

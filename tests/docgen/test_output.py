@@ -25,7 +25,12 @@ def check_tree(tree: object, *, first_pass: bool, seen: set[str], depth: int = 1
         assert name not in seen, f"module name {name!r} used twice"
         seen.add(name)
         assert isinstance(node, dict)
-        assert set(node) == {"path", "components", "children"}, node.keys()
+        # CodeWiki's three keys; the appendix's nodes add "appendix" (and "role").
+        keys = {"path", "components", "children"}
+        if node.get("appendix") is True:
+            keys |= {"appendix"} | ({"role"} if "role" in node else set())
+            assert node.get("role", "test") in {"test", "example", "benchmark", "docs_tooling"}
+        assert set(node) == keys, node.keys()
         assert isinstance(node["path"], str)
         assert not node["path"].startswith("/")
         assert isinstance(node["components"], list)
@@ -114,7 +119,8 @@ def test_module_page_sections(build_site) -> None:
     for heading in ("## Purpose", "## Components", "## Diagram", "## Dependencies", "## API"):
         assert heading in page
     # Locations are relative to the module's folder, shown once as its path.
-    assert "| Cart | class (2 methods) | cart.py:5 | Holds products before checkout. |" in page
+    row = "| Cart | class (2 methods, 1 attribute) | cart.py:5 | Holds products before checkout. |"
+    assert row in page
     assert "| Cart.add |" not in page  # methods are documented under their class
     assert "```python\ndef checkout(cart: Cart) -> float\n```" in page
     assert "**Inherits from:** [Product](shop.md#product)" in page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keyword
 
-from ..model import Component, FileInfo
+from ..model import Component, FileInfo, Member
 
 # Identifiers that are never worth resolving (keywords, `self`, common builtins): dropped at
 # parse time so the per-component name sets held until resolution stay small.
@@ -19,7 +19,7 @@ NOISE_WORDS = frozenset(
     }
 )
 MAX_SIGNATURE = 300
-MAX_DOC = 4000
+MAX_DOC = 16000
 
 
 def one_line(text: str, limit: int = MAX_SIGNATURE) -> str:
@@ -52,6 +52,10 @@ class ComponentSink:
     def __init__(self, info: FileInfo) -> None:
         self.info = info
         self._ids: set[str] = set()
+        # Declarations without a body (`@overload` stubs, TS overload signatures, prototypes)
+        # and Python property setters/deleters: folded into their implementation by finish().
+        self.stubs: set[str] = set()
+        self.accessors: dict[str, str] = {}
 
     def add(
         self,
@@ -83,3 +87,59 @@ class ComponentSink:
         )
         self.info.components.append(comp)
         return comp
+
+    def finish(self, *, merge_all: bool) -> None:
+        """Fold repeated declarations of one callable into a single component.
+
+        The implementation (the first declaration with a body) stands for the group and keeps
+        its docstring; the others become its `overloads`, in source order, so none is hidden.
+        With `merge_all` false (Python) only stubs and accessors are folded: two plain `def`s
+        of one name are alternative definitions, not overloads.
+        """
+        groups: dict[tuple[str | None, str], list[Component]] = {}
+        for comp in self.info.components:
+            if comp.kind in ("function", "method"):
+                groups.setdefault((comp.parent, comp.qualname), []).append(comp)
+        dropped: set[str] = set()
+        for group in groups.values():
+            if len(group) < 2:
+                continue
+            special = [c for c in group if c.id in self.stubs or c.id in self.accessors]
+            if not merge_all and not special:
+                continue
+            bodies = [c for c in group if c.id not in self.stubs and c.id not in self.accessors]
+            primary = bodies[0] if bodies else group[0]
+            folded = [c for c in group if c is not primary]
+            if not merge_all:
+                folded = [c for c in folded if c in special]
+            if not folded:
+                continue
+            first = group[0]
+            if first is not primary and first in folded:
+                # The survivor takes the plain id (`file::name`), the one links expect.
+                first.id, primary.id = primary.id, first.id
+            seen = {_bare(primary.signature)}
+            for comp in folded:
+                dropped.add(comp.id)
+                primary.names |= comp.names
+                if not primary.doc and comp.doc:
+                    primary.doc = comp.doc
+                if _bare(comp.signature) in seen:
+                    continue  # a C prototype repeating its definition
+                seen.add(_bare(comp.signature))
+                primary.overloads.append(
+                    Member(
+                        comp.name,
+                        self.accessors.get(comp.id, "overload"),
+                        comp.signature,
+                        comp.doc,
+                        comp.start_line,
+                    )
+                )
+            primary.overloads.sort(key=lambda m: m.line)
+        if dropped:
+            self.info.components = [c for c in self.info.components if c.id not in dropped]
+
+
+def _bare(signature: str) -> str:
+    return " ".join(signature.rstrip(";").split())

@@ -8,7 +8,8 @@ import re
 from itertools import accumulate
 from sys import intern
 
-from ..model import Component, FileInfo
+from ..doctext import clean_doc
+from ..model import Component, FileInfo, Member, Reexport
 from .common import MAX_SIGNATURE, NOISE_WORDS, ComponentSink, clip_doc, count_lines, one_line
 
 _FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -17,6 +18,8 @@ MAX_DECORATOR = 100
 _ENUM_BASES = frozenset(
     {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "TextChoices", "IntegerChoices"}
 )
+_OVERLOAD = frozenset({"overload", "typing.overload", "t.overload", "typing_extensions.overload"})
+MAX_MEMBER_TYPE = 80
 _COMMENT = re.compile(r"\s+#[^'\"]*$")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Imports inside functions and classes (lazy imports) - found by regex instead of a full walk.
@@ -102,12 +105,54 @@ class _PythonVisitor:
         parts = info.path.split("/")
         # The package a relative import starts from ("from . import x").
         self.package_parts = parts[:-1]
+        self.is_package_init = parts[-1] in ("__init__.py", "__init__.pyi")
+        # Module-level `from x import y`: local name -> (source as written, original, line,
+        # target); the candidates for re-exports once `__all__` is known.
+        self.from_imports: dict[str, tuple[str, str, int, str]] = {}
+        self.all_names: list[str] | None = None
 
     def visit_module(self, tree: ast.Module) -> None:
         doc = _docstring(tree.body)
         if doc:
-            self.info.module_doc = clip_doc(doc)
+            # A licence banner or `:copyright:` field is no purpose.
+            self.info.module_doc = clip_doc(clean_doc(doc))
         self._statements(tree.body)
+        self._reexports()
+        self.sink.finish(merge_all=False)
+
+    def _reexports(self) -> None:
+        """Names this module makes public that are defined elsewhere.
+
+        With `__all__`, exactly the imported names it lists; without it, a package's
+        `__init__` re-exports every public name it imports with `from x import y`.
+        """
+        if self.all_names is not None:
+            names = [n for n in self.all_names if n in self.from_imports]
+        elif self.is_package_init:
+            names = [n for n in self.from_imports if not n.startswith("_")]
+        else:
+            return
+        for name in dict.fromkeys(names):
+            source, original, line, target = self.from_imports[name]
+            self.info.reexports.append(
+                Reexport(name, source, original if original != name else "", line, target)
+            )
+
+    def _module_assign(self, stmt: ast.Assign | ast.AugAssign | ast.AnnAssign) -> None:
+        """Record `__all__ = [...]` (and `__all__ += [...]`)."""
+        target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
+        if not isinstance(target, ast.Name) or target.id != "__all__":
+            return
+        value = stmt.value
+        if not isinstance(value, ast.List | ast.Tuple):
+            return
+        names = [
+            e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+        ]
+        if isinstance(stmt, ast.AugAssign) and self.all_names is not None:
+            self.all_names.extend(names)
+        else:
+            self.all_names = names
 
     def _statements(self, body: list[ast.stmt]) -> None:
         for stmt in body:
@@ -117,6 +162,9 @@ class _PythonVisitor:
                 self._function(stmt, None)
             elif isinstance(stmt, ast.Import | ast.ImportFrom):
                 self._import(stmt)
+            elif isinstance(stmt, ast.Assign | ast.AugAssign | ast.AnnAssign):
+                if stmt.value is not None:
+                    self._module_assign(stmt)
             elif isinstance(stmt, ast.If):
                 if _is_main_guard(stmt):
                     self.info.has_main_guard = True
@@ -195,7 +243,8 @@ class _PythonVisitor:
         names = comp.names
         first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
         self._names_in(first, node.body[0].lineno - 1, names)
-        for i, stmt in enumerate(node.body):
+        body = node.body
+        for i, stmt in enumerate(body):
             if isinstance(stmt, ast.ClassDef):
                 self._class(stmt, comp)
             elif isinstance(stmt, _FUNC_TYPES):
@@ -203,9 +252,113 @@ class _PythonVisitor:
             elif i == 0 and _is_docstring(stmt):
                 continue
             else:
+                if isinstance(stmt, ast.AnnAssign | ast.Assign):
+                    self._class_member(comp, stmt, body[i + 1] if i + 1 < len(body) else None)
                 self._names_in(stmt.lineno, stmt.end_lineno or stmt.lineno, names)
         names.discard(node.name)
         names -= NOISE_WORDS
+
+    def _class_member(
+        self,
+        comp: Component,
+        stmt: ast.AnnAssign | ast.Assign,
+        following: ast.stmt | None,
+        *,
+        on_self: bool = False,
+    ) -> None:
+        """A field (`name: int = 0`), class attribute or enum member declared in a class body,
+        or (`on_self`) an attribute set on `self` in `__init__`."""
+        if isinstance(stmt, ast.AnnAssign):
+            targets = [stmt.target]
+        elif len(stmt.targets) == 1:
+            targets = [stmt.targets[0]]
+            if isinstance(targets[0], ast.Tuple):  # `RED, GREEN = range(2)`
+                targets = list(targets[0].elts)
+        else:
+            return
+        for target in targets:
+            if on_self:
+                if not (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == "self"
+                ):
+                    continue
+                name = target.attr
+            elif isinstance(target, ast.Name):
+                name = target.id
+            else:
+                continue
+            if name.startswith("_"):
+                continue
+            known = next((m for m in comp.members if m.name == name), None)
+            if known is not None:
+                # `headers: Dict` in the class body, documented where `__init__` sets it.
+                if not known.doc:
+                    known.doc = self._attribute_doc(stmt, following)
+                continue
+            annotation = stmt.annotation if isinstance(stmt, ast.AnnAssign) else None
+            value = stmt.value
+            if comp.kind == "enum" and annotation is None and not on_self:
+                kind, shown = "variant", self._segment(value)
+            else:
+                kind = "attribute" if on_self or annotation is None else "field"
+                shown = self._segment(annotation)
+                if value is not None and not on_self and len(targets) == 1:
+                    default = self._segment(value)
+                    if default:
+                        shown = f"{shown} = {default}" if shown else f"= {default}"
+            comp.members.append(
+                Member(
+                    name,
+                    kind,
+                    one_line(shown, MAX_MEMBER_TYPE) if shown else "",
+                    self._attribute_doc(stmt, following),
+                    stmt.lineno,
+                )
+            )
+
+    def _segment(self, node: ast.expr | None) -> str:
+        """Source text of a one-line expression (empty for anything longer)."""
+        if node is None or node.lineno != node.end_lineno or node.lineno > len(self.lines):
+            return ""
+        line = self.lines[node.lineno - 1]
+        end = node.end_col_offset or 0
+        if line.isascii():
+            return line[node.col_offset : end]
+        data = line.encode("utf-8", "replace")
+        return data[node.col_offset : end].decode("utf-8", "replace")
+
+    def _attribute_doc(self, stmt: ast.stmt, following: ast.stmt | None) -> str:
+        """A string right after the assignment, or `#:` comment lines right above it (the
+        two attribute-doc conventions Sphinx reads)."""
+        if following is not None and _is_docstring(following):
+            text = following.value.value  # type: ignore[attr-defined]
+            return clip_doc(inspect.cleandoc(text))
+        lines = self.lines
+        row = stmt.lineno - 2
+        found: list[str] = []
+        while row >= 0 and len(found) < 20:
+            text = lines[row].strip()
+            if not text.startswith("#:"):
+                break
+            found.append(text[2:].strip())
+            row -= 1
+        if found:
+            return clip_doc("\n".join(reversed(found)))
+        line = lines[stmt.lineno - 1] if stmt.lineno <= len(lines) else ""
+        if stmt.lineno == stmt.end_lineno and "#:" in line:
+            return line.split("#:", 1)[1].strip()
+        return ""
+
+    def _init_attributes(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: Component
+    ) -> None:
+        body = node.body
+        for i, stmt in enumerate(body):
+            if isinstance(stmt, ast.AnnAssign | ast.Assign):
+                following = body[i + 1] if i + 1 < len(body) else None
+                self._class_member(owner, stmt, following, on_self=True)
 
     def _function(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Component | None
@@ -227,6 +380,15 @@ class _PythonVisitor:
             doc=_docstring(node.body),
             parent=parent,
         )
+        for dec in node.decorator_list:
+            if isinstance(dec, ast.Name | ast.Attribute):
+                text = self._segment(dec)
+                if text in _OVERLOAD:
+                    self.sink.stubs.add(comp.id)
+                elif text in (f"{node.name}.setter", f"{node.name}.deleter"):
+                    self.sink.accessors[comp.id] = text.rsplit(".", 1)[1]
+        if parent is not None and node.name == "__init__" and parent.is_class_like:
+            self._init_attributes(node, parent)
         # Identifiers by regex over the source lines (minus the docstring): a C-speed scan
         # instead of a Python-level walk over every expression node.
         first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
@@ -293,13 +455,16 @@ class _PythonVisitor:
         base = self._from_base(node.level, node.module or "")
         if base is None:
             return
+        source = "." * node.level + (node.module or "")
         for alias in node.names:
             if alias.name == "*":
                 info.imports.append(base)
                 continue
             target = f"{base}/{alias.name}"
             info.imports.append(target)
-            info.imported_names[alias.asname or alias.name] = target
+            local = alias.asname or alias.name
+            info.imported_names[local] = target
+            self.from_imports.setdefault(local, (source, alias.name, node.lineno, target))
 
     def _from_base(self, level: int, module: str) -> str | None:
         """Import target for `from <dots><module> import ...`; "/"-prefixed when repo-relative."""

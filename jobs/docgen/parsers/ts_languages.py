@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import FileInfo
+from ..model import FileInfo, Reexport
 
 Node = Any  # tree_sitter.Node; kept loose so the module imports without the bindings' stubs.
 
@@ -63,7 +63,36 @@ def _js_import(node: Node, info: FileInfo, rel: str) -> None:
     if source is None:
         return
     target = _strip_quotes(node_text(source))
-    info.imports.append(repo_relative(rel, target) if target.startswith(".") else target)
+    normal = repo_relative(rel, target) if target.startswith(".") else target
+    info.imports.append(normal)
+    if node.type == "export_statement":
+        _js_reexports(node, info, target, normal)
+
+
+def _js_reexports(node: Node, info: FileInfo, source: str, target: str) -> None:
+    """`export { a, b as c } from 'pkg'`, `export * from 'pkg'`, `export * as ns from 'pkg'`."""
+    line = node.start_point[0] + 1
+    found = False
+    for child in node.named_children:
+        if child.type == "export_clause":
+            for spec in child.named_children:
+                if spec.type != "export_specifier":
+                    continue
+                name = node_text(spec.child_by_field_name("name"))
+                alias = node_text(spec.child_by_field_name("alias"))
+                if name:
+                    shown = alias or name
+                    original = name if alias and alias != name else ""
+                    info.reexports.append(Reexport(shown, source, original, line, target))
+            found = True
+        elif child.type == "namespace_export":
+            names = [c for c in child.named_children if c.type in ("identifier", "string")]
+            if names:
+                shown = _strip_quotes(node_text(names[-1]))
+                info.reexports.append(Reexport(shown, source, "*", line, target))
+            found = True
+    if not found:
+        info.reexports.append(Reexport("*", source, "", line, target))
 
 
 def _dotted_import(node: Node, info: FileInfo, rel: str) -> None:
@@ -85,11 +114,43 @@ def _rust_use(node: Node, info: FileInfo, rel: str) -> None:
     arg = node.child_by_field_name("argument")
     if arg is None:
         return
+    if any(c.type == "visibility_modifier" and node_text(c) == "pub" for c in node.children):
+        _rust_reexports(node_text(arg), info, node.start_point[0] + 1)
     text = node_text(arg).split("{", 1)[0].rstrip(":").strip()
     text = re.sub(r"\s+as\s+\w+$", "", text)
     parts = [p for p in text.split("::") if p and p not in ("crate", "self", "super")]
     if parts:
         info.imports.append("/".join(parts))
+
+
+_RUST_LOCAL = ("crate", "self", "super")
+
+
+def _rust_reexports(text: str, info: FileInfo, line: int) -> None:
+    """`pub use serde::Serialize;`, `pub use crate::de::{A, B as C};`, `pub use a::*;`."""
+    text = re.sub(r"\s*([:{},])\s*", r"\1", " ".join(text.split()))
+    prefix, brace, rest = text.partition("::{")
+    items = rest.rstrip("}").split(",") if brace else [prefix]
+    if not brace:
+        prefix = ""
+    for item in items:
+        if not item or "{" in item or "}" in item:
+            continue  # nested groups: rare, and their names stay in the source's own docs
+        path, _as, alias = item.partition(" as ")
+        if not _as or not alias.isidentifier():
+            path, alias = item, ""
+        full = f"{prefix}::{path}" if prefix else path
+        source, _sep, original = full.rpartition("::")
+        if not original or (original == "self" and not alias):
+            continue
+        if original == "self":
+            source, _sep, original = source.rpartition("::")
+        name = alias or original
+        parts = [p for p in source.split("::") if p and p not in _RUST_LOCAL]
+        target = "/".join([*parts, original]) if original != "*" else "/".join(parts)
+        info.reexports.append(
+            Reexport(name, source or original, original if alias else "", line, target)
+        )
 
 
 def _rust_mod(node: Node, info: FileInfo, rel: str) -> None:
@@ -152,6 +213,7 @@ JS_DEFS = {
     "generator_function_declaration": "function",
     "method_definition": "function",
     "variable_declarator": "?",
+    "pair": "?",
 }
 TS_DEFS = {
     **JS_DEFS,
@@ -219,6 +281,8 @@ SPECS: dict[str, LanguageSpec] = {
             "type_spec": "?",
             "function_declaration": "function",
             "method_declaration": "function",
+            "method_elem": "function",
+            "type_alias": "?",
         },
         imports={"import_spec": _go_import},
     ),
