@@ -28,6 +28,7 @@ MAX_SIGNATURE = 240
 MAX_DOC = 300
 MAX_SOURCE_LINES = 60
 KEY_COMPONENTS = 3
+MAX_EXAMPLE_CHARS = 500
 
 SourceReader = Callable[[str], str | None]  # repository-relative path -> text (or None)
 
@@ -75,6 +76,10 @@ OVERVIEW_SYSTEM = (
 
 def _clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _clip_block(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -136,6 +141,13 @@ def module_facts(
             comp.qualname: sorted({ctx.graph.components[u].qualname for u in users})[:5]
             for comp, users in key
         }
+    examples = {}
+    for comp, _users in key:
+        found = ctx.examples.get(comp.id) or []
+        if found:
+            examples[comp.qualname] = _clip_block(found[0].code, MAX_EXAMPLE_CHARS)
+    if examples:
+        facts["usage_examples"] = examples
     if with_source and read_source is not None and key:
         sources = {}
         for comp, _users in key:
@@ -200,7 +212,9 @@ def overview_facts(ctx: SiteContext, summaries: dict[str, str]) -> dict[str, Any
 
 def shrink(facts: dict[str, Any]) -> dict[str, Any]:
     """A smaller version of the facts, for one more try after a context-length error."""
-    small = {k: v for k, v in facts.items() if k != "source_of_key_components"}
+    small = {
+        k: v for k, v in facts.items() if k not in ("source_of_key_components", "usage_examples")
+    }
     if "components" in small:
         comps = small["components"][:15]
         small["components"] = [
