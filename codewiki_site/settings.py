@@ -171,6 +171,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # One per test run, so concurrent runs in one checkout never share it.
         "NAME": str(CODEWIKI_OUTPUT_DIR / f"test-codewiki-{os.getpid()}.sqlite3"),
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server must fail a connection attempt in seconds, not hang a
+    # worker past its leases (`?connect_timeout=` in DATABASE_URL overrides it).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

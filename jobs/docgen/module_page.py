@@ -529,7 +529,9 @@ def _module_api(
         if comp.overloads:
             out += _overloads(comp, language)
         if comp.doc:
-            out += [render_doc(comp.doc, resolver(ctx, comp.file)), ""]
+            # An RST literal block (`::`) in a Python docstring is Python, as Sphinx shows it.
+            literal = "python" if language == "python" else ""
+            out += [render_doc(comp.doc, resolver(ctx, comp.file), literal), ""]
         if comp.members:
             out += _members_table(comp)
         exported = ctx.graph.reexported_by.get(comp.id)

@@ -314,8 +314,14 @@ def _examples(
     ctx: SiteContext, root: str, real_root: str, max_bytes: int
 ) -> dict[str, list[Example]]:
     """Usage examples for the production components that have a section of their own."""
-    components = ctx.graph.components
-    wanted = {cid for cid in ctx.anchors if components[cid].role == FileRole.PRODUCTION}
+    # Every public production component has a section (an anchor or not: one named like
+    # its page shares the page's heading id).
+    wanted = {
+        comp.id
+        for public, _private in ctx.split_cache.values()
+        for comp in public
+        if comp.role == FileRole.PRODUCTION
+    }
 
     def read(rel: str) -> str | None:
         data = read_repo_file(root, real_root, rel, max_bytes)
