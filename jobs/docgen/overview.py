@@ -42,6 +42,7 @@ def render_overview(ctx: SiteContext) -> str:
     if ctx.commit:
         stamp += f" at commit {ctx.commit[:12]}"
     out += [f"_{escape_inline(stamp)}_", ""]
+    out += ctx.prose.get("overview.md", [])
     out += _overview_about(ctx)
     out += _overview_start_here(ctx)
     out += _overview_languages(ctx)

@@ -156,7 +156,7 @@ def test_docstrings_are_reflowed_into_paragraphs_code_and_lists(build_site, tmp_
     assert not re.search(r"\\$", prose, re.MULTILINE), "no hard line breaks"
     assert "&nbsp;" not in prose
     assert "Pass `timeout` (seconds) or `retries`; ``a`b`` has a backtick and" in api
-    assert '```\nfetch("x",\n      timeout=3)\n```' in api
+    assert '```python\nfetch("x",\n      timeout=3)\n```' in api
     assert "```python\n>>> fetch(\"y\")\n'ok'\n```" in api
     assert "Args:\n\n- url: Where to go, wrapped.\n- timeout (int): How long." in api
     html = MD.render(page)
