@@ -17,6 +17,7 @@ key before they are cut, so the same commit always gives the same examples.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +48,13 @@ _SKIP_LINE = re.compile(
     r"@|//|#(?!\[)|/\*|\*|\}|\)|$)"
 )
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
+# README block languages that show no call of the code: config, shell sessions, output.
+_NOT_CODE = frozenset(
+    {"mermaid", "text", "console", "sh", "bash", "shell", "txt", "diff", "toml", "yaml", "yml"}
+    | {"json", "ini", "cfg", "xml", "html", "css", "output", "plaintext", "powershell", "cmd"}
+    | {"dockerfile", "makefile", "sql", "csv", "log", "md", "markdown", "rst", "svg"}
+)
+_COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|\*|--|;)")
 _LANGUAGE_FENCE = {"tsx": "tsx", "csharp": "csharp", "cpp": "cpp"}
 
 
@@ -140,6 +148,10 @@ def _call_site(comp: Component, user: Component, lines: list[str], language: str
 
 _RECEIVER_CALL = re.compile(r"([A-Za-z_$][\w$]*)[ \t]*(?:\.|->|::)[ \t]*([A-Za-z_$][\w$]*)[ \t]*\(")
 MAX_SCANNED_FILES = 3000
+_CONSTRUCTED = re.compile(
+    r"\b([A-Za-z_$][\w$]*)\s*(?::=|=)\s*(?:new\s+|&)?([A-Z][\w$]*)(?:<[^<>\n]*>)?\s*[({]"
+)
+_DECLARED = re.compile(r"\b([A-Z][\w$]*)(?:<[^<>\n]*>)?\s+([a-z_$][\w$]*)\s*=[^=]")
 
 
 def _receiver_calls(
@@ -163,11 +175,23 @@ def _receiver_calls(
         lines = sources.lines(path)
         if lines is None:
             continue
+        # Variables the file assigns a construction to (`rootCmd := &Command{`,
+        # `Gson gson = new Gson()`, `app = Flask(__name__)`): their calls are the type's.
+        types: dict[str, str] = {}
+        text = "\n".join(lines)
+        for match in _CONSTRUCTED.finditer(text):
+            types.setdefault(match.group(1), match.group(2))
+        for match in _DECLARED.finditer(text):
+            types.setdefault(match.group(2), match.group(1))
         for index, line in enumerate(lines):
             if "(" not in line:
                 continue
             for match in _RECEIVER_CALL.finditer(line):
-                calls.setdefault(match.group(2), []).append((path, index, match.group(1)))
+                receiver = match.group(1)
+                calls.setdefault(match.group(2), []).append((path, index, receiver))
+                typed = types.get(receiver)
+                if typed is not None and typed != receiver:
+                    calls[match.group(2)].append((path, index, typed))
     return calls
 
 
@@ -211,9 +235,11 @@ def _receiver_example(
 ) -> list[tuple[int, int, str, int, Example]]:
     found = []
     seen: set[str] = set()
+    lines_seen: set[tuple[str, int]] = set()
     for path, index, receiver in hits:
-        if receiver not in receivers:
+        if receiver not in receivers or (path, index) in lines_seen:
             continue
+        lines_seen.add((path, index))
         info = files[path]
         lines = sources.lines(path)
         if lines is None:
@@ -237,6 +263,96 @@ def _receiver_example(
             continue
         rank = 0 if info.role == FileRole.EXAMPLE else 2
         found.append((rank, example.code.count("\n") + 1, path, example.line, example))
+    return found
+
+
+_JS_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})
+_JS_IMPORT = re.compile(
+    r"(?:\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*require\(\s*(['\"])(\.[^'\"\n]*)\2\s*\)"
+    r"|\bimport\s+([A-Za-z_$][\w$]*)\s+from\s+(['\"])(\.[^'\"\n]*)\5)"
+)
+_JS_DEFAULT = re.compile(
+    r"^\s*(?:(?:exports\s*=\s*)?module\.exports\s*=\s*(?:exports\s*=\s*)?|export\s+default\s+)"
+    r"(?:require\(\s*(['\"])(\.[^'\"\n]*)\1\s*\)|([A-Za-z_$][\w$]*))\s*;?\s*$",
+    re.M,
+)
+_JS_SUFFIXES = ("", ".js", ".ts", ".mjs", ".cjs", ".tsx", "/index.js", "/index.ts")
+
+
+def _js_module(files: dict[str, FileInfo], base: str, target: str) -> str | None:
+    """The repository file a relative `require`/`import` names, if it is one."""
+    joined = posixpath.normpath(posixpath.join(base, target))
+    if joined.startswith(".."):
+        return None
+    joined = "" if joined == "." else joined
+    for suffix in _JS_SUFFIXES:
+        candidate = (joined + suffix).lstrip("/")
+        if candidate in files:
+            return candidate
+    return None
+
+
+def _default_export(files: dict[str, FileInfo], sources: _Sources, path: str) -> str | None:
+    """The id of the component a JS module exports as a whole (`module.exports = fn`),
+    following `module.exports = require('./lib/x')` a few steps."""
+    for _ in range(4):
+        lines = sources.lines(path)
+        if lines is None:
+            return None
+        # The last assignment wins, as at run time.
+        assignments = list(_JS_DEFAULT.finditer("\n".join(lines)))
+        if not assignments:
+            return None
+        match = assignments[-1]
+        if match.group(3):
+            name = match.group(3)
+            comp = next(
+                (c for c in files[path].components if c.parent is None and c.name == name), None
+            )
+            return comp.id if comp is not None else None
+        nxt = _js_module(files, posixpath.dirname(path), match.group(2))
+        if nxt is None:
+            return None
+        path = nxt
+    return None
+
+
+def _default_export_calls(
+    files: dict[str, FileInfo], sources: _Sources
+) -> dict[str, list[tuple[str, int, str]]]:
+    """Calls of a module's default export under the name a test or example gave it
+    (`var express = require('../..')` then `express()`): component id -> hits."""
+    found: dict[str, list[tuple[str, int, str]]] = {}
+    exports: dict[str, str | None] = {}
+    for path in sorted(files):
+        info = files[path]
+        if info.language not in _JS_LANGUAGES or info.role not in (
+            FileRole.TEST,
+            FileRole.EXAMPLE,
+        ):
+            continue
+        lines = sources.lines(path)
+        if lines is None:
+            continue
+        text = "\n".join(lines)
+        aliases: dict[str, str] = {}
+        for match in _JS_IMPORT.finditer(text):
+            alias = match.group(1) or match.group(4)
+            module = _js_module(files, posixpath.dirname(path), match.group(3) or match.group(6))
+            if module is None:
+                continue
+            if module not in exports:
+                exports[module] = _default_export(files, sources, module)
+            if exports[module] is not None:
+                aliases[alias] = exports[module]  # type: ignore[assignment]
+        if not aliases:
+            continue
+        call = re.compile(r"(?<![\w.$])(" + "|".join(map(re.escape, aliases)) + r")\s*\(")
+        for index, line in enumerate(lines):
+            if "(" not in line or "require(" in line:
+                continue
+            for match in call.finditer(line):
+                found.setdefault(aliases[match.group(1)], []).append((path, index, ""))
     return found
 
 
@@ -297,7 +413,7 @@ def _readme_blocks(text: str, markdown: bool) -> list[tuple[int, str, str]]:
         for match in _README_FENCE.finditer(text):
             code = match.group(4)
             lang = match.group(3).lower()
-            if lang in ("mermaid", "text", "console", "sh", "bash", "shell", "txt", "diff"):
+            if lang in _NOT_CODE:
                 continue
             line = text.count("\n", 0, match.start()) + 2
             blocks.append((line, lang, code))
@@ -320,14 +436,15 @@ def _readme_examples(
             lines = code.split("\n")
             if len(lines) > MAX_README_BLOCK_LINES or "$ " in code[:4]:
                 continue
-            words = set(re.findall(r"[A-Za-z_][\w]*", code))
+            code_only = "\n".join(ln for ln in lines if not _COMMENT_LINE.match(ln))
+            words = set(re.findall(r"[A-Za-z_][\w]*", code_only))
             for word in sorted(words):
                 comps = public.get(word)
                 if not comps or len(comps) != 1 or len(word) < MIN_README_NAME:
                     continue
                 comp = comps[0]
                 if comp.kind in ("function", "method") and not _mention(word, comp.kind).search(
-                    code
+                    code_only
                 ):
                     continue
                 example = Example(name, line, _dedent(lines), lang or default_language)
@@ -362,8 +479,19 @@ def mine_examples(
     readme = _readme_examples(read, public_top, _fence_language(main_language))
     role_rank = {FileRole.EXAMPLE: 0, FileRole.TEST: 1}
     receiver_calls = _receiver_calls(files, sources)
+    export_calls = _default_export_calls(files, sources) if _JS_LANGUAGES & set(languages) else {}
+    used_by = graph.used_by
     for cid in sorted(wanted):
         comp = components[cid]
+        if (
+            cid not in used_by
+            and comp.name not in receiver_calls
+            and cid not in go
+            and cid not in export_calls
+        ):
+            if cid in readme:
+                results[cid] = readme[cid][:1]
+            continue  # the common case: nothing calls it from tests or examples
         picked: list[Example] = []
         picked += sorted(go.get(cid, []), key=lambda e: (len(e.code), e.path, e.line))
         picked += readme.get(cid, [])[:1]
@@ -373,8 +501,8 @@ def mine_examples(
             for uid in graph.used_by.get(cid, ()):
                 user = components[uid]
                 rank = role_rank.get(user.role)  # type: ignore[call-overload]
-                if rank is None or uid in seen_users:
-                    continue
+                if rank is None or uid in seen_users or user.is_class_like:
+                    continue  # a type's body declares; functions show calls
                 if _is_go_example(user):
                     continue  # shown above as Go's own example
                 seen_users.add(uid)
@@ -384,8 +512,6 @@ def mine_examples(
                     continue
                 example = _call_site(comp, user, lines, _fence_language(info.language))
                 if example is not None:
-                    # A call inside a function reads better than a class body's field.
-                    rank = rank * 2 + (1 if user.is_class_like else 0)
                     code_lines = example.code.count("\n") + 1
                     candidates.append((rank, code_lines, example.path, example.line, example))
             hits = receiver_calls.get(comp.name) if comp.kind in ("function", "method") else None
@@ -393,13 +519,20 @@ def mine_examples(
                 receivers = _receivers(comp, components)
                 if receivers:
                     candidates += _receiver_example(comp, hits, files, sources, receivers)
+            if cid in export_calls:
+                hits = export_calls[cid]
+                candidates += _receiver_example(comp, hits, files, sources, {""})
             candidates.sort(key=lambda c: c[:4])
             files_used = {e.path for e in picked}
+            codes = {e.code for e in picked}
             for *_key, example in candidates:
                 if len(picked) >= MAX_EXAMPLES:
                     break
+                if example.code in codes:
+                    continue  # the same line again teaches nothing new
                 if example.path in files_used and len(candidates) > MAX_EXAMPLES:
                     continue  # different files show different uses
+                codes.add(example.code)
                 files_used.add(example.path)
                 picked.append(example)
         if picked:

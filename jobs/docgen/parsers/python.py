@@ -22,7 +22,15 @@ _OVERLOAD = frozenset({"overload", "typing.overload", "t.overload", "typing_exte
 MAX_MEMBER_TYPE = 80
 _TYPE_FACTORIES = frozenset({"TypeVar", "ParamSpec", "TypeVarTuple", "NewType", "TypeAliasType"})
 _COMMENT = re.compile(r"\s+#[^'\"]*$")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Identifiers, skipping comments and string literals (those matches yield ""): a word in
+# `# Command not found` or in "use the Command class" is no reference to `Command`.
+# f-strings are skipped too; the names inside their braces are rare enough to lose.
+_IDENT = re.compile(
+    r"#[^\n]*"
+    r"|[rRbBuUfF]{0,2}(?:\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''"
+    r"|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')"
+    r"|([A-Za-z_][A-Za-z0-9_]*)"
+)
 # Imports inside functions and classes (lazy imports) - found by regex instead of a full walk.
 _NESTED_IMPORT = re.compile(
     r"^[ \t]+(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)"
@@ -111,7 +119,7 @@ class _PythonVisitor:
         # target); the candidates for re-exports once `__all__` is known.
         self.from_imports: dict[str, tuple[str, str, int, str]] = {}
         self.all_names: list[str] | None = None
-        self.variables: list[tuple[bool, Member]] = []
+        self.variables: list[tuple[bool, str, ast.Assign | ast.AnnAssign, ast.stmt | None]] = []
         self.variable_names: set[str] = set()
 
     def visit_module(self, tree: ast.Module) -> None:
@@ -138,30 +146,31 @@ class _PythonVisitor:
         value = stmt.value
         if isinstance(value, ast.Call) and _dotted_tail(value.func) in _TYPE_FACTORIES:
             return  # `T = TypeVar("T")`: typing machinery, not a value users read
-        annotation = stmt.annotation if isinstance(stmt, ast.AnnAssign) else None
-        shown = self._segment(annotation)
-        default = self._segment(value)
-        if default:
-            shown = f"{shown} = {default}" if shown else f"= {default}"
-        strong = annotation is not None or (name.isupper() and len(name) > 1)
-        kind = "constant" if name.isupper() else "variable"
+        strong = isinstance(stmt, ast.AnnAssign) or (name.isupper() and len(name) > 1)
         self.variable_names.add(name)
-        self.variables.append(
-            (
-                strong,
-                Member(
-                    name,
-                    kind,
-                    one_line(shown, MAX_MEMBER_TYPE) if shown else "",
-                    self._attribute_doc(stmt, following),
-                    stmt.lineno,
-                ),
-            )
-        )
+        # Described later, and only if kept: most module-level names are neither.
+        self.variables.append((strong, name, stmt, following))
 
     def _variables(self) -> None:
         listed = set(self.all_names or ())
-        self.info.variables = [m for strong, m in self.variables if strong or m.name in listed]
+        out = self.info.variables
+        for strong, name, stmt, following in self.variables:
+            if not strong and name not in listed:
+                continue
+            annotation = stmt.annotation if isinstance(stmt, ast.AnnAssign) else None
+            shown = self._segment(annotation)
+            default = self._segment(stmt.value)
+            if default:
+                shown = f"{shown} = {default}" if shown else f"= {default}"
+            out.append(
+                Member(
+                    name,
+                    "constant" if name.isupper() else "variable",
+                    one_line(shown, MAX_MEMBER_TYPE) if shown else "",
+                    self._attribute_doc(stmt, following),
+                    stmt.lineno,
+                )
+            )
 
     def _reexports(self) -> None:
         """Names this module makes public that are defined elsewhere.
@@ -469,6 +478,7 @@ class _PythonVisitor:
                 self._nested_imports(start, end)
             # Interned, so the thousands of sets held until resolution share their strings.
             names.update(map(intern, found))
+            names.discard("")
 
     def _nested_imports(self, start: int, end: int) -> None:
         for match in _NESTED_IMPORT.finditer(self.text, start, end):

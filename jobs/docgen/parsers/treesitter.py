@@ -26,6 +26,28 @@ from .members import (
 from .ts_languages import SPECS, LanguageSpec, Node, node_text, repo_relative
 
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+# What a component's body refers to: identifiers outside comments and string literals (those
+# matches yield b""), so `// see Command` or "Command failed" never make a dependency.
+_WORD = rb"|([A-Za-z_][A-Za-z0-9_]*)"
+_DQ = rb'"(?:[^"\\\n]|\\.)*"'
+_SQ = rb"'(?:[^'\\\n]|\\.)*'"
+_BLOCK = rb"/\*[\s\S]*?\*/"
+_C_LIKE = rb"//[^\n]*|" + _BLOCK + rb"|" + _DQ
+_REFERENCE_TOKENS = {
+    "c": _C_LIKE + rb"|" + _SQ,
+    "cpp": rb'R"\([\s\S]*?\)"|' + _C_LIKE + rb"|" + _SQ,
+    "java": rb'"""[\s\S]*?"""|' + _C_LIKE + rb"|" + _SQ,
+    "kotlin": rb'"""[\s\S]*?"""|' + _C_LIKE + rb"|" + _SQ,
+    "csharp": rb'@"(?:[^"]|"")*"|' + _C_LIKE + rb"|" + _SQ,
+    "go": _C_LIKE + rb"|`[^`]*`|" + _SQ,
+    # Rust: no single-quoted alternative, `'a` is a lifetime and has no closing quote.
+    "rust": rb'r#*"[\s\S]*?"#*|' + _C_LIKE,
+    "javascript": _C_LIKE + rb"|" + _SQ + rb"|`(?:[^`\\]|\\.)*`",
+    "php": rb"#(?!\[)[^\n]*|" + _C_LIKE + rb"|" + _SQ,
+    "ruby": rb"#[^\n]*|" + _DQ + rb"|" + _SQ,
+}
+_REFERENCE_TOKENS["typescript"] = _REFERENCE_TOKENS["tsx"] = _REFERENCE_TOKENS["javascript"]
+REFERENCES = {lang: re.compile(pattern + _WORD) for lang, pattern in _REFERENCE_TOKENS.items()}
 _REQUIRE = re.compile(rb"""\brequire\(\s*['"]([^'"\n]{1,300})['"]\s*\)""")
 _CPP_HINTS = re.compile(
     r"^[ \t]*(?:class\s+\w+[^;{]{0,300}\{|namespace\s+\w*\s*\{|template\s*<"
@@ -250,6 +272,7 @@ class _Walker:
         if self.is_js:
             self.js = js_module_facts(root)
         self._visit(root, None, 0)
+        words = REFERENCES.get(self.language, _IDENT)
         for comp in self.info.components:
             start, end, children = self.ranges.pop(comp.id)
             names: set[bytes] = set()
@@ -257,10 +280,11 @@ class _Walker:
             for child_start, child_end in sorted(children):
                 if child_start >= end:
                     break  # a Go method or Rust impl attached to a type defined above it
-                names.update(_IDENT.findall(self.source, pos, max(pos, child_start)))
+                names.update(words.findall(self.source, pos, max(pos, child_start)))
                 pos = max(pos, child_end)
             if pos < end:
-                names.update(_IDENT.findall(self.source, pos, end))
+                names.update(words.findall(self.source, pos, end))
+            names.discard(b"")
             comp.names = {intern(n.decode("ascii")) for n in names} - NOISE_WORDS
             comp.names.discard(comp.name)
         self.sink.finish(merge_all=True)
@@ -726,6 +750,8 @@ class _Walker:
         for _ in range(3):
             prev = target.prev_named_sibling
             while prev is not None and prev.type in spec.between:
+                # Attributes between the doc and the item (`#[cfg_attr(...)]` over lines).
+                start_row = min(start_row, prev.start_point[0])
                 prev = prev.prev_named_sibling
             if prev is not None or target.parent is None:
                 break
@@ -749,6 +775,7 @@ class _Walker:
                 comments.append(text)
             prev = prev.prev_named_sibling
             while prev is not None and prev.type in spec.between:
+                row = min(row, prev.start_point[0])
                 prev = prev.prev_named_sibling
             if len(comments) > MAX_DOC_NODES:
                 break
