@@ -22,7 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from jobs import docs_cache
+from jobs import docs_cache, repositories
 from jobs.docgen import GenerationOptions, generate_docs
 from jobs.fetch import FetchError, resolve_commit, shallow_fetch, uses_credential
 from jobs.git_credentials import redact
@@ -65,6 +65,7 @@ def complete_from_entry(job: Job, entry: CacheEntry) -> None:
         worker_id=job.worker_id,
     )
     finish_attempt(job, JobAttempt.Outcome.COMPLETED, CACHE_HIT_MESSAGE)
+    repositories.record_completed(job)
     logger.info("Job %s: Using cached documentation", job.job_id)
 
 
@@ -170,6 +171,7 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path) -> None:
         docs_path=relpath, resolved_commit=sha, from_cache=False, worker_id=job.worker_id
     )
     finish_attempt(job, JobAttempt.Outcome.COMPLETED, "Documentation generated")
+    repositories.record_completed(job)
     logger.info("Job %s: Documentation generated successfully", job.job_id)
 
 
