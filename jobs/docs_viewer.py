@@ -216,6 +216,7 @@ class TreeNode:
     url: str | None = None
     current: bool = False
     open: bool = False
+    appendix: bool = False  # tests, examples, tooling: shown apart from the main modules
     children: list[TreeNode] = field(default_factory=list)
 
 
@@ -256,7 +257,7 @@ def build_tree(
             continue
         page = next((c for c in page_candidates(name, node) if c in pages), None)
         path = _str(node.get("path")).strip("/")
-        item = TreeNode(name=name, page=page, path=path)
+        item = TreeNode(name=name, page=page, path=path, appendix=node.get("appendix") is True)
         item.label = node_label(
             name, path, parent.name if parent else "", parent.path if parent else ""
         )
@@ -385,7 +386,8 @@ def _page_context(job: Job, folder: DocsFolder, name: str | None) -> dict[str, A
         "page_name": name,
         "title": _title(name or INDEX_PAGE, trail),
         "trail": trail,
-        "tree": tree,
+        "tree": [node for node in tree if not node.appendix],
+        "appendix_tree": [node for node in tree if node.appendix],
         # Pages the module tree does not reach stay reachable from the sidebar.
         "other_pages": [
             {"name": p, "url": _view_url(job.job_id, p)}

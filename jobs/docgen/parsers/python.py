@@ -287,7 +287,13 @@ class _PythonVisitor:
                 name = target.id
             else:
                 continue
-            if name.startswith("_") or any(m.name == name for m in comp.members):
+            if name.startswith("_"):
+                continue
+            known = next((m for m in comp.members if m.name == name), None)
+            if known is not None:
+                # `headers: Dict` in the class body, documented where `__init__` sets it.
+                if not known.doc:
+                    known.doc = self._attribute_doc(stmt, following)
                 continue
             annotation = stmt.annotation if isinstance(stmt, ast.AnnAssign) else None
             value = stmt.value

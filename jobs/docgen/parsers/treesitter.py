@@ -582,9 +582,9 @@ class _Walker:
             return False
         name = _strip_key(node_text(key))
         if name and not name.startswith("_") and not any(m.name == name for m in owner.members):
-            kind = "getter" if "Getter" in callee or b"get" in args.text else "property"
+            shown = "read-only" if "Getter" in callee or b"get" in args.text else ""
             owner.members.append(
-                Member(name, "property", kind, self._doc_comment(stmt), stmt.start_point[0] + 1)
+                Member(name, "property", shown, self._doc_comment(stmt), stmt.start_point[0] + 1)
             )
         return True
 
