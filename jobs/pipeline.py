@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from jobs import docs_cache, repositories
@@ -58,14 +59,16 @@ def complete_from_entry(job: Job, entry: CacheEntry) -> None:
         # Docs of a private repository stay private whoever asks for them again.
         Job.objects.filter(pk=job.pk).update(private=True)
         job.private = True
-    job.mark_completed(
-        docs_path=entry.docs_path,
-        resolved_commit=entry.commit_sha,
-        from_cache=True,
-        worker_id=job.worker_id,
-    )
-    finish_attempt(job, JobAttempt.Outcome.COMPLETED, CACHE_HIT_MESSAGE)
-    repositories.record_completed(job)
+    # One transaction: whoever sees the job completed also sees its repository record.
+    with transaction.atomic():
+        job.mark_completed(
+            docs_path=entry.docs_path,
+            resolved_commit=entry.commit_sha,
+            from_cache=True,
+            worker_id=job.worker_id,
+        )
+        finish_attempt(job, JobAttempt.Outcome.COMPLETED, CACHE_HIT_MESSAGE)
+        repositories.record_completed(job)
     logger.info("Job %s: Using cached documentation", job.job_id)
 
 
@@ -167,11 +170,14 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path) -> None:
     relpath = docs_cache.publish(built, job.repo_url, sha)
     docs_cache.record(job.repo_url, sha, relpath, private=private)
     Job.objects.filter(pk=job.pk).update(main_model=result.main_model)
-    job.mark_completed(
-        docs_path=relpath, resolved_commit=sha, from_cache=False, worker_id=job.worker_id
-    )
-    finish_attempt(job, JobAttempt.Outcome.COMPLETED, "Documentation generated")
-    repositories.record_completed(job)
+    # The clone goes before the job reads "completed", so nothing is left behind then.
+    shutil.rmtree(workdir, ignore_errors=True)
+    with transaction.atomic():
+        job.mark_completed(
+            docs_path=relpath, resolved_commit=sha, from_cache=False, worker_id=job.worker_id
+        )
+        finish_attempt(job, JobAttempt.Outcome.COMPLETED, "Documentation generated")
+        repositories.record_completed(job)
     logger.info("Job %s: Documentation generated successfully", job.job_id)
 
 

@@ -41,10 +41,11 @@ def record_completed(job: Job) -> Repository | None:
     if job.status != Status.COMPLETED or is_local(job.repo_url):
         return None
     try:
-        repo = _get_or_create(job.repo_url, private=job.private, created_by="")
-        if documents_followed_branch(repo, job):
-            Repository.objects.filter(pk=repo.pk).update(latest_job=job, private=job.private)
-            repo.latest_job, repo.private = job, job.private
+        with transaction.atomic():  # a savepoint: a failure here never undoes the completion
+            repo = _get_or_create(job.repo_url, private=job.private, created_by="")
+            if documents_followed_branch(repo, job):
+                Repository.objects.filter(pk=repo.pk).update(latest_job=job, private=job.private)
+                repo.latest_job, repo.private = job, job.private
         return repo
     except Exception:
         logger.exception("Could not record repository for job %s", job.job_id)
