@@ -36,6 +36,7 @@ from .site import (
     summary,
     users_of,
 )
+from .xref import resolver
 
 MAX_PRIVATE_LISTED = 40
 
@@ -90,10 +91,11 @@ def _is_dunder(name: str) -> bool:
 
 def _is_private(ctx: SiteContext, comp: Component) -> bool:
     """A leading underscore (not a dunder) on the component or anything it is nested in;
-    in Go, a lower-case name (not exported from its package)."""
+    in Go, a lower-case name (not exported from its package); a doc comment that says
+    `@private` or `@internal`."""
     if comp.name.startswith("_") and not _is_dunder(comp.name):
         return True
-    if comp.name[:1].islower() and comp.file.endswith(".go"):
+    if comp.private or (comp.name[:1].islower() and comp.file.endswith(".go")):
         return True
     if comp.parent is None:
         return False
@@ -190,7 +192,7 @@ def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) ->
     else:
         doc = module_doc(ctx, module)
         if doc:
-            out += [render_doc(doc), ""]
+            out += [render_doc(doc, resolver(ctx, module.doc_file or "")), ""]
     top = [c for c in comps if c.parent is None]
     languages = sorted(
         {display_name(ctx.files[p].language) for p in module.subtree_files() if p in ctx.files}
@@ -331,7 +333,8 @@ def _module_components_table(
     if nested_private:
         out += [
             f"Not listed: {plural(nested_private, 'private method')} "
-            "(a leading underscore, or inside a private class).",
+            "(a leading underscore, a lower-case Go name, a `@private` or `@internal` doc tag, "
+            "or inside a private class).",
             "",
         ]
     return out
@@ -521,7 +524,7 @@ def _module_api(
         if comp.overloads:
             out += _overloads(comp, language)
         if comp.doc:
-            out += [render_doc(comp.doc), ""]
+            out += [render_doc(comp.doc, resolver(ctx, comp.file)), ""]
         if comp.members:
             out += _members_table(comp)
         if comp.base_ids:
@@ -547,6 +550,7 @@ _MEMBER_TITLES = {
     "variant": ("variant", "Variants"),
     "embedded": ("embedded type", "Embedded types"),
     "event": ("event", "Events"),
+    "constant": ("constant", "Constants"),
     "signature": ("signature", "Signatures"),
     "constraint": ("type constraint", "Type constraints"),
 }
@@ -576,7 +580,7 @@ def _members_table(comp: Component) -> list[str]:
         if mixed:
             cells.append(_MEMBER_TITLES.get(member.kind, (member.kind, ""))[0])
         cells.append(code_span(member.type, table=True) if member.type else "")
-        cells.append(inline_doc(summary(member.doc), table=True))
+        cells.append(inline_doc(summary(member.doc), table=True) if member.doc else "")
         out.append("| " + " | ".join(cells) + " |")
     if len(members) > MAX_MEMBERS_LISTED:
         out.append(f"| … and {len(members) - MAX_MEMBERS_LISTED} more |" + " |" * (len(head) - 1))
@@ -597,10 +601,11 @@ def _overloads(comp: Component, language: str) -> list[str]:
             else "**Also declared as (one more overload):**"
         )
         out += [lead, ""]
+        own = summary(comp.doc)
         for member in overloads:
             item = f"- {code_span(member.type)}"
             first = summary(member.doc)
-            if first and member.doc != comp.doc and not stubs:
+            if first and first != own and not stubs:
                 item += f" — {inline_doc(first)}"
             out.append(item)
         out.append("")

@@ -52,6 +52,9 @@ class SiteContext:
     # module page -> (public, private) components, computed with the anchors
     split_cache: dict[str, tuple[list[Component], list[Component]]] = field(default_factory=dict)
     users_cache: dict[str, list[str]] = field(default_factory=dict)
+    # cross-references in doc text: name -> component ids, and resolved (file, name) -> link
+    xref_index: dict[str, list[str]] | None = None
+    xref_cache: dict[str, str | None] = field(default_factory=dict)
 
 
 def safe_url(url: str) -> str:

@@ -152,6 +152,29 @@ def ts_field(ctx: MemberContext, node: Node, comp: Component) -> bool:
     return True
 
 
+def ts_parameter_properties(constructor: Node, comp: Component) -> None:
+    """`constructor(public name: string, readonly id: number)`: parameters that are fields."""
+    params = constructor.child_by_field_name("parameters")
+    if params is None:
+        return
+    for param in params.named_children:
+        words = [
+            node_text(c)
+            for c in param.named_children
+            if c.type in ("accessibility_modifier", "override_modifier")
+        ]
+        readonly = any(c.type == "readonly" for c in param.children)
+        if not words and not readonly:
+            continue
+        if any(w in ("private", "protected") for w in words):
+            continue
+        name = node_text(param.child_by_field_name("pattern"))
+        if name.isidentifier() and not any(m.name == name for m in comp.members):
+            type_ = _type_text(param.child_by_field_name("type"))
+            shown = f"readonly {type_}".strip() if readonly else type_
+            _add(comp, name, "field", shown, "", param)
+
+
 def ts_enum_member(ctx: MemberContext, node: Node, comp: Component) -> bool:
     if node.parent is None or node.parent.type != "enum_body":
         return False
@@ -345,6 +368,119 @@ def kotlin_enum_entry(ctx: MemberContext, node: Node, comp: Component) -> bool:
     return True
 
 
+# --- PHP and Ruby -------------------------------------------------------------------------
+
+
+def _php_hidden(node: Node) -> bool:
+    return any(
+        c.type == "visibility_modifier" and node_text(c) == "private" for c in node.named_children
+    )
+
+
+def _php_type(node: Node) -> str:
+    for child in node.named_children:
+        if child.type.endswith("_type") or child.type in ("union_type", "intersection_type"):
+            return _type_text(child)
+    return ""
+
+
+def php_property(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    if _php_hidden(node):
+        return True
+    type_ = _php_type(node)
+    doc = _doc(ctx, node)
+    for element in node.named_children:
+        if element.type != "property_element":
+            continue
+        variable = next((c for c in element.named_children if c.type == "variable_name"), None)
+        if variable is not None:
+            _add(comp, node_text(variable), "property", type_, doc, node)
+    return True
+
+
+def php_const(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    if _php_hidden(node):
+        return True
+    doc = _doc(ctx, node)
+    for element in node.named_children:
+        if element.type != "const_element":
+            continue
+        parts = element.named_children
+        if parts:
+            value = f"= {one_line(node_text(parts[-1]), 40)}" if len(parts) > 1 else ""
+            _add(comp, node_text(parts[0]), "constant", value, doc, node)
+    return True
+
+
+def php_enum_case(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    parts = node.named_children
+    if parts:
+        value = one_line(node_text(parts[-1]), 40) if len(parts) > 1 else ""
+        _add(comp, node_text(parts[0]), "variant", value, _doc(ctx, node), node)
+    return True
+
+
+def php_promoted_parameters(constructor: Node, comp: Component) -> None:
+    """`public function __construct(public int $n)`: promoted parameters are properties."""
+    params = constructor.child_by_field_name("parameters")
+    if params is None:
+        return
+    for param in params.named_children:
+        if param.type != "property_promotion_parameter" or _php_hidden(param):
+            continue
+        variable = next((c for c in param.named_children if c.type == "variable_name"), None)
+        if variable is not None:
+            _add(comp, node_text(variable), "property", _php_type(param), "", param)
+
+
+_RUBY_ATTRS = {
+    "attr_accessor": "read/write",
+    "attr_reader": "read-only",
+    "attr_writer": "write-only",
+}
+
+
+def _ruby_visibility(node: Node) -> str:
+    """`private` / `protected` on a line of its own applies to what follows it."""
+    sibling = node.prev_named_sibling
+    steps = 0
+    while sibling is not None and steps < 500:
+        if sibling.type == "identifier" and node_text(sibling) in (
+            "private",
+            "protected",
+            "public",
+        ):
+            return node_text(sibling)
+        sibling = sibling.prev_named_sibling
+        steps += 1
+    return "public"
+
+
+def ruby_call(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    method = node_text(node.child_by_field_name("method"))
+    access = _RUBY_ATTRS.get(method)
+    if access is None or node.child_by_field_name("receiver") is not None:
+        return False  # not an attribute declaration (maybe a `require`)
+    if _ruby_visibility(node) != "public":
+        return True
+    args = node.child_by_field_name("arguments")
+    doc = _doc(ctx, node)
+    for arg in args.named_children if args is not None else []:
+        if arg.type == "simple_symbol":
+            _add(comp, node_text(arg).lstrip(":"), "attribute", access, doc, node)
+    return True
+
+
+def ruby_constant(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    left = node.child_by_field_name("left")
+    if left is None or left.type != "constant":
+        return True
+    right = node.child_by_field_name("right")
+    value = f"= {one_line(node_text(right), 40)}" if right is not None else ""
+    _add(comp, node_text(left), "constant", value, _doc(ctx, node), node)
+    return True
+
+
 # --- Rust -----------------------------------------------------------------------------------
 
 
@@ -394,18 +530,23 @@ def rust_variant(ctx: MemberContext, node: Node, comp: Component) -> bool:
 _DECLARATOR_NAMES = ("field_identifier", "identifier")
 
 
-def _c_field_names(node: Node) -> list[str] | None:
-    """Names declared by a C field declaration; None when it declares a function (C++)."""
-    names: list[str] = []
+def _c_field_names(node: Node) -> list[tuple[str, str]] | None:
+    """(name, pointer stars) declared by a C field declaration; None when it declares a
+    function (a C++ method)."""
+    names: list[tuple[str, str]] = []
     for child in node.children_by_field_name("declarator"):
         current = child
+        stars = ""
         for _ in range(8):
+            if current.type == "pointer_declarator":
+                stars += "*"
             if current.type == "function_declarator":
                 inner = current.child_by_field_name("declarator")
                 if inner is None or inner.type != "parenthesized_declarator":
                     return None  # a method, not a function-pointer field
+                stars = "fn"
             if current.type in _DECLARATOR_NAMES:
-                names.append(node_text(current))
+                names.append((node_text(current), stars))
                 break
             nxt = current.child_by_field_name("declarator")
             if nxt is None:
@@ -448,8 +589,12 @@ def c_field(ctx: MemberContext, node: Node, comp: Component) -> bool:
     if type_node is not None and type_node.child_by_field_name("body") is not None:
         type_ = node_text(type_node).split("{", 1)[0].strip() + " {…}"
     doc = _doc(ctx, node)
-    for name in names:
-        _add(comp, name, "field", type_, doc, node)
+    for name, stars in names:
+        if stars.startswith("fn"):  # a function pointer: its whole declaration is its type
+            shown = one_line(node_text(node).rstrip(";"), MAX_MEMBER_TYPE)
+        else:
+            shown = f"{type_} {stars}" if stars else type_
+        _add(comp, name, "field", shown, doc, node)
     return True
 
 
@@ -510,4 +655,10 @@ HANDLERS: dict[str, dict[str, Handler]] = {
     },
     "c": _C,
     "cpp": _C,
+    "php": {
+        "property_declaration": php_property,
+        "const_declaration": php_const,
+        "enum_case": php_enum_case,
+    },
+    "ruby": {"call": ruby_call, "assignment": ruby_constant},
 }

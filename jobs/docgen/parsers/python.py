@@ -8,6 +8,7 @@ import re
 from itertools import accumulate
 from sys import intern
 
+from ..doctext import clean_doc
 from ..model import Component, FileInfo, Member, Reexport
 from .common import MAX_SIGNATURE, NOISE_WORDS, ComponentSink, clip_doc, count_lines, one_line
 
@@ -113,7 +114,8 @@ class _PythonVisitor:
     def visit_module(self, tree: ast.Module) -> None:
         doc = _docstring(tree.body)
         if doc:
-            self.info.module_doc = clip_doc(doc)
+            # A licence banner or `:copyright:` field is no purpose.
+            self.info.module_doc = clip_doc(clean_doc(doc))
         self._statements(tree.body)
         self._reexports()
         self.sink.finish(merge_all=False)
