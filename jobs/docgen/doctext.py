@@ -192,11 +192,8 @@ def _link_role(target: str, label: str) -> str:
     if ":" in target.split("(", 1)[0] and "::" not in target:
         # `javascript:alert(1)` and other schemes: never a link, only literal text.
         return code_span(label or target)
-    shown = label
-    if not shown:
-        shown = target[1:] if target.startswith("#") else target
-        shown = shown.replace("#", ".")
-    return role(target, shown if shown != target else "")
+    # Untitled, the renderer shows `Foo#bar(int)` as `Foo.bar(int)`, in code font.
+    return role(target, label)
 
 
 def inline_tags(
@@ -359,6 +356,11 @@ def _param_field(tag: str, rest: str, yard_types: bool) -> list[str]:
     yard = _YARD_TYPE.match(rest) if yard_types else None
     if yard:  # YARD: `@param [Type] name desc`
         typ, rest = yard.group(1), rest[yard.end() :]
+    if not typ and "$" in rest:
+        # PHPDoc `@param Type[]|null ...$name desc`: the type is all before the `$name`.
+        php = re.match(r"^\s*([^\s$]+)\s+(?:\.{3})?(\$\w+)\s*(.*)$", rest)
+        if php:
+            typ, rest = php.group(1), f"{php.group(2)} {php.group(3)}"
     generic = re.match(r"^\s*<(\w+)>", rest)
     if generic:  # Javadoc `@param <T> desc`: a type parameter
         return [_field_line("tparam", generic.group(1), rest[generic.end() :])]
@@ -390,8 +392,12 @@ def _param_field(tag: str, rest: str, yard_types: bool) -> list[str]:
     return lines
 
 
-def _typed_field(kind: str, type_kind: str, rest: str) -> list[str]:
+def _typed_field(kind: str, type_kind: str, rest: str, type_first: bool = False) -> list[str]:
     typ, rest = _js_type(rest)
+    if type_first and not typ:  # PHPDoc `@return Type desc`
+        word = re.match(r"^\s*(\S+)", rest)
+        if word:
+            typ, rest = word.group(1), rest[word.end() :]
     yard = _YARD_TYPE.match(rest)
     if yard and not typ:
         typ, rest = yard.group(1), rest[yard.end() :]
@@ -408,7 +414,7 @@ def _throws_field(rest: str, protect: Callable[[str], str]) -> list[str]:
     if yard and not typ:
         typ, rest = yard.group(1), rest[yard.end() :]
     if not typ:
-        word = re.match(r"^\s*([\w.$#:]+)", rest)
+        word = re.match(r"^\s*([\w.$#:\\]+)", rest)
         if word:
             typ, rest = word.group(1), rest[word.end() :]
     rest = re.sub(r"^\s*[-–—]\s+", "", rest).strip()
@@ -502,7 +508,7 @@ def convert_tags(
         if tag in _PARAM_TAGS:
             fields.extend(_param_field(tag, joined, yard))
         elif tag in _RETURN_TAGS:
-            fields.extend(_typed_field("returns", "rtype", joined))
+            fields.extend(_typed_field("returns", "rtype", joined, code_language == "php"))
         elif tag in _THROW_TAGS:
             fields.extend(_throws_field(joined, protect))
         elif tag in ("yields", "yield"):
@@ -551,6 +557,11 @@ _STRIP_TAG = re.compile(
     r"details|html|body|head|meta|link|style|script|iframe|object|embed|frame|svg|math|"
     r"form|input|button|label|select|option|textarea)\b[^>]*>",
     re.IGNORECASE,
+)
+
+
+_HTML_HINT = re.compile(
+    r"</?(?:p|pre|code|br|ul|ol|li|b|i|em|strong|a|table|img|div|h[1-6])\b", re.I
 )
 
 
@@ -630,14 +641,14 @@ def convert_jsdoc(text: str, language: str) -> str:
     """JSDoc / TSDoc (and PHPDoc, Doxygen, YARD, which share the block-tag shape)."""
     protect = _Protector()
     code_language = {"tsx": "typescript", "c": "c", "cpp": "cpp"}.get(language, language)
-    if "<" in text and re.search(r"</?(?:p|pre|code|br|ul|li|b|i|em|strong|a)\b", text, re.I):
+    if "<" in text and _HTML_HINT.search(text):
         text = convert_html(text, protect, code_language)
     text = inline_tags(text, protect, js=language in ("javascript", "typescript", "tsx"))
     text = convert_markdown_blocks(text, protect, code_language)
     text = convert_tags(text, protect, code_language, yard=language == "ruby")
     if language == "php":
         text = _unescape_prose(text)
-    return protect.restore(_tidy(text))
+    return protect.restore(_tidy(_md_unescape(text)))
 
 
 # --- Markdown-based doc comments (rustdoc, KDoc, JSDoc, Go's headings) ------------------------
@@ -653,15 +664,37 @@ _PATHLIKE = re.compile(
 
 
 def convert_markdown_blocks(text: str, protect: Callable[[str], str], code_language: str) -> str:
-    """Markdown fences (kept, language normalised) and `#` headings (as underlined titles)."""
-    if "```" not in text and "~~~" not in text and "#" not in text:
+    """Markdown fences (kept, language normalised), indented code blocks (fenced) and `#`
+    headings (as underlined titles)."""
+    if "```" not in text and "~~~" not in text and "#" not in text and "\n    " not in text:
         return text
     lines = text.split("\n")
     out: list[str] = []
     i = 0
+    previous = ""  # the last non-blank line before this one
     while i < len(lines):
         line = lines[i]
         stripped = line.strip()
+        if (
+            line.startswith("    ")
+            and stripped
+            and i > 0
+            and not lines[i - 1].strip()
+            and previous
+            and not previous.startswith((" ", "\t"))
+            and not _MD_LIST_ITEM.match(previous)
+        ):
+            # An indented block after a paragraph: Markdown's own code block.
+            j = i
+            while j < len(lines) and (not lines[j].strip() or lines[j].startswith("    ")):
+                j += 1
+            out.append(protect(fence("\n".join(lines[i:j]), code_language)))
+            out.append("")
+            previous = ""
+            i = j
+            continue
+        if stripped:
+            previous = line
         if stripped.startswith(("```", "~~~")):
             marker = stripped[:3]
             info = stripped[3:].strip().lstrip("`~").strip()
@@ -682,6 +715,9 @@ def convert_markdown_blocks(text: str, protect: Callable[[str], str], code_langu
             out.append(line)
         i += 1
     return "\n".join(out)
+
+
+_MD_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s")
 
 
 def _fence_language(info: str, default: str) -> str:
@@ -742,13 +778,28 @@ def _ref_definitions(lines: list[str]) -> tuple[list[str], dict[str, str]]:
     return kept, defs
 
 
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~])")
+_BACKTICK_SPLIT = re.compile(r"(`+[^`\n]*`+)")
+
+
+def _md_unescape(text: str) -> str:
+    """Markdown's backslash escapes (`\\[`, `\\*`) as the characters they stand for; the
+    renderer escapes them again its own way. Code spans are left as they are."""
+    if "\\" not in text:
+        return text
+    parts = _BACKTICK_SPLIT.split(text)
+    return "".join(p if i % 2 else _MD_ESCAPE.sub(r"\1", p) for i, p in enumerate(parts))
+
+
 def convert_rustdoc(text: str) -> str:
     protect = _Protector()
     lines, defs = _ref_definitions(text.split("\n"))
     text = convert_markdown_blocks("\n".join(lines), protect, "rust")
+    if "<" in text and _HTML_HINT.search(text):
+        text = convert_html(text, protect, "rust")  # crate docs hold tables, images, breaks
     if "[" in text:
         text = _intra_links(text, protect, defs)
-    return protect.restore(_tidy(text))
+    return protect.restore(_tidy(_md_unescape(text)))
 
 
 def convert_markdown(text: str, code_language: str) -> str:
@@ -795,6 +846,53 @@ def convert_godoc(text: str) -> str:
     text = "\n".join(out)
     if "[" in text:
         text = _intra_links(text, protect, defs)
+    return protect.restore(_tidy(text))
+
+
+# --- RDoc (Ruby) -------------------------------------------------------------------------------
+
+_RDOC_HEADING = re.compile(r"^(={1,6})\s+(\S.*)$")
+_RDOC_TT = re.compile(r"<(tt|code)>(.*?)</\1>|(?<![\w+])\+([\w.:#?!=\[\]-]+)\+(?!\w)")
+_RDOC_LABEL = re.compile(r"^(?:\[([^\]\n]{1,80})\]|([A-Z][\w ]{0,40})::)\s+(\S.*)$")
+_RDOC_LIST = re.compile(r"^\s*(?:[-*]|\d+\.|\[[^\]]+\]|\S+::)\s")
+
+
+def convert_rdoc(text: str) -> str:
+    """Ruby comments (RDoc with YARD tags): indented spans are code, `== Title` headings,
+    `<tt>x</tt>` and `+x+` literals."""
+    protect = _Protector()
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    n = len(lines)
+    while i < n:
+        line = lines[i]
+        after_blank = i == 0 or not lines[i - 1].strip()
+        if line.startswith("  ") and line.strip() and after_blank and not _RDOC_LIST.match(line):
+            j = i
+            while j < n and (not lines[j].strip() or lines[j].startswith("  ")):
+                j += 1
+            out.append(protect(fence("\n".join(lines[i:j]), "ruby")))
+            out.append("")
+            i = j
+            continue
+        match = _RDOC_HEADING.match(line)
+        if match:
+            out.append(heading(match.group(2)))
+        elif labelled := _RDOC_LABEL.match(line):
+            # `[label] text` and `Label:: text`: RDoc's labelled lists.
+            label = labelled.group(1) or labelled.group(2)
+            out.append(f"- **{label.strip()}** — {labelled.group(3)}")
+        else:
+            out.append(line)
+        i += 1
+    text = "\n".join(out)
+    if "<" in text or "+" in text:
+        text = _RDOC_TT.sub(
+            lambda m: protect(code_span(html.unescape(m.group(2) or m.group(3) or ""))), text
+        )
+    if "@" in text:
+        text = convert_tags(text, protect, "ruby", yard=True)
     return protect.restore(_tidy(text))
 
 
@@ -919,7 +1017,9 @@ def convert_doc(text: str, language: str) -> str:
         return convert_godoc(text)
     if language == "csharp":
         return convert_xmldoc(text)
-    if language in ("c", "cpp", "ruby"):
+    if language == "ruby":
+        return convert_rdoc(text)
+    if language in ("c", "cpp"):
         if re.search(r"^\s*[@\\][A-Za-z]", text, re.MULTILINE):
             return convert_jsdoc(text, language)
         return convert_markdown(text, language)

@@ -155,20 +155,45 @@ def code_span(content: str, *, table: bool = False) -> str:
     return f"{fence}{content}{fence}"
 
 
-def _escape_prose(text: str, table: bool) -> str:
-    """Escaped prose, keeping `[text](https://...)` links (their URL is checked, not trusted)."""
-    if "](" not in text:
+# `*emphasis*`, `**strong**`, `_emphasis_` around words (never `__dunder__`, `*args`).
+_EMPHASIS = re.compile(
+    r"(?<![\w*\\])(\*\*|\*|_)(?=[^\s*_])((?:(?!\1)[^\n`]){1,200}?)(?<=[^\s\\])\1(?![\w*])"
+)
+
+
+def _escape_emphasis(text: str) -> str:
+    """Escaped text whose emphasis markers are kept (their content is escaped)."""
+    if "*" not in text and "_" not in text:
         return _escape_chars(text)
     out: list[str] = []
     pos = 0
-    for match in _MD_LINK.finditer(text):
+    for match in _EMPHASIS.finditer(text):
+        marker, content = match.group(1), match.group(2)
+        if marker == "_" and not content.replace(" ", "").isalpha():
+            continue  # `snake_case_name`: underscores, not emphasis
         out.append(_escape_chars(text[pos : match.start()]))
+        mark = "**" if marker == "**" else "*"
+        out.append(f"{mark}{_escape_chars(content)}{mark}")
+        pos = match.end()
+    out.append(_escape_chars(text[pos:]))
+    return "".join(out)
+
+
+def _escape_prose(text: str, table: bool) -> str:
+    """Escaped prose, keeping `[text](https://...)` links (their URL is checked, not trusted)
+    and emphasis."""
+    if "](" not in text:
+        return _escape_emphasis(text)
+    out: list[str] = []
+    pos = 0
+    for match in _MD_LINK.finditer(text):
+        out.append(_escape_emphasis(text[pos : match.start()]))
         url = match.group(2).replace("(", "%28").replace(")", "%29")
         if table:
             url = url.replace("|", "%7C")
         out.append(f"[{_escape_chars(match.group(1))}]({url})")
         pos = match.end()
-    out.append(_escape_chars(text[pos:]))
+    out.append(_escape_emphasis(text[pos:]))
     return "".join(out)
 
 
@@ -309,7 +334,7 @@ def _author_fence_lang(info: str) -> str:
     return "text" if "mermaid" in lang else lang
 
 
-def render_doc(text: str, resolve: Resolver | None = None) -> str:
+def render_doc(text: str, resolve: Resolver | None = None, literal_language: str = "") -> str:
     """A docstring (or README excerpt) as Markdown blocks: reflowed, structured and escaped.
 
     Paragraphs are joined into single lines; blank lines separate paragraphs. Literal
@@ -345,7 +370,7 @@ def render_doc(text: str, resolve: Resolver | None = None) -> str:
                 j = i
                 while j < n and (not lines[j].strip() or _indent(lines[j]) > pending):
                     j += 1
-                blocks.append(code_fence(_dedent(lines[i:j])))
+                blocks.append(code_fence(_dedent(lines[i:j]), literal_language))
                 i = j
                 continue
         if stripped.startswith(("```", "~~~")):
@@ -393,7 +418,7 @@ def render_doc(text: str, resolve: Resolver | None = None) -> str:
         chunk = lines[i:j]
         i = j
         continuation = 0 <= list_indent < indent
-        rendered, ends_literal, is_list = _render_chunk(chunk, resolve)
+        rendered, ends_literal, is_list = _render_chunk(chunk, resolve, literal_language)
         if continuation:
             rendered = [
                 "\n".join("  " + ln if ln else ln for ln in b.split("\n")) for b in rendered
@@ -472,6 +497,7 @@ _FIELD_GROUPS = {
     **dict.fromkeys(("see", "seealso"), "See also"),
 }
 _TYPE_KINDS = {"type": "Parameters", "vartype": "Attributes", "rtype": "Returns", "ytype": "Yields"}
+_RST_NAME_ESCAPE = re.compile(r"\\(?=[*_])")
 _BRACED_TYPE = re.compile(r"^\{([^{}\n]{1,200})\}\s*")
 _NAME_REF = re.compile(r"^[A-Za-z_][\w.#:$]*$")
 
@@ -509,7 +535,7 @@ class _Fields:
         words = name.split()
         if len(words) > 1 and group in ("Parameters", "Attributes"):
             typ, name = " ".join(words[:-1]), words[-1]  # `:param int x:`
-        entry = [name.strip(), typ, desc]
+        entry = [_RST_NAME_ESCAPE.sub("", name.strip()), typ, desc]  # RST's `\*\*kwargs`
         self.groups.setdefault(group, []).append(entry)
         self.last = entry
 
@@ -566,7 +592,7 @@ class _Fields:
 
 
 def _render_chunk(
-    chunk: list[str], resolve: Resolver | None = None
+    chunk: list[str], resolve: Resolver | None = None, literal_language: str = ""
 ) -> tuple[list[str], bool, bool]:
     """(Markdown blocks, whether it ends with "::", whether it ends as a list)."""
     base = min(_indent(ln) for ln in chunk)
@@ -641,7 +667,7 @@ def _render_chunk(
         if head.endswith("::"):
             para.append(head[:-1].rstrip(" :") + ":" if head != "::" else "")
             flush_para()
-            blocks.append(code_fence(_dedent(kids)))
+            blocks.append(code_fence(_dedent(kids), literal_language))
             continue
         if head.endswith(":"):
             para.append(head)

@@ -24,7 +24,17 @@ class MemberContext(Protocol):
     def doc_comment(self, node: Node) -> str: ...
 
 
+class ModuleScope:
+    """Stands in for a component while a file's module-level constants are collected."""
+
+    kind = "module"
+
+    def __init__(self, members: list[Member]) -> None:
+        self.members = members
+
+
 Handler = Callable[[MemberContext, Node, Component], bool]
+TopHandler = Callable[[MemberContext, Node, ModuleScope], bool]
 
 
 def _type_text(node: Node | None) -> str:
@@ -55,7 +65,9 @@ def _doc(ctx: MemberContext, node: Node) -> str:
     return ""
 
 
-def _add(comp: Component, name: str, kind: str, type_: str, doc: str, node: Node) -> None:
+def _add(
+    comp: Component | ModuleScope, name: str, kind: str, type_: str, doc: str, node: Node
+) -> None:
     comp.members.append(Member(name, kind, type_, doc, node.start_point[0] + 1))
 
 
@@ -607,6 +619,80 @@ def c_enumerator(ctx: MemberContext, node: Node, comp: Component) -> bool:
     return True
 
 
+# --- module-level constants and variables --------------------------------------------------
+
+
+def go_constants(ctx: MemberContext, node: Node, scope: ModuleScope) -> bool:
+    kind = "constant" if node.type == "const_declaration" else "variable"
+    specs = [c for c in node.named_children if c.type in ("const_spec", "var_spec")]
+    for group in node.named_children:
+        if group.type == "var_spec_list":
+            specs += [c for c in group.named_children if c.type == "var_spec"]
+    for spec in specs:
+        names = [node_text(c) for c in spec.children_by_field_name("name")]
+        type_ = _type_text(spec.child_by_field_name("type"))
+        value = spec.child_by_field_name("value")
+        if value is not None and len(names) == 1:
+            shown = one_line(node_text(value), 40)
+            type_ = f"{type_} = {shown}" if type_ else f"= {shown}"
+        doc = _doc(ctx, spec)
+        for name in names:
+            if _go_exported(name):
+                _add(scope, name, kind, type_, doc, spec)
+    return True
+
+
+def rust_constant(ctx: MemberContext, node: Node, scope: ModuleScope) -> bool:
+    if not _rust_pub(node):
+        return True
+    name = node_text(node.child_by_field_name("name"))
+    type_ = _type_text(node.child_by_field_name("type"))
+    value = node.child_by_field_name("value")
+    if value is not None and value.start_point[0] == value.end_point[0]:
+        type_ = f"{type_} = {one_line(node_text(value), 40)}"
+    kind = "constant" if node.type == "const_item" else "variable"
+    if name:
+        _add(scope, name, kind, type_, _doc(ctx, node), node)
+    return True
+
+
+def js_exported_variables(ctx: MemberContext, node: Node, scope: ModuleScope) -> bool:
+    """`export const VERSION = "1.0"`: exported values that are not functions or objects
+    with methods (those become components). The walker still visits the declaration."""
+    if node.parent is None or node.parent.type != "export_statement":
+        return False
+    keyword = "constant" if node_text(node).startswith("const") else "variable"
+    for decl in node.named_children:
+        if decl.type != "variable_declarator":
+            continue
+        name_node = decl.child_by_field_name("name")
+        value = decl.child_by_field_name("value")
+        if name_node is None or name_node.type != "identifier":
+            continue
+        if value is not None and (value.type in _CALLABLE or _object_with_methods(value)):
+            continue
+        type_ = _type_text(decl.child_by_field_name("type"))
+        if value is not None:
+            shown = "{…}" if value.type == "object" else one_line(node_text(value), 40)
+            type_ = f"{type_} = {shown}" if type_ else f"= {shown}"
+        _add(scope, node_text(name_node), keyword, type_, _doc(ctx, node.parent), decl)
+    return False
+
+
+def _object_with_methods(value: Node) -> bool:
+    if value.type != "object":
+        return False
+    return any(
+        c.type == "method_definition"
+        or (c.type == "pair" and getattr(c.child_by_field_name("value"), "type", "") in _CALLABLE)
+        for c in value.named_children
+    )
+
+
+def kotlin_top_property(ctx: MemberContext, node: Node, scope: ModuleScope) -> bool:
+    return kotlin_property(ctx, node, scope)  # type: ignore[arg-type]
+
+
 _TS = {
     "property_signature": ts_property_signature,
     "index_signature": ts_signature_member,
@@ -661,4 +747,17 @@ HANDLERS: dict[str, dict[str, Handler]] = {
         "enum_case": php_enum_case,
     },
     "ruby": {"call": ruby_call, "assignment": ruby_constant},
+}
+
+_JS_TOP: dict[str, TopHandler] = {
+    "lexical_declaration": js_exported_variables,
+    "variable_declaration": js_exported_variables,
+}
+TOP_HANDLERS: dict[str, dict[str, TopHandler]] = {
+    "go": {"const_declaration": go_constants, "var_declaration": go_constants},
+    "rust": {"const_item": rust_constant, "static_item": rust_constant},
+    "typescript": _JS_TOP,
+    "tsx": _JS_TOP,
+    "javascript": _JS_TOP,
+    "kotlin": {"property_declaration": kotlin_top_property},
 }
