@@ -569,7 +569,7 @@ MAX_MEMBERS_LISTED = 200
 
 
 def _member_count(members: list[Member]) -> str:
-    kinds = Counter(m.kind for m in members)
+    kinds = {m.kind for m in members}
     if len(kinds) == 1:
         kind = next(iter(kinds))
         noun, title = _MEMBER_TITLES.get(kind, ("member", "Members"))
