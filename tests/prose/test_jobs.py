@@ -193,7 +193,10 @@ def test_failure_scenarios_end_to_end(
         data = result[name]
         assert data["prose_status"] == "partial", (name, data)
         assert "No model-written summary on this page" in pages[name]
-        assert note in pages[name], (name, pages[name][pages[name].find("No model-written"):][:300])
+        assert note in pages[name], (
+            name,
+            pages[name][pages[name].find("No model-written") :][:300],
+        )
         assert "What this module does" not in pages[name]
         assert "helper_one" in pages[name]  # the static page is all there
         assert "It helps with" not in pages[name]
