@@ -54,7 +54,8 @@ def test_go_struct_fields_embedded_types_and_interface_members(build_site) -> No
     item_section = section(page, "### Item")
     assert "**Members:**" in item_section
     assert "| `Name` | field | `string` | Name is shown to customers. |" in item_section
-    assert "| `Base` | embedded type | `Base` |" in item_section
+    # A type defined in the repository links to its section.
+    assert "| `Base` | embedded type | [`Base`](store.md#base) |" in item_section
     assert "| Item | struct (4 members) |" in page
     assert "## Re-exports" in page
     assert "| `Reader` | `io` |" in page
