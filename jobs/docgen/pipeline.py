@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import DocGenError, GenerationOptions, GenerationResult, ProgressCallback, __version__
-from .classify import FileRole, assign_roles
+from .classify import FileRole, assign_roles, promote_shipped_test_support
 from .examples import Example, mine_examples
 from .graph import ImportResolver, build_graph
 from .model import FileInfo, SkippedFile
@@ -103,6 +103,7 @@ def _run(
     project = read_project(root, real_root)
     progress(analyse_end + 2, "Resolving references")
     resolver = ImportResolver(files, root_name=os.path.basename(root), go_module=project.go_module)
+    promote_shipped_test_support(files, resolver.resolve)
     graph = build_graph(files, resolver)
     progress(analyse_end + 5, "Building module tree")
     modules = build_module_tree(files, graph.file_deps)
