@@ -30,7 +30,7 @@ STATIC_MODEL = "static-analysis"
 ANALYSE_START, ANALYSE_END = 2, 75
 WRITE_START, WRITE_END = 82, 97
 # With a model, waiting on it dominates: analysis ends early and the prose step gets a band.
-PROSE_ANALYSE_END, PROSE_START, PROSE_END = 30, 36, 80
+PROSE_ANALYSE_END, PROSE_START, PROSE_END = 30, 38, 80
 
 
 class _Progress:
@@ -203,7 +203,6 @@ def _write_prose(
         progress(PROSE_START + span * done / max(total, 1), text, always=True)
 
     assert options.prose is not None
-    progress(PROSE_START, f"Writing module prose with {options.prose.model}", always=True)
     return write_prose(ctx, options.prose, read_source, report)
 
 
