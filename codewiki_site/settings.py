@@ -29,6 +29,16 @@ def env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name, "").strip().lower()
     if not raw:
@@ -112,6 +122,13 @@ CODEWIKI_REPO_HOSTS = env_list(
     "CODEWIKI_REPO_HOSTS", "github.com,gitlab.com,bitbucket.org,codeberg.org"
 )
 CODEWIKI_ALLOW_LOCAL_REPOS = env_bool("CODEWIKI_ALLOW_LOCAL_REPOS", False)
+# Tracked repositories: default minutes between scheduled checks of a followed branch
+# (0: only webhooks refresh), and each provider's webhook secret (empty: endpoint off).
+CODEWIKI_REFRESH_MINUTES = env_int("CODEWIKI_REFRESH_MINUTES", 60)
+CODEWIKI_WEBHOOK_SECRET_GITHUB = env_str("CODEWIKI_WEBHOOK_SECRET_GITHUB", "")
+CODEWIKI_WEBHOOK_SECRET_GITLAB = env_str("CODEWIKI_WEBHOOK_SECRET_GITLAB", "")
+CODEWIKI_WEBHOOK_SECRET_GITEA = env_str("CODEWIKI_WEBHOOK_SECRET_GITEA", "")
+CODEWIKI_WEBHOOK_MAX_BYTES = env_int("CODEWIKI_WEBHOOK_MAX_BYTES", 1024 * 1024)
 CODEWIKI_LOGIN_REQUIRED = env_bool("CODEWIKI_LOGIN_REQUIRED", False)
 # Private repositories: a file of "https://host[/owner] token" lines, re-read at every
 # use (rotation needs no restart), plus any CODEWIKI_GIT_CREDENTIAL_<NAME> variables
@@ -126,6 +143,17 @@ CODEWIKI_GIT_CREDENTIAL_VARS = {
     name: value for name, value in os.environ.items() if name.startswith("CODEWIKI_GIT_CREDENTIAL_")
 }
 MAIN_MODEL = env_str("MAIN_MODEL", "")
+# Model-written prose (jobs/docgen/prose): any OpenAI-compatible chat-completions endpoint,
+# such as https://api.openai.com/v1 or http://127.0.0.1:11434/v1. Empty: static docs only.
+CODEWIKI_LLM_BASE_URL = env_str("CODEWIKI_LLM_BASE_URL", "").strip()
+CODEWIKI_LLM_API_KEY = env_str("CODEWIKI_LLM_API_KEY", "")  # never logged, shown or stored
+CODEWIKI_LLM_TOKEN_BUDGET = env_int("CODEWIKI_LLM_TOKEN_BUDGET", 200_000)
+CODEWIKI_LLM_TIMEOUT = env_float("CODEWIKI_LLM_TIMEOUT", 120.0)
+CODEWIKI_LLM_CONCURRENCY = env_int("CODEWIKI_LLM_CONCURRENCY", 2)
+CODEWIKI_LLM_MAX_OUTPUT_TOKENS = env_int("CODEWIKI_LLM_MAX_OUTPUT_TOKENS", 800)
+CODEWIKI_LLM_MAX_INPUT_CHARS = env_int("CODEWIKI_LLM_MAX_INPUT_CHARS", 12_000)
+CODEWIKI_LLM_RETRIES = env_int("CODEWIKI_LLM_RETRIES", 3)
+CODEWIKI_LLM_BACKOFF_SECONDS = env_float("CODEWIKI_LLM_BACKOFF_SECONDS", 2.0)
 
 # The SQLite file lives beside the docs so one folder holds a whole installation.
 DATABASES = {

@@ -11,9 +11,9 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jobs import services
+from jobs import services, webhooks
 from jobs.models import Job, Status
 from jobs.pagination import BadCursor, newest_first
 
@@ -50,6 +50,13 @@ def job_json(job: Job, *, include_trace: bool) -> dict[str, Any]:
         "lease_expires_at": _iso(job.lease_expires_at),
         "cancel_requested": job.cancel_requested,
         "from_cache": job.from_cache,
+        # Model-written prose: "" when no model is configured.
+        "prose_status": job.prose_status or None,
+        "prose_note": job.prose_note or None,
+        "llm_calls": job.llm_calls,
+        "llm_calls_reused": job.llm_calls_reused,
+        "llm_tokens_in": job.llm_tokens_in,
+        "llm_tokens_out": job.llm_tokens_out,
         "url": reverse("api-job", args=[job.job_id]),
         "docs_url": f"/docs/{job.job_id}/" if job.status == Status.COMPLETED else None,
     }
@@ -159,3 +166,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
+
+
+@csrf_exempt  # authenticated by the provider's signature or token instead
+@require_POST
+def webhook(request: HttpRequest, provider: str) -> JsonResponse:
+    """``POST /hooks/<provider>``: a push from GitHub, GitLab or Gitea (see jobs.webhooks)."""
+    outcome = webhooks.handle(provider, request)
+    return JsonResponse(outcome.body(), status=outcome.status)

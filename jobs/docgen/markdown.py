@@ -157,7 +157,7 @@ def code_span(content: str, *, table: bool = False) -> str:
 
 # `*emphasis*`, `**strong**`, `_emphasis_` around words (never `__dunder__`, `*args`).
 _EMPHASIS = re.compile(
-    r"(?<![\w*\\])(\*\*|\*|_)(?=[^\s*_])([^*_\n`]{1,200}?)(?<=[^\s*_\\])\1(?![\w*])"
+    r"(?<![\w*\\])(\*\*|\*|_)(?=[^\s*_])((?:(?!\1)[^\n`]){1,200}?)(?<=[^\s\\])\1(?![\w*])"
 )
 
 
@@ -497,7 +497,15 @@ _FIELD_GROUPS = {
     **dict.fromkeys(("see", "seealso"), "See also"),
 }
 _TYPE_KINDS = {"type": "Parameters", "vartype": "Attributes", "rtype": "Returns", "ytype": "Yields"}
+_RST_NAME_ESCAPE = re.compile(r"\\(?=[*_])")
 _BRACED_TYPE = re.compile(r"^\{([^{}\n]{1,200})\}\s*")
+# Built-in type names: a parameter typed `object` means no function of the repository.
+_PRIMITIVES = frozenset(
+    {"string", "number", "boolean", "object", "any", "void", "null", "undefined", "int"}
+    | {"float", "bool", "str", "dict", "list", "tuple", "set", "array", "function", "symbol"}
+    | {"bigint", "never", "unknown", "mixed", "callable", "iterable", "self", "true", "false"}
+    | {"char", "byte", "long", "short", "double", "integer", "bytes", "none", "error", "map"}
+)
 _NAME_REF = re.compile(r"^[A-Za-z_][\w.#:$]*$")
 
 
@@ -506,7 +514,7 @@ def _type_text(text: str, table: bool, resolve: Resolver | None) -> str:
     text = " ".join(text.split())
     if "`" in text:
         return inline_doc(text, resolve=resolve)
-    if resolve is not None and _NAME_REF.match(text):
+    if resolve is not None and _NAME_REF.match(text) and text.lower() not in _PRIMITIVES:
         href = resolve(text)
         if href is not None:
             return f"[{code_span(text)}]({href})"
@@ -534,7 +542,7 @@ class _Fields:
         words = name.split()
         if len(words) > 1 and group in ("Parameters", "Attributes"):
             typ, name = " ".join(words[:-1]), words[-1]  # `:param int x:`
-        entry = [name.strip().replace("\\", ""), typ, desc]  # RST's `\*\*kwargs`
+        entry = [_RST_NAME_ESCAPE.sub("", name.strip()), typ, desc]  # RST's `\*\*kwargs`
         self.groups.setdefault(group, []).append(entry)
         self.last = entry
 

@@ -9,6 +9,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 
+from .classify import FileRole, classify_path
 from .readme import readme_markdown
 from .scan import read_repo_file
 
@@ -186,6 +187,9 @@ def _package_json(root: str, real_root: str, info: ProjectInfo) -> None:
             info.entry_points.append(EntryPoint("npm script", str(name), str(command)))
     if isinstance(data.get("main"), str):
         info.entry_points.append(EntryPoint("package main", data["main"]))
+    elif "exports" not in data and _read(root, real_root, "index.js") is not None:
+        # Node's default when package.json names no entry: `require("<name>")` loads it.
+        info.entry_points.append(EntryPoint("package main", "index.js (Node's default)"))
     exports = data.get("exports")
     if isinstance(exports, str):
         info.entry_points.append(EntryPoint("package export", ".", exports))
@@ -228,10 +232,12 @@ def _jvm_main_class(root: str, real_root: str, info: ProjectInfo) -> None:
             text = _read(root, real_root, f"{folder}/{name}" if folder else name)
             if text is None:
                 continue
+            where = f"{folder}/{name}" if folder else name
+            if classify_path(f"{where}/Main.java", "java") is not FileRole.PRODUCTION:
+                continue  # the build of a test or sample project
             for match in _MAIN_CLASS.finditer(text):
                 value = match.group(1) or match.group(2)
                 if value and _JVM_NAME.match(value):
-                    where = f"{folder}/{name}" if folder else name
                     info.entry_points.append(EntryPoint("main class", value, where))
 
 

@@ -10,7 +10,7 @@ from sys import intern
 
 from ..doctext import clean_doc
 from ..model import Component, FileInfo, Member, Reexport
-from .common import MAX_SIGNATURE, NOISE_WORDS, ComponentSink, clip_doc, count_lines, one_line
+from .common import MAX_SIGNATURE, ComponentSink, clip_doc, count_lines, one_line
 
 _FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 MAX_DECORATORS = 4
@@ -24,12 +24,14 @@ _TYPE_FACTORIES = frozenset({"TypeVar", "ParamSpec", "TypeVarTuple", "NewType", 
 _COMMENT = re.compile(r"\s+#[^'\"]*$")
 # Identifiers, skipping comments and string literals (those matches yield ""): a word in
 # `# Command not found` or in "use the Command class" is no reference to `Command`.
+# Identifiers come first (the common case, and the cheapest order for the regex engine): a
+# string prefix (`f`, `rb`) is matched as a word of its own, then the string is skipped.
 # f-strings are skipped too; the names inside their braces are rare enough to lose.
 _IDENT = re.compile(
-    r"#[^\n]*"
-    r"|[rRbBuUfF]{0,2}(?:\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''"
-    r"|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')"
-    r"|([A-Za-z_][A-Za-z0-9_]*)"
+    r"([A-Za-z_][A-Za-z0-9_]*)"
+    r"|#[^\n]*"
+    r"|\"\"\"[\s\S]*?\"\"\"|'\'\'[\s\S]*?'\'\'"
+    r"|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'"
 )
 # Imports inside functions and classes (lazy imports) - found by regex instead of a full walk.
 _NESTED_IMPORT = re.compile(
@@ -119,7 +121,7 @@ class _PythonVisitor:
         # target); the candidates for re-exports once `__all__` is known.
         self.from_imports: dict[str, tuple[str, str, int, str]] = {}
         self.all_names: list[str] | None = None
-        self.variables: list[tuple[bool, Member]] = []
+        self.variables: list[tuple[bool, str, ast.Assign | ast.AnnAssign, ast.stmt | None]] = []
         self.variable_names: set[str] = set()
 
     def visit_module(self, tree: ast.Module) -> None:
@@ -146,30 +148,31 @@ class _PythonVisitor:
         value = stmt.value
         if isinstance(value, ast.Call) and _dotted_tail(value.func) in _TYPE_FACTORIES:
             return  # `T = TypeVar("T")`: typing machinery, not a value users read
-        annotation = stmt.annotation if isinstance(stmt, ast.AnnAssign) else None
-        shown = self._segment(annotation)
-        default = self._segment(value)
-        if default:
-            shown = f"{shown} = {default}" if shown else f"= {default}"
-        strong = annotation is not None or (name.isupper() and len(name) > 1)
-        kind = "constant" if name.isupper() else "variable"
+        strong = isinstance(stmt, ast.AnnAssign) or (name.isupper() and len(name) > 1)
         self.variable_names.add(name)
-        self.variables.append(
-            (
-                strong,
-                Member(
-                    name,
-                    kind,
-                    one_line(shown, MAX_MEMBER_TYPE) if shown else "",
-                    self._attribute_doc(stmt, following),
-                    stmt.lineno,
-                ),
-            )
-        )
+        # Described later, and only if kept: most module-level names are neither.
+        self.variables.append((strong, name, stmt, following))
 
     def _variables(self) -> None:
         listed = set(self.all_names or ())
-        self.info.variables = [m for strong, m in self.variables if strong or m.name in listed]
+        out = self.info.variables
+        for strong, name, stmt, following in self.variables:
+            if not strong and name not in listed:
+                continue
+            annotation = stmt.annotation if isinstance(stmt, ast.AnnAssign) else None
+            shown = self._segment(annotation)
+            default = self._segment(stmt.value)
+            if default:
+                shown = f"{shown} = {default}" if shown else f"= {default}"
+            out.append(
+                Member(
+                    name,
+                    "constant" if name.isupper() else "variable",
+                    one_line(shown, MAX_MEMBER_TYPE) if shown else "",
+                    self._attribute_doc(stmt, following),
+                    stmt.lineno,
+                )
+            )
 
     def _reexports(self) -> None:
         """Names this module makes public that are defined elsewhere.
@@ -310,7 +313,6 @@ class _PythonVisitor:
                     self._class_member(comp, stmt, body[i + 1] if i + 1 < len(body) else None)
                 self._names_in(stmt.lineno, stmt.end_lineno or stmt.lineno, names)
         names.discard(node.name)
-        names -= NOISE_WORDS
 
     def _class_member(
         self,
@@ -453,8 +455,8 @@ class _PythonVisitor:
             self._names_in((body0.end_lineno or body0.lineno) + 1, end, comp.names)
         else:
             self._names_in(first, end, comp.names)
+        # Keywords and other noise words are dropped once, in the graph stage.
         comp.names.discard(node.name)
-        comp.names -= NOISE_WORDS
         # A parameter shadows any component of the same name (`def connect(self, receiver)`
         # does not use the `receiver` decorator).
         args = node.args

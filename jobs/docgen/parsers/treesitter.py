@@ -485,6 +485,8 @@ class _Walker:
             comp.private = True
         if has_body is None:
             has_body = node.child_by_field_name("body") is not None
+        if node.type == "method_definition" and any(c.type == "set" for c in node.children):
+            self.sink.accessors[comp.id] = "setter"  # shown under its getter
         if kind in ("function", "method") and not has_body:
             self.sink.stubs.add(comp.id)  # an overload signature or a prototype
         self.ranges[comp.id] = (node.start_byte, node.end_byte, [])
@@ -767,6 +769,8 @@ class _Walker:
             text = node_text(prev).rstrip()  # Rust line comments include their newline
             if text.startswith(("//!", "/*!")):
                 break  # Rust inner doc (or a `/*!` banner): not about the item below
+            if comments and (text.startswith("/*") or comments[0].startswith("/*")):
+                break  # a block comment is a doc of its own: nothing above it joins it
             row = prev.start_point[0]
             if is_noise(strip_markers(text)):
                 if comments:
