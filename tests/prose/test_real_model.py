@@ -23,7 +23,12 @@ from tests.support.llamaserve import LlamaServer
 from tests.support.llmserve import CountingProxy, Seen
 from tests.support.prose_repo import CHANGED_PAGES, CHANGED_UTIL, PROSE_REPO
 
-pytestmark = [pytest.mark.llm, pytest.mark.django_db(transaction=True)]
+# A CPU-only model on a shared machine: allow far more than the default 180 s per test.
+pytestmark = [
+    pytest.mark.llm,
+    pytest.mark.timeout(900),
+    pytest.mark.django_db(transaction=True),
+]
 
 MODULES = {"app": "app.md", "app/core": "app-core.md", "app/util": "app-util.md"}
 
