@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from jobs.git_credentials import redact
@@ -115,6 +116,48 @@ class JobQuerySet(models.QuerySet["Job"]):
 
     def lease_expired(self, now: datetime | None = None) -> JobQuerySet:
         return self.processing().filter(lease_expires_at__lt=now or timezone.now())
+
+    def claim_completed_from_cache(
+        self,
+        docs_paths: Mapping[int, str],
+        worker: Worker,
+        message: str,
+        *,
+        make_private: Collection[int] = (),
+    ) -> int:
+        """Claim and complete queued jobs whose docs are cached, in one UPDATE.
+
+        ``docs_paths`` maps each job's pk to its cache entry's folder. The rows end
+        as ``claim()`` followed by ``mark_completed(from_cache=True)`` would leave
+        them; the job's own commit is the resolved one (only a full sha is looked
+        up this way); the jobs in ``make_private`` become private. Returns how many
+        rows moved: only those still queued do.
+        """
+        now = timezone.now()
+        extra: dict[str, Any] = {}
+        if make_private:
+            extra["private"] = Case(
+                When(pk__in=list(make_private), then=True), default=F("private")
+            )
+        return self.filter(pk__in=list(docs_paths), status__in=TRANSITIONS["claim"]).update(
+            **extra,
+            status=Status.COMPLETED,
+            worker=worker,
+            attempts=F("attempts") + 1,
+            started_at=now,
+            completed_at=now,
+            heartbeat_at=now,
+            lease_expires_at=None,
+            docs_path=Case(
+                *(When(pk=pk, then=Value(path)) for pk, path in docs_paths.items()),
+                default=F("docs_path"),
+            ),
+            resolved_commit=F("commit_id"),
+            from_cache=True,
+            progress=message,
+            progress_percent=100,
+            error_message="",
+        )
 
 
 class Worker(models.Model):
@@ -520,3 +563,85 @@ class CacheEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repo_url}@{self.commit_sha[:12]}"
+
+
+class RepositoryQuerySet(models.QuerySet["Repository"]):
+    def visible_to(self, user: Any) -> RepositoryQuerySet:
+        if user is not None and user.is_authenticated:
+            return self
+        return self.filter(private=False)
+
+    def due(self, now: datetime | None = None) -> RepositoryQuerySet:
+        """Enabled repositories with a refresh interval whose next check has come."""
+        return self.filter(
+            enabled=True, refresh_minutes__gt=0, next_check_at__lte=now or timezone.now()
+        ).order_by("next_check_at", "id")
+
+
+class Repository(models.Model):
+    """A repository whose docs follow one branch: webhooks and the scheduled refresh keep
+    them current, and ``/r/<host>/<owner>/<name>/`` always points at the newest."""
+
+    url = models.CharField(max_length=500, unique=True, help_text="Canonical repository URL")
+    branch = models.CharField(
+        max_length=255, blank=True, default="", help_text="Branch to follow; empty: the default"
+    )
+    refresh_minutes = models.PositiveIntegerField(
+        default=60, help_text="Minutes between checks of the branch head; 0: webhooks only"
+    )
+    enabled = models.BooleanField(default=True)
+    private = models.BooleanField(default=False, help_text="Fetched with a configured credential")
+    last_seen_sha = models.CharField(max_length=40, blank=True, default="")
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(default=timezone.now)
+    last_check_error = models.CharField(max_length=500, blank=True, default="")
+    latest_job = models.ForeignKey(
+        Job,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Newest completed docs of the followed branch",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=150, blank=True, default="")
+
+    objects = RepositoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "repositories"
+        ordering = ["url"]
+        indexes = [
+            models.Index(fields=["next_check_at"], condition=Q(enabled=True), name="repo_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def display(self) -> str:
+        from jobs.repo_urls import display_name
+
+        return display_name(self.url)
+
+    @property
+    def followed(self) -> str:
+        return self.branch or "default branch"
+
+
+class WebhookDelivery(models.Model):
+    """Delivery ids already handled, so a replayed webhook is ignored."""
+
+    provider = models.CharField(max_length=16)
+    delivery_id = models.CharField(max_length=200)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "delivery_id"], name="webhook_delivery_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.delivery_id}"

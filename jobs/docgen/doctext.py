@@ -89,9 +89,12 @@ def is_licence(text: str) -> bool:
     return _LICENCE.search(text, 0, 800) is not None
 
 
+_DIRECTIVE_ANY_LINE = re.compile(_DIRECTIVE.pattern, re.MULTILINE)
+
+
 def drop_directives(text: str) -> str:
     """The text without directive lines (`eslint-disable`, `//go:build`, `# noqa`, ...)."""
-    if not any(_DIRECTIVE.match(line) for line in text.split("\n")):
+    if _DIRECTIVE_ANY_LINE.search(text) is None:
         return text
     return "\n".join(ln for ln in text.split("\n") if not _DIRECTIVE.match(ln)).strip()
 
@@ -109,12 +112,15 @@ def is_noise(text: str) -> bool:
 _LICENCE_FIELD = re.compile(r"^\s*:(?:copyright|license|licence):", re.IGNORECASE)
 
 
+_LICENCE_FIELD_ANY_LINE = re.compile(_LICENCE_FIELD.pattern, re.IGNORECASE | re.MULTILINE)
+
+
 def clean_doc(text: str) -> str:
     """Directive lines and licence paragraphs out (`:copyright:` fields too)."""
     text = drop_directives(text.strip())
     if not text:
         return ""
-    if _LICENCE.search(text) is None and ":" not in text:
+    if _LICENCE.search(text) is None and _LICENCE_FIELD_ANY_LINE.search(text) is None:
         return "" if _RULE.match(text) else text
     kept = []
     for paragraph in re.split(r"\n[ \t]*\n", text):

@@ -462,13 +462,21 @@ def mine_examples(
     """Up to MAX_EXAMPLES examples for each component id in `wanted`."""
     components = graph.components
     sources = _Sources(read)
+    order = sorted(wanted)
     by_qualname: dict[str, list[Component]] = {}
     public_top: dict[str, list[Component]] = {}
-    for cid in sorted(wanted):
+    for cid in order:
         comp = components[cid]
         by_qualname.setdefault(comp.qualname, []).append(comp)
         if comp.parent is None:
             public_top.setdefault(comp.name, []).append(comp)
+    # What test and example code uses: everything else needs no look at its users.
+    used_by_samples = {
+        ref
+        for comp in components.values()
+        if comp.role in (FileRole.TEST, FileRole.EXAMPLE)
+        for ref in comp.refs
+    }
     languages = sorted(
         (info.language for info in files.values() if info.role == FileRole.PRODUCTION),
     )
@@ -480,11 +488,10 @@ def mine_examples(
     role_rank = {FileRole.EXAMPLE: 0, FileRole.TEST: 1}
     receiver_calls = _receiver_calls(files, sources)
     export_calls = _default_export_calls(files, sources) if _JS_LANGUAGES & set(languages) else {}
-    used_by = graph.used_by
-    for cid in sorted(wanted):
+    for cid in order:
         comp = components[cid]
         if (
-            cid not in used_by
+            cid not in used_by_samples
             and comp.name not in receiver_calls
             and cid not in go
             and cid not in export_calls

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import DocGenError, GenerationOptions, GenerationResult, ProgressCallback, __version__
-from .classify import FileRole, assign_roles
+from .classify import FileRole, assign_roles, promote_shipped_test_support
 from .examples import Example, mine_examples
 from .graph import ImportResolver, build_graph
 from .model import FileInfo, SkippedFile
@@ -103,6 +103,7 @@ def _run(
     project = read_project(root, real_root)
     progress(analyse_end + 2, "Resolving references")
     resolver = ImportResolver(files, root_name=os.path.basename(root), go_module=project.go_module)
+    promote_shipped_test_support(files, resolver.resolve)
     graph = build_graph(files, resolver)
     progress(analyse_end + 5, "Building module tree")
     modules = build_module_tree(files, graph.file_deps)
@@ -274,7 +275,10 @@ def _parse_helpers(count: int) -> int:
     if count < PARALLEL_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(0, min((cores or 1), MAX_PARSE_PROCESSES) - 1)
+    idle = (cores or 1) - (os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)
+    # Helpers only pay on cores nobody else is using: on a busy machine (other jobs,
+    # other workers) they would only add the cost of sending results back.
+    return max(0, min(int(idle + 0.5), cores or 1, MAX_PARSE_PROCESSES) - 1)
 
 
 def _analyse_slice(

@@ -241,6 +241,7 @@ def test_csharp_kotlin_and_c_members() -> None:
         "x": "int",
         "y": "int",
         "label": "char *",
+        "name": "char[16]",
         "draw": "int (*draw)(struct point *p)",
     }
     assert {m.name: m.doc for m in point.members}["x"] == "Horizontal position."

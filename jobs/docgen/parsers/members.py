@@ -566,22 +566,25 @@ _DECLARATOR_NAMES = ("field_identifier", "identifier")
 
 
 def _c_field_names(node: Node) -> list[tuple[str, str]] | None:
-    """(name, pointer stars) declared by a C field declaration; None when it declares a
-    function (a C++ method)."""
+    """(name, pointer stars and array sizes) declared by a C field declaration; None when it
+    declares a function (a C++ method)."""
     names: list[tuple[str, str]] = []
     for child in node.children_by_field_name("declarator"):
         current = child
-        stars = ""
+        stars = dims = ""
         for _ in range(8):
             if current.type == "pointer_declarator":
                 stars += "*"
+            elif current.type == "array_declarator":
+                size = current.child_by_field_name("size")
+                dims = f"[{one_line(node_text(size), 20) if size is not None else ''}]" + dims
             if current.type == "function_declarator":
                 inner = current.child_by_field_name("declarator")
                 if inner is None or inner.type != "parenthesized_declarator":
                     return None  # a method, not a function-pointer field
                 stars = "fn"
             if current.type in _DECLARATOR_NAMES:
-                names.append((node_text(current), stars))
+                names.append((node_text(current), f"{stars}{dims}" if stars != "fn" else stars))
                 break
             nxt = current.child_by_field_name("declarator")
             if nxt is None:
@@ -628,7 +631,7 @@ def c_field(ctx: MemberContext, node: Node, comp: Component) -> bool:
         if stars.startswith("fn"):  # a function pointer: its whole declaration is its type
             shown = one_line(node_text(node).rstrip(";"), MAX_MEMBER_TYPE)
         else:
-            shown = f"{type_} {stars}" if stars else type_
+            shown = f"{type_} {stars}" if stars.startswith("*") else f"{type_}{stars}"
         _add(comp, name, "field", shown, doc, node)
     return True
 
