@@ -493,3 +493,21 @@ def test_rust_doc_above_a_multi_line_attribute_is_attached(tmp_path: Path) -> No
 def test_markdown_emphasis_and_escapes_in_doc_comments() -> None:
     doc = convert_doc("A **data structure** for *ser*ializing; no \\[derive\\] here.", "rust")
     assert render_doc(doc) == "A **data structure** for \\*ser\\*ializing; no \\[derive\\] here."
+
+
+def test_commented_out_code_above_a_doc_block_is_not_joined(tmp_path: Path) -> None:
+    source = (
+        "export class S {\n  // /** @deprecated Use `a()` instead. */\n  // a(): this;\n"
+        "  /** @deprecated Use `z.xid()` instead. */\n  xid(): this { return this; }\n}\n"
+    )
+    doc = analyse(write_files(tmp_path / "ts", {"s.ts": source})).comp("S.xid").doc
+    assert doc == ":deprecated: Use `z.xid()` instead."
+
+
+def test_primitive_type_names_are_not_linked() -> None:
+    doc = convert_doc(
+        "Go.\n\n@param {object} map the map\n@param {Widget} w a widget", "javascript"
+    )
+    rendered = render_doc(doc, lambda name: f"page.md#{name.lower()}")
+    assert "- `map` (`object`) — the map" in rendered
+    assert "- `w` ([`Widget`](page.md#widget)) — a widget" in rendered
