@@ -9,8 +9,8 @@ from django.contrib.auth.middleware import PersistentRemoteUserMiddleware
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-# The login page itself and static files must stay reachable.
-OPEN_PREFIXES = ("/admin/login/", "/admin/logout/", "/static/", "/healthz")
+# The login page, static files and webhooks (signed, not logged in) stay reachable.
+OPEN_PREFIXES = ("/admin/login/", "/admin/logout/", "/static/", "/healthz", "/hooks/")
 
 
 class LoginRequiredMiddleware:
