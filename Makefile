@@ -54,6 +54,7 @@ bench: $(VENV)/.dev-deps
 	$(PY) -m benchmarks.queue
 	$(PY) -m benchmarks.docgen
 	$(PY) -m benchmarks.dashboard --db both
+	$(PY) -m benchmarks.llm
 
 clean:
 	rm -rf $(VENV) output test-artifacts
