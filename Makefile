@@ -55,6 +55,7 @@ bench: $(VENV)/.dev-deps
 	$(PY) -m benchmarks.queue_outage
 	$(PY) -m benchmarks.docgen
 	$(PY) -m benchmarks.dashboard --db both
+	$(PY) -m benchmarks.llm
 
 clean:
 	rm -rf $(VENV) output test-artifacts

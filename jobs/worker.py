@@ -31,7 +31,7 @@ from django.db import (
 )
 from django.utils import timezone
 
-from jobs import docs_cache, pipeline, startup_signals, wakeup
+from jobs import docs_cache, pipeline, refresh, startup_signals, wakeup
 from jobs.db_outage import DatabaseUnavailable, OutageLog, is_disconnect, retrying
 from jobs.job_process import JobProcess, lease_margin
 from jobs.models import CacheEntry, InvalidTransition, Job, JobAttempt, Status
@@ -47,6 +47,7 @@ SUPERVISE_INTERVAL = 0.5  # seconds between cancel/time-limit checks while jobs 
 CLAIM_BATCH = 100
 LEGACY_CLAIM_BATCH = 25
 
+REFRESH_INTERVAL = 2.0  # seconds between a worker's checks for a due tracked repository
 # A job child's exit code when the database stayed unreachable past its retry
 # budget (EX_TEMPFAIL): the job goes back to the queue, not to "failed".
 EXIT_DATABASE_UNAVAILABLE = 75
@@ -272,6 +273,8 @@ class Worker:
         self._wakeup_r, self._wakeup_w = os.pipe()
         self._next_heartbeat = 0.0
         self._next_reap = 0.0
+        self._next_refresh = 0.0
+        self._next_prune = 0.0
         self._next_supervise = 0.0
         self._outage = OutageLog(logger, "Worker")
         self.listener = (
@@ -345,6 +348,9 @@ class Worker:
             reap_lost_jobs()
             prune_dead_workers(self.lease_seconds)
             self._next_reap = now + max(1.0, self.lease_seconds / 4)
+        if now >= self._next_refresh and self.stop_requested_at is None:
+            self._refresh()
+            self._next_refresh = time.monotonic() + REFRESH_INTERVAL
         if self.listener is not None:
             self.listener.ensure()  # (re)LISTEN before claiming: nothing slips between
         claimed_any, queue_empty = self._claim_available()
@@ -370,6 +376,27 @@ class Worker:
         else:
             wait = self.interval
         return min(wait, SUPERVISE_INTERVAL) if self.running else wait
+
+    def _refresh(self) -> None:
+        """Check one due tracked repository (jobs/refresh.py); never fatal to the loop."""
+        try:
+            # A fraction of the lease: the parent heartbeats between checks, not during.
+            report = refresh.refresh_due(
+                limit=1, timeout=min(settings.CODEWIKI_CLONE_TIMEOUT, self.lease_seconds / 4)
+            )
+            logger.debug(
+                "Refresh pass: %d due, claimed %d, enqueued %d",
+                report.due,
+                report.claimed,
+                report.enqueued,
+            )
+            if time.monotonic() >= self._next_prune:
+                refresh.prune_deliveries()
+                self._next_prune = time.monotonic() + 3600
+        except DatabaseError:
+            raise  # the loop's outage handling deals with it
+        except Exception:
+            logger.exception("Refresh of tracked repositories failed; continuing")
 
     def _done_claiming(self, queue_empty: bool) -> bool:
         reached_max = self.max_jobs is not None and self.claimed >= self.max_jobs
