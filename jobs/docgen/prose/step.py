@@ -339,10 +339,15 @@ class _Run:
         total = sum(len(level) for level in levels) + 1
         self.report.pages_total = total
         workers = max(1, self.settings.concurrency)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="docgen-prose") as pool:
-            for level in levels:
-                # Children before parents: each level waits for the one below it.
-                list(pool.map(lambda m: self.module(m, total), level))
+        with ThreadPoolExecutor(workers, thread_name_prefix="docgen-prose") as pool:
+            try:
+                for level in levels:
+                    # Children before parents: each level waits for the one below it.
+                    list(pool.map(lambda m: self.module(m, total), level))
+            except BaseException:
+                # Ctrl-C in `generate_docs`: no new calls while the pool winds down.
+                self.settings.stop.set("interrupted")
+                raise
         self.overview(total)
         self._conclude()
         return self.report
