@@ -376,6 +376,11 @@ def _split_huge(
                 ),
             )
         )
+    # `compile.c` and `compile.h` both split off: their names keep the extension.
+    names = Counter(m.name for _key, m in parts)
+    for _key, part in parts:
+        if names[part.name] > 1 and part.path in part.files:
+            part.name = _relative(part.path, folder) + posixpath.splitext(part.path)[1]
     parts.sort(key=lambda item: item[1].name.lower())
     module.files = sorted(anchored + rest)
     module.children = [m for _key, m in parts] + module.children
