@@ -52,6 +52,7 @@ lint: $(VENV)/.dev-deps
 
 bench: $(VENV)/.dev-deps
 	$(PY) -m benchmarks.queue
+	$(PY) -m benchmarks.queue_outage
 	$(PY) -m benchmarks.docgen
 	$(PY) -m benchmarks.dashboard --db both
 	$(PY) -m benchmarks.llm

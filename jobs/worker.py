@@ -158,7 +158,9 @@ def _complete_from_entry(job: Job, entry: CacheEntry) -> bool:
         with transaction.atomic():  # a savepoint: a failure here keeps the claim
             pipeline.complete_from_entry(job, entry)
         return True
-    except Exception:
+    except Exception as exc:
+        if is_disconnect(exc):
+            raise  # the claiming transaction went with the connection; the loop retries
         logger.exception("Job %s: cache shortcut failed; running it in full", job.job_id)
         return False
 
@@ -553,24 +555,30 @@ class Worker:
         renewed = held.update(
             heartbeat_at=now, lease_expires_at=now + timedelta(seconds=self.lease_seconds)
         )
-        still_held = (
-            set(self.running)
-            if renewed == len(self.running)
-            else set(held.values_list("pk", flat=True))
-        )
+        if renewed == len(self.running):
+            taken_back: set[int] = set()
+        else:
+            # Taken back by another worker's reaper (re-queued, or running there):
+            # this worker must not run it any more. A job its child has just
+            # finished is left for _collect_finished.
+            taken_back = set(
+                Job.objects.filter(pk__in=list(self.running))
+                .exclude(worker_id=self.record_id, status=Status.PROCESSING)
+                .filter(status__in=[Status.QUEUED, Status.PROCESSING])
+                .values_list("pk", flat=True)
+            )
         deadline = self._lease_deadline(renewed_at)
         for pk, running in list(self.running.items()):
-            if pk in still_held:
-                running.process.renew(deadline)
-            elif running.process.is_alive():
-                # Finished by its child a moment ago, or taken back by another
-                # worker's reaper: either way this worker must not run it any more.
+            if pk in taken_back:
                 running.process.kill()
                 self.running.pop(pk, None)
                 shutil.rmtree(pipeline.temp_dir_for(running.job), ignore_errors=True)
                 logger.warning(
-                    "Job %s: no longer held by this worker; its process stopped", running.job.job_id
+                    "Job %s: taken back by another worker; its process here stopped",
+                    running.job.job_id,
                 )
+            else:
+                running.process.renew(deadline)
 
     @property
     def record_id(self) -> uuid.UUID:
