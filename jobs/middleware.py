@@ -9,7 +9,16 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 # The login page itself and static files must stay reachable.
-OPEN_PREFIXES = ("/admin/login/", "/admin/logout/", "/static/", "/healthz")
+# Health checks and /metrics (which checks its own token) answer machines without a session.
+OPEN_PREFIXES = (
+    "/admin/login/",
+    "/admin/logout/",
+    "/static/",
+    "/healthz",
+    "/livez",
+    "/readyz",
+    "/metrics",
+)
 
 
 class LoginRequiredMiddleware:

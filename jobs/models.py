@@ -444,6 +444,9 @@ class JobAttempt(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
     message = models.TextField(blank=True, default="")
+    # Seconds per pipeline step ({"resolve": 0.2, "clone": 1.5, "generate": 4.1, ...}),
+    # written by the job's child so its worker can record them as metrics.
+    steps = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["job_id", "started_at", "id"]

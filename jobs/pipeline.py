@@ -10,19 +10,20 @@ sha already cached.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
 import shutil
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
 
-from jobs import docs_cache
+from jobs import docs_cache, logs
 from jobs.docgen import GenerationOptions, generate_docs
 from jobs.fetch import FetchError, resolve_commit, shallow_fetch
 from jobs.models import CacheEntry, InvalidTransition, Job, JobAttempt
@@ -38,10 +39,15 @@ def temp_dir_for(job: Job) -> Path:
     return docs_cache.temp_root() / job.job_id
 
 
-def finish_attempt(job: Job, outcome: str, message: str = "") -> None:
+def finish_attempt(
+    job: Job, outcome: str, message: str = "", steps: dict[str, float] | None = None
+) -> None:
     """Close the job's open attempt record (the timeline's latest entry)."""
+    fields: dict[str, object] = {}
+    if steps:
+        fields["steps"] = {name: round(seconds, 3) for name, seconds in steps.items()}
     JobAttempt.objects.filter(job=job, outcome=JobAttempt.Outcome.RUNNING).update(
-        outcome=outcome, finished_at=timezone.now(), message=message[:2000]
+        outcome=outcome, finished_at=timezone.now(), message=message[:2000], **fields
     )
 
 
@@ -52,23 +58,23 @@ def cached_entry(job: Job) -> CacheEntry | None:
     return docs_cache.lookup(job.repo_url, job.commit_id)
 
 
-def complete_from_entry(job: Job, entry: CacheEntry) -> None:
+def complete_from_entry(job: Job, entry: CacheEntry, steps: dict[str, float] | None = None) -> None:
     job.mark_completed(
         docs_path=entry.docs_path,
         resolved_commit=entry.commit_sha,
         from_cache=True,
         worker_id=job.worker_id,
     )
-    finish_attempt(job, JobAttempt.Outcome.COMPLETED, CACHE_HIT_MESSAGE)
+    finish_attempt(job, JobAttempt.Outcome.COMPLETED, CACHE_HIT_MESSAGE, steps)
     logger.info("Job %s: Using cached documentation", job.job_id)
 
 
-def complete_from_cache(job: Job, sha: str) -> bool:
+def complete_from_cache(job: Job, sha: str, steps: dict[str, float] | None = None) -> bool:
     """Complete ``job`` from the cache if (repo, sha) is there; True when it did."""
     entry = docs_cache.lookup(job.repo_url, sha)
     if entry is None:
         return False
-    complete_from_entry(job, entry)
+    complete_from_entry(job, entry, steps)
     return True
 
 
@@ -81,6 +87,19 @@ class Progress:
         self.job = job
         self.last_percent = -1
         self.last_write = 0.0
+        self.steps: dict[str, float] = {}  # seconds per step, for the attempt's metrics
+
+    @contextlib.contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Time a pipeline step; its log lines carry ``step=name``."""
+        started = time.monotonic()
+        with logs.bind(step=name):
+            try:
+                yield
+            finally:
+                seconds = time.monotonic() - started
+                self.steps[name] = self.steps.get(name, 0.0) + seconds
+                logger.info("Job %s: step %s took %.2f s", self.job.job_id, name, seconds)
 
     def __call__(self, percent: int, text: str) -> None:
         now = time.monotonic()
@@ -105,7 +124,7 @@ def run(job: Job) -> None:
     try:
         _run_pipeline(job, progress, workdir)
     except BaseException as exc:  # Ctrl-C, SystemExit too: the row must say so
-        _record_failure(job, exc)
+        _record_failure(job, exc, progress.steps)
         if not isinstance(exc, Exception):
             raise
     finally:
@@ -113,6 +132,7 @@ def run(job: Job) -> None:
 
 
 def _run_pipeline(job: Job, progress: Progress, workdir: Path) -> None:
+    steps = progress.steps
     progress(2, "Checking cache")
     if is_full_sha(job.commit_id) and complete_from_cache(job, job.commit_id):
         return
@@ -120,45 +140,49 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path) -> None:
     progress(
         5, "Resolving commit" + (f" {job.commit_id}" if job.commit_id else " of default branch")
     )
-    resolved = resolve_commit(job.repo_url, job.commit_id, timeout=timeout)
+    with progress.step("resolve"):
+        resolved = resolve_commit(job.repo_url, job.commit_id, timeout=timeout)
     if resolved.sha:
         progress(8, f"Checking cache for {resolved.sha[:12]}")
-        if complete_from_cache(job, resolved.sha):
+        if complete_from_cache(job, resolved.sha, steps):
             return
     progress(10, "Cloning repository")
     shutil.rmtree(workdir, ignore_errors=True)
-    sha = shallow_fetch(
-        job.repo_url,
-        resolved,
-        workdir / "repo",
-        depth=settings.CODEWIKI_CLONE_DEPTH,
-        timeout=timeout,
-    )
-    if sha != resolved.sha and complete_from_cache(job, sha):
+    with progress.step("clone"):
+        sha = shallow_fetch(
+            job.repo_url,
+            resolved,
+            workdir / "repo",
+            depth=settings.CODEWIKI_CLONE_DEPTH,
+            timeout=timeout,
+        )
+    if sha != resolved.sha and complete_from_cache(job, sha, steps):
         return  # a short sha or a branch that moved: the actual commit may be cached
     Job.objects.filter(pk=job.pk).update(resolved_commit=sha)
     progress(20, f"Cloned {sha[:12]}; analysing")
     built = workdir / "docs"
-    result = generate_docs(
-        workdir / "repo",
-        built,
-        # No model writes prose yet: the generator reports "static-analysis", and the
-        # job then shows that instead of the MAIN_MODEL it was submitted under.
-        GenerationOptions(
-            repo_name=display_name(job.repo_url),
-            repo_url=web_url(job.repo_url) or "",
-            commit=sha,
-        ),
-        progress=progress.scaled(20, 95),
-    )
+    with progress.step("generate"):
+        result = generate_docs(
+            workdir / "repo",
+            built,
+            # No model writes prose yet: the generator reports "static-analysis", and the
+            # job then shows that instead of the MAIN_MODEL it was submitted under.
+            GenerationOptions(
+                repo_name=display_name(job.repo_url),
+                repo_url=web_url(job.repo_url) or "",
+                commit=sha,
+            ),
+            progress=progress.scaled(20, 95),
+        )
     progress(96, "Storing documentation")
-    relpath = docs_cache.publish(built, job.repo_url, sha)
-    docs_cache.record(job.repo_url, sha, relpath)
+    with progress.step("publish"):
+        relpath = docs_cache.publish(built, job.repo_url, sha)
+        docs_cache.record(job.repo_url, sha, relpath)
     Job.objects.filter(pk=job.pk).update(main_model=result.main_model)
     job.mark_completed(
         docs_path=relpath, resolved_commit=sha, from_cache=False, worker_id=job.worker_id
     )
-    finish_attempt(job, JobAttempt.Outcome.COMPLETED, "Documentation generated")
+    finish_attempt(job, JobAttempt.Outcome.COMPLETED, "Documentation generated", steps)
     logger.info("Job %s: Documentation generated successfully", job.job_id)
 
 
@@ -203,7 +227,7 @@ def _folder_name(path: Path) -> str:
     return f"the {top} folder (CODEWIKI_OUTPUT_DIR/{top})"
 
 
-def _record_failure(job: Job, exc: BaseException) -> None:
+def _record_failure(job: Job, exc: BaseException, steps: dict[str, float] | None = None) -> None:
     message, transient = failure_of(exc, temp_dir_for(job))
     detail = f"\n\ngit said:\n{exc.detail}" if isinstance(exc, FetchError) and exc.detail else ""
     trace = "".join(traceback.format_exception(exc)) + detail
@@ -217,13 +241,13 @@ def _record_failure(job: Job, exc: BaseException) -> None:
                 trace=trace,
                 worker_id=job.worker_id,
             )
-            finish_attempt(job, JobAttempt.Outcome.RETRYING, message)
+            finish_attempt(job, JobAttempt.Outcome.RETRYING, message, steps)
             logger.warning(
                 "Job %s: Attempt %s failed, will retry: %s", job.job_id, job.attempts, message
             )
         else:
             job.mark_failed(message, trace, worker_id=job.worker_id)
-            finish_attempt(job, JobAttempt.Outcome.FAILED, message)
+            finish_attempt(job, JobAttempt.Outcome.FAILED, message, steps)
             logger.error("Job %s: Failed with error: %s", job.job_id, message)
     except InvalidTransition:
         # Cancelled or taken back meanwhile: whoever moved it recorded why.

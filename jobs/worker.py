@@ -34,7 +34,8 @@ from django.db import (
 )
 from django.utils import timezone
 
-from jobs import docs_cache, pipeline, startup_signals
+from jobs import docs_cache, logs, pipeline, startup_signals
+from jobs.metrics import WorkerMetrics, serve_worker_metrics
 from jobs.models import CacheEntry, InvalidTransition, Job, JobAttempt, Status
 from jobs.models import Worker as WorkerRecord
 
@@ -59,7 +60,12 @@ class Claimed:
 
 
 def claim_ready(
-    worker: WorkerRecord, lease_seconds: int, *, slots: int, budget: int | None = None
+    worker: WorkerRecord,
+    lease_seconds: int,
+    *,
+    slots: int,
+    budget: int | None = None,
+    metrics: WorkerMetrics | None = None,
 ) -> Claimed:
     """Claim ready jobs in one short transaction, priority first, then age.
 
@@ -90,8 +96,12 @@ def claim_ready(
             JobAttempt.objects.create(
                 job=job, number=job.attempts, worker_name=str(worker), started_at=job.started_at
             )
+            if metrics is not None and job.started_at is not None:
+                metrics.claimed((job.started_at - job.run_after).total_seconds())
             if entry is not None and _complete_from_entry(job, entry):
                 result.from_cache += 1
+                if metrics is not None:
+                    metrics.attempt_finished(JobAttempt.Outcome.COMPLETED, 0.0, from_cache=True)
             else:
                 result.to_run.append(job)
     return result
@@ -107,7 +117,7 @@ def _complete_from_entry(job: Job, entry: CacheEntry) -> bool:
         return False
 
 
-def reap_lost_jobs(limit: int = 100) -> int:
+def reap_lost_jobs(limit: int = 100, metrics: WorkerMetrics | None = None) -> int:
     """Take back processing jobs whose lease expired (their worker was killed or lost)."""
     now = timezone.now()
     reaped = 0
@@ -118,6 +128,10 @@ def reap_lost_jobs(limit: int = 100) -> int:
             continue  # heartbeat renewed or finished meanwhile
         reaped += 1
         pipeline.finish_attempt(job, JobAttempt.Outcome.LOST, job.progress)
+        if metrics is not None and job.started_at is not None:
+            metrics.attempt_finished(
+                JobAttempt.Outcome.LOST, (now - job.started_at).total_seconds()
+            )
         shutil.rmtree(pipeline.temp_dir_for(job), ignore_errors=True)
         logger.warning("Job %s: lease expired, worker lost; now %s", job.job_id, outcome)
     return reaped
@@ -177,6 +191,7 @@ def _child_main(job_pk: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         job = Job.objects.select_related("worker").get(pk=job_pk)
+        logs.set_fields(job_id=job.job_id, attempt=job.attempts, repository=job.repo_url)
         pipeline.run(job)
     finally:
         connections.close_all()
@@ -198,6 +213,8 @@ class Worker:
         batch: bool = False,
         max_jobs: int | None = None,
         grace_seconds: float | None = None,
+        metrics_port: int | None = None,
+        metrics_host: str = "127.0.0.1",
     ) -> None:
         self.concurrency = max(1, concurrency)
         self.interval = max(0.01, interval)
@@ -209,6 +226,9 @@ class Worker:
         self.lease_seconds = max(2, settings.CODEWIKI_LEASE_SECONDS)
         self.job_timeout = settings.CODEWIKI_JOB_TIMEOUT
         self.running: dict[int, Running] = {}
+        self.metrics = WorkerMetrics()
+        self.metrics_port = metrics_port
+        self.metrics_host = metrics_host
         self.claimed = 0
         self.record: WorkerRecord | None = None
         self.stop_requested_at: float | None = None
@@ -229,6 +249,9 @@ class Worker:
         self.record = WorkerRecord.objects.create(
             hostname=socket.gethostname(), pid=os.getpid(), concurrency=self.concurrency
         )
+        logs.set_fields(worker=str(self.record))
+        if self.metrics_port is not None:
+            serve_worker_metrics(self.metrics, self.metrics_host, self.metrics_port)
         previous = self._install_signal_handlers()
         swept = sweep_temp_folders()
         logger.info(
@@ -275,7 +298,7 @@ class Worker:
             self._supervise()
             self._next_supervise = now + SUPERVISE_INTERVAL
         if now >= self._next_reap:
-            reap_lost_jobs()
+            reap_lost_jobs(metrics=self.metrics)
             prune_dead_workers(self.lease_seconds)
             self._next_reap = now + max(1.0, self.lease_seconds / 4)
         claimed_any, queue_empty = self._claim_available()
@@ -301,6 +324,7 @@ class Worker:
                 self.lease_seconds,
                 slots=self.concurrency - len(self.running),
                 budget=budget,
+                metrics=self.metrics,
             )
             self.claimed += claimed.count
             for job in claimed.to_run:
@@ -332,9 +356,15 @@ class Worker:
     def _after_child_exit(self, running: Running) -> None:
         job = running.job
         code = running.process.exitcode
+        attempt = job.attempts
         job.refresh_from_db()
         if job.status != Status.PROCESSING or job.worker_id != self.record_id:
-            return  # the child recorded its outcome
+            # The child recorded its outcome (and its step timings) in the attempt row.
+            self.metrics.record_attempts(
+                JobAttempt.objects.filter(job_id=job.pk, number=attempt),
+                from_cache=job.from_cache if job.status == Status.COMPLETED else None,
+            )
+            return
         how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
         message = f"Job process died unexpectedly ({how}); see the worker log"
         self._end_running_job(running, "fail", message)
@@ -382,6 +412,7 @@ class Worker:
         except InvalidTransition:
             return  # the child finished first; its outcome stands
         pipeline.finish_attempt(job, outcome, message)
+        self.metrics.attempt_finished(outcome, time.monotonic() - running.started)
 
     @staticmethod
     def _kill(process: BaseProcess) -> None:
