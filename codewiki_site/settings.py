@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jobs.middleware.ProxyRemoteUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -112,6 +113,18 @@ CODEWIKI_REPO_HOSTS = env_list(
 )
 CODEWIKI_ALLOW_LOCAL_REPOS = env_bool("CODEWIKI_ALLOW_LOCAL_REPOS", False)
 CODEWIKI_LOGIN_REQUIRED = env_bool("CODEWIKI_LOGIN_REQUIRED", False)
+# Private repositories: a file of "https://host[/owner] token" lines, re-read at every
+# use (rotation needs no restart), plus any CODEWIKI_GIT_CREDENTIAL_<NAME> variables
+# holding the same lines. See jobs/git_credentials.py.
+# An SSO proxy's user header (e.g. HTTP_X_FORWARDED_USER); empty: off. See README.
+CODEWIKI_REMOTE_USER_HEADER = env_str("CODEWIKI_REMOTE_USER_HEADER", "")
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if CODEWIKI_REMOTE_USER_HEADER:
+    AUTHENTICATION_BACKENDS.insert(0, "django.contrib.auth.backends.RemoteUserBackend")
+CODEWIKI_GIT_CREDENTIALS = env_str("CODEWIKI_GIT_CREDENTIALS", "")
+CODEWIKI_GIT_CREDENTIAL_VARS = {
+    name: value for name, value in os.environ.items() if name.startswith("CODEWIKI_GIT_CREDENTIAL_")
+}
 MAIN_MODEL = env_str("MAIN_MODEL", "")
 
 # The SQLite file lives beside the docs so one folder holds a whole installation.
@@ -185,7 +198,12 @@ if CODEWIKI_LOG_FORMAT not in {"text", "json"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "jobs.logs.ContextFilter"}},
+    # Every handler redacts configured git tokens, whatever logger the record came from,
+    # and carries the job/attempt/worker/repository/step context (jobs/logs.py).
+    "filters": {
+        "redact": {"()": "jobs.git_credentials.RedactingFilter"},
+        "context": {"()": "jobs.logs.ContextFilter"},
+    },
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "jobs.logs.JsonFormatter"},
@@ -194,7 +212,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": CODEWIKI_LOG_FORMAT,
-            "filters": ["context"],
+            "filters": ["redact", "context"],
         }
     },
     "loggers": {

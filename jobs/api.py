@@ -100,7 +100,13 @@ def _submit(request: HttpRequest) -> JsonResponse:
         return _error(403, "Only staff may set a priority.", "priority")
     user = request.user.get_username() if request.user.is_authenticated else ""
     try:
-        result = services.submit(repo_url, commit_id, priority=priority, submitted_by=user)
+        result = services.submit(
+            repo_url,
+            commit_id,
+            priority=priority,
+            submitted_by=user,
+            allow_private=request.user.is_authenticated,
+        )
     except services.SubmissionError as exc:
         return _error(exc.status_code, exc.message, exc.field)
     response = JsonResponse(
@@ -112,7 +118,7 @@ def _submit(request: HttpRequest) -> JsonResponse:
 
 
 def _list(request: HttpRequest) -> JsonResponse:
-    queryset = Job.objects.select_related("worker")
+    queryset = Job.objects.visible_to(request.user).select_related("worker")
     status = request.GET.get("status", "")
     if status:
         if status not in Status.values:
@@ -141,7 +147,8 @@ def _list(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def job_detail(request: HttpRequest, job_id: str) -> JsonResponse:
-    job = Job.objects.select_related("worker").filter(job_id=job_id).first()
+    job = Job.objects.visible_to(request.user).select_related("worker").filter(job_id=job_id)
+    job = job.first()
     if job is None:
         return _error(404, f"No job with id '{job_id}'.")
     return JsonResponse(job_json(job, include_trace=request.user.is_staff))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -146,9 +147,10 @@ class ActiveJob:
     worker_id: object
     job_id: str
     progress_percent: int
+    private: bool = False
 
 
-def active_jobs() -> list[ActiveJob]:
+def active_jobs(user: Any = None) -> list[ActiveJob]:
     """Every queued and processing job, in one query over the status index.
 
     Both states are bounded (the queue size, the worker pool), so fetching
@@ -158,9 +160,15 @@ def active_jobs() -> list[ActiveJob]:
     rows = (
         Job.objects.active()
         .order_by("started_at", "created_at")
-        .values_list("status", "repo_url", "created_at", "worker_id", "job_id", "progress_percent")
+        .values_list(
+            "status", "repo_url", "created_at", "worker_id", "job_id", "progress_percent", "private"
+        )
     )
-    return [ActiveJob(*row) for row in rows]
+    jobs = [ActiveJob(*row) for row in rows]
+    if user is None or not user.is_authenticated:
+        # Anonymous visitors see public repositories only, in the panel and the counts too.
+        jobs = [job for job in jobs if not job.private]
+    return jobs
 
 
 def worker_rows(now: datetime, active: list[ActiveJob]) -> list[WorkerRow]:

@@ -115,7 +115,7 @@ def publish(built_dir: Path, repo_url: str, sha: str) -> str:
     return relpath
 
 
-def record(repo_url: str, sha: str, relpath: str) -> None:
+def record(repo_url: str, sha: str, relpath: str, *, private: bool = False) -> None:
     """Create or refresh the cache row. A failure is logged: the job's docs exist anyway."""
     try:
         docs_dir = docs_root() / relpath
@@ -126,6 +126,7 @@ def record(repo_url: str, sha: str, relpath: str) -> None:
             "docs_path": relpath,
             "size_bytes": size,
             "file_count": len(files),
+            "private": private,
             "created_at": now,
             "last_used_at": now,
         }

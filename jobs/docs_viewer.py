@@ -216,6 +216,7 @@ class TreeNode:
     url: str | None = None
     current: bool = False
     open: bool = False
+    appendix: bool = False  # tests, examples, tooling: shown apart from the main modules
     children: list[TreeNode] = field(default_factory=list)
 
 
@@ -256,7 +257,7 @@ def build_tree(
             continue
         page = next((c for c in page_candidates(name, node) if c in pages), None)
         path = _str(node.get("path")).strip("/")
-        item = TreeNode(name=name, page=page, path=path)
+        item = TreeNode(name=name, page=page, path=path, appendix=node.get("appendix") is True)
         item.label = node_label(
             name, path, parent.name if parent else "", parent.path if parent else ""
         )
@@ -331,8 +332,8 @@ def _state_response(request: HttpRequest, job: Job | None, job_id: str) -> HttpR
     return response
 
 
-def _load(job_id: str) -> tuple[Job | None, DocsFolder | None]:
-    job = Job.objects.filter(job_id=job_id).first()
+def _load(request: HttpRequest, job_id: str) -> tuple[Job | None, DocsFolder | None]:
+    job = Job.objects.visible_to(request.user).filter(job_id=job_id).first()
     if job is None or job.status != Status.COMPLETED:
         return job, None
     return job, open_docs(job)
@@ -385,7 +386,8 @@ def _page_context(job: Job, folder: DocsFolder, name: str | None) -> dict[str, A
         "page_name": name,
         "title": _title(name or INDEX_PAGE, trail),
         "trail": trail,
-        "tree": tree,
+        "tree": [node for node in tree if not node.appendix],
+        "appendix_tree": [node for node in tree if node.appendix],
         # Pages the module tree does not reach stay reachable from the sidebar.
         "other_pages": [
             {"name": p, "url": _view_url(job.job_id, p)}
@@ -402,7 +404,7 @@ def _page_context(job: Job, folder: DocsFolder, name: str | None) -> dict[str, A
 @require_safe
 @with_csp
 def docs_page(request: HttpRequest, job_id: str, page: str = "") -> HttpResponseBase:
-    job, folder = _load(job_id)
+    job, folder = _load(request, job_id)
     if job is None or folder is None:
         return _state_response(request, job, job_id)
     if request.htmx:
@@ -462,7 +464,7 @@ def build_zip(folder: DocsFolder, prefix: str) -> tempfile.SpooledTemporaryFile[
 @require_safe
 @with_csp
 def docs_download(request: HttpRequest, job_id: str) -> HttpResponseBase:
-    job, folder = _load(job_id)
+    job, folder = _load(request, job_id)
     if job is None or folder is None:
         return _state_response(request, job, job_id)
     filename = zip_filename(job, generation_info(folder, job))

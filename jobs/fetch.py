@@ -18,6 +18,7 @@ from git import Repo
 from git.cmd import Git
 from git.exc import GitCommandError, GitCommandNotFound
 
+from jobs import git_credentials
 from jobs.repo_urls import is_full_sha, is_local
 
 TRANSIENT_MARKERS = (
@@ -43,6 +44,13 @@ NOT_FOUND_MARKERS = (
     "not exported",
     "the requested url returned error: 404",
     "the requested url returned error: 403",
+)
+AUTH_MARKERS = (
+    "authentication failed",
+    "could not read username",
+    "could not read password",
+    "the requested url returned error: 401",
+    "invalid username or password",
 )
 MISSING_REF_MARKERS = (
     "couldn't find remote ref",
@@ -80,6 +88,10 @@ class CommitNotFound(FetchError):
     pass
 
 
+class AuthenticationFailed(FetchError):
+    """Wrong, expired or missing credential: permanent, retrying cannot help."""
+
+
 @dataclass(frozen=True)
 class ResolvedRef:
     sha: str
@@ -98,6 +110,12 @@ def _git_env() -> dict[str, str]:
         "GIT_CONFIG_GLOBAL": "/dev/null",
         "GIT_LFS_SKIP_SMUDGE": "1",
         "GIT_PROTOCOL_FROM_USER": "0",
+        # Tracing could print the Authorization header of a private fetch (git
+        # redacts it by default; GIT_TRACE_REDACT keeps that default on).
+        "GIT_TRACE": "0",
+        "GIT_TRACE_CURL": "0",
+        "GIT_TRACE_PACKET": "0",
+        "GIT_TRACE_REDACT": "1",
     }
 
 
@@ -112,27 +130,67 @@ def _protocol_config(url: str) -> list[str]:
         "-c", "core.hooksPath=/dev/null",
         "-c", "http.lowSpeedLimit=1000",
         "-c", "http.lowSpeedTime=60",
+        # No credential helper may store or supply anything; only our askpass answers.
+        "-c", "credential.helper=",
     ]  # fmt: skip
+
+
+def uses_credential(url: str) -> bool:
+    """Whether git commands for ``url`` are given a token (its docs are then private)."""
+    return git_credentials.for_url(url) is not None
 
 
 def _git(args: list[str], *, url: str, timeout: float, cwd: Path | None = None, what: str) -> str:
     command = ["git", *_protocol_config(url), *args]
+    env = _git_env()
+    credential = git_credentials.for_url(url)
+    if credential is not None:
+        env.update(git_credentials.git_env(credential))
     try:
         return Git(str(cwd) if cwd else None).execute(
-            command, kill_after_timeout=timeout, env=_git_env(), with_extended_output=False
+            command, kill_after_timeout=timeout, env=env, with_extended_output=False
         )
     except GitCommandNotFound as exc:
         raise FetchError("git is not installed on this worker", str(exc)) from exc
     except GitCommandError as exc:
-        stderr = (exc.stderr or "").strip()
-        raise classify_git_error(stderr, url=url, timeout=timeout, what=what) from exc
+        # git echoes server messages ("remote: …"): a hostile or chatty server could
+        # send the token back, so nothing from stderr is kept unredacted.
+        stderr = git_credentials.redact((exc.stderr or "").strip())
+        error = classify_git_error(
+            stderr, url=url, timeout=timeout, what=what, credential=credential
+        )
+        # The chained GitCommandError would carry the raw stderr into tracebacks.
+        raise error from None
 
 
-def classify_git_error(stderr: str, *, url: str, timeout: float, what: str) -> FetchError:
+def classify_git_error(
+    stderr: str,
+    *,
+    url: str,
+    timeout: float,
+    what: str,
+    credential: git_credentials.Credential | None = None,
+) -> FetchError:
     text = stderr.lower()
     if "timeout: the command" in text:
         return FetchTimeout(f"Timed out after {timeout:g} s {what} {url}", stderr)
     first_line = _first_meaningful_line(stderr)
+    if any(marker in text for marker in AUTH_MARKERS) or (
+        credential is not None and "the requested url returned error: 403" in text
+    ):
+        host = git_credentials.host_of(url)
+        if credential is not None:
+            return AuthenticationFailed(
+                f"Authentication failed for host {host}: check the credential for "
+                f"{credential.prefix} (user {credential.username}) — it may be wrong, "
+                "expired or lack read access to this repository",
+                stderr,
+            )
+        return AuthenticationFailed(
+            f"Authentication failed for host {host}: the repository is private or does not "
+            f"exist, and {git_credentials.describe_missing(url)}",
+            stderr,
+        )
     if any(marker in text for marker in MISSING_REF_MARKERS):
         return CommitNotFound(f"Commit or branch not found in repository: {first_line}", stderr)
     if any(marker in text for marker in TRANSIENT_MARKERS):

@@ -143,12 +143,15 @@ class JobFilter:
     base: QuerySet[Job] = field(default_factory=lambda: Job.objects.all())
 
     @classmethod
-    def from_params(cls, params: QueryDict | dict[str, str]) -> JobFilter:
+    def from_params(cls, params: QueryDict | dict[str, str], user: Any = None) -> JobFilter:
         state = (params.get("state") or "").strip()
         if state not in Status.values:
             state = ""  # an unknown tab shows everything rather than an error page
         search = (params.get("q") or "").strip()[:MAX_SEARCH_LENGTH]
-        return cls(state=state, search=search, cursor=(params.get("cursor") or "").strip())
+        cursor = (params.get("cursor") or "").strip()
+        # No user: every job (commands, tests); views always pass the request's user.
+        base = Job.objects.all() if user is None else Job.objects.visible_to(user)
+        return cls(state=state, search=search, cursor=cursor, base=base)
 
     # --- filters: each does nothing when its parameter is blank -------------
 

@@ -18,6 +18,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from jobs.git_credentials import redact
+
 
 class JobError(Exception):
     """Base class for job domain errors; the message is shown to users."""
@@ -43,6 +45,9 @@ class Status(models.TextChoices):
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
 
+
+# Text a job row shows anyone: a configured git token never reaches these columns.
+REDACTED_FIELDS = frozenset({"error_message", "error_trace", "progress"})
 
 ACTIVE_STATES = frozenset({Status.QUEUED, Status.PROCESSING})
 FINISHED_STATES = frozenset({Status.COMPLETED, Status.FAILED, Status.CANCELLED})
@@ -89,6 +94,12 @@ class JobQuerySet(models.QuerySet["Job"]):
 
     def active(self) -> JobQuerySet:
         return self.filter(status__in=ACTIVE_STATES)
+
+    def visible_to(self, user: Any) -> JobQuerySet:
+        """Jobs ``user`` may see: anonymous visitors see public repositories only."""
+        if user is not None and user.is_authenticated:
+            return self
+        return self.filter(private=False)
 
     def ready(self, now: datetime | None = None) -> JobQuerySet:
         """Queued jobs whose backoff has elapsed, in claim order."""
@@ -155,6 +166,10 @@ class Job(models.Model):
     cancel_requested = models.BooleanField(default=False)
     from_cache = models.BooleanField(default=False)
     submitted_by = models.CharField(max_length=150, blank=True, default="")
+    private = models.BooleanField(
+        default=False,
+        help_text="Fetched with a configured credential: only logged-in users see it",
+    )
 
     objects = JobQuerySet.as_manager()
 
@@ -201,6 +216,9 @@ class Job(models.Model):
     def is_finished(self) -> bool:
         return self.status in FINISHED_STATES
 
+    def visible_to(self, user: Any) -> bool:
+        return not self.private or (user is not None and user.is_authenticated)
+
     def can(self, action: str) -> bool:
         return self.status in TRANSITIONS[action]
 
@@ -223,6 +241,8 @@ class Job(models.Model):
         """
         allowed = TRANSITIONS[action]
         values = dict(fields)
+        for name in REDACTED_FIELDS.intersection(values):
+            values[name] = redact(values[name])
         if to is not None:
             values["status"] = to
         query = Job.objects.filter(pk=self.pk, status__in=allowed)
@@ -397,6 +417,7 @@ class Job(models.Model):
 
     def set_progress(self, percent: int, text: str) -> None:
         """Progress from the running job; ignored once the job has left processing."""
+        text = redact(text)
         Job.objects.filter(pk=self.pk, status=Status.PROCESSING).update(
             progress_percent=max(0, min(100, percent)), progress=text[:255]
         )
@@ -466,6 +487,9 @@ class CacheEntry(models.Model):
     last_used_at = models.DateTimeField(default=timezone.now)
     size_bytes = models.BigIntegerField(default=0)
     file_count = models.PositiveIntegerField(default=0)
+    private = models.BooleanField(
+        default=False, help_text="Generated from a fetch that used a configured credential"
+    )
 
     class Meta:
         verbose_name_plural = "cache entries"

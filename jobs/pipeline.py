@@ -25,7 +25,8 @@ from django.utils import timezone
 
 from jobs import docs_cache, logs
 from jobs.docgen import GenerationOptions, generate_docs
-from jobs.fetch import FetchError, resolve_commit, shallow_fetch
+from jobs.fetch import FetchError, resolve_commit, shallow_fetch, uses_credential
+from jobs.git_credentials import redact
 from jobs.models import CacheEntry, InvalidTransition, Job, JobAttempt
 from jobs.repo_urls import display_name, is_full_sha, web_url
 
@@ -59,6 +60,10 @@ def cached_entry(job: Job) -> CacheEntry | None:
 
 
 def complete_from_entry(job: Job, entry: CacheEntry, steps: dict[str, float] | None = None) -> None:
+    if entry.private and not job.private:
+        # Docs of a private repository stay private whoever asks for them again.
+        Job.objects.filter(pk=job.pk).update(private=True)
+        job.private = True
     job.mark_completed(
         docs_path=entry.docs_path,
         resolved_commit=entry.commit_sha,
@@ -137,6 +142,12 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path) -> None:
     if is_full_sha(job.commit_id) and complete_from_cache(job, job.commit_id):
         return
     timeout = settings.CODEWIKI_CLONE_TIMEOUT
+    # Decided per run, not per submission: a credential added or removed since
+    # submission changes how this fetch authenticates, and so who may read the docs.
+    private = uses_credential(job.repo_url)
+    if private != job.private:
+        Job.objects.filter(pk=job.pk).update(private=private)
+        job.private = private
     progress(
         5, "Resolving commit" + (f" {job.commit_id}" if job.commit_id else " of default branch")
     )
@@ -177,7 +188,7 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path) -> None:
     progress(96, "Storing documentation")
     with progress.step("publish"):
         relpath = docs_cache.publish(built, job.repo_url, sha)
-        docs_cache.record(job.repo_url, sha, relpath)
+        docs_cache.record(job.repo_url, sha, relpath, private=private)
     Job.objects.filter(pk=job.pk).update(main_model=result.main_model)
     job.mark_completed(
         docs_path=relpath, resolved_commit=sha, from_cache=False, worker_id=job.worker_id
@@ -229,8 +240,9 @@ def _folder_name(path: Path) -> str:
 
 def _record_failure(job: Job, exc: BaseException, steps: dict[str, float] | None = None) -> None:
     message, transient = failure_of(exc, temp_dir_for(job))
+    message = redact(message)
     detail = f"\n\ngit said:\n{exc.detail}" if isinstance(exc, FetchError) and exc.detail else ""
-    trace = "".join(traceback.format_exception(exc)) + detail
+    trace = redact("".join(traceback.format_exception(exc)) + detail)
     job.refresh_from_db(fields=["attempts", "max_attempts", "status", "worker"])
     try:
         if transient and job.attempts < job.max_attempts:

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from jobs.fetch import uses_credential
 from jobs.models import TRANSITIONS, InvalidTransition, Job, JobError, Status, new_job_id
 from jobs.repo_urls import RepoURLError, display_name, normalize_commit, normalize_repo_url
 
@@ -41,6 +42,10 @@ class CooldownActive(SubmissionError):
     status_code = 429
 
 
+class LoginRequiredForPrivate(SubmissionError):
+    status_code = 403
+
+
 class ActiveDuplicate(JobError):
     """Retrying would make a second active job for the same repository and commit."""
 
@@ -52,14 +57,30 @@ class Submission:
 
 
 def submit(
-    repo_url: str, commit_id: str | None = "", *, priority: int = 0, submitted_by: str = ""
+    repo_url: str,
+    commit_id: str | None = "",
+    *,
+    priority: int = 0,
+    submitted_by: str = "",
+    allow_private: bool = True,
 ) -> Submission:
-    """Queue documentation of ``repo_url`` (at ``commit_id``), or return the active job for it."""
+    """Queue documentation of ``repo_url`` (at ``commit_id``), or return the active job for it.
+
+    ``allow_private`` is False for anonymous visitors: a repository fetched with a
+    configured credential is private, and they may neither see nor request it.
+    """
     try:
         canonical = normalize_repo_url(repo_url)
         commit = normalize_commit(commit_id)
     except RepoURLError as exc:
         raise SubmissionError(exc.message, exc.field) from exc
+    private = uses_credential(canonical)
+    if private and not allow_private:
+        raise LoginRequiredForPrivate(
+            "This repository is private (fetched with a configured credential): "
+            "log in to document it.",
+            "repo_url",
+        )
     if not isinstance(priority, int) or isinstance(priority, bool):
         raise SubmissionError("Priority must be an integer.", "priority")
     if not -MAX_PRIORITY <= priority <= MAX_PRIORITY:
@@ -85,6 +106,7 @@ def submit(
         max_attempts=max(1, settings.CODEWIKI_MAX_ATTEMPTS),
         main_model=settings.MAIN_MODEL,
         submitted_by=submitted_by[:150],
+        private=private,
         progress="Waiting for a worker",
     )
     try:

@@ -48,7 +48,7 @@ class HtmxHttpRequest(HttpRequest):
 
 def _dashboard_context(request: HttpRequest, job_filter: JobFilter) -> dict[str, Any]:
     page = job_filter.page()
-    active = dashboard_stats.active_jobs()
+    active = dashboard_stats.active_jobs(request.user)
     counts = job_filter.counts(active=active)
     tabs = job_filter.tabs(counts)
     selected = next(tab for tab in tabs if tab.selected) if job_filter.state else tabs[0]
@@ -158,7 +158,7 @@ def _form_for(request: HttpRequest, data: Any = None) -> SubmitForm:
 @require_GET
 @vary_on_headers("HX-Request")
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
-    job_filter = JobFilter.from_params(request.GET)
+    job_filter = JobFilter.from_params(request.GET, request.user)
     try:
         context = _dashboard_context(request, job_filter)
     except BadCursor:
@@ -184,13 +184,14 @@ def submit_job(request: HtmxHttpRequest) -> HttpResponse:
                 form.cleaned_data["commit_id"],
                 priority=form.cleaned_data.get("priority") or 0,
                 submitted_by=user,
+                allow_private=request.user.is_authenticated,
             )
         except services.SubmissionError as exc:
             form.add_service_error(exc.message, exc.field)
 
     if submission is None:
         # Keep the user's tab and search; show the errors beside the fields.
-        job_filter = JobFilter.from_params(request.POST)
+        job_filter = JobFilter.from_params(request.POST, request.user)
         context = _dashboard_context(request, job_filter)
         context["form"] = form
         if request.htmx:
@@ -204,7 +205,7 @@ def submit_job(request: HtmxHttpRequest) -> HttpResponse:
         return _see_other(reverse("dashboard"))
     # Show "all jobs", where the new job is on top; the region carries a poll
     # trigger again because the new job is active.
-    context = _dashboard_context(request, JobFilter())
+    context = _dashboard_context(request, JobFilter(base=Job.objects.visible_to(request.user)))
     context["form"] = _form_for(request)
     context["notice"] = notice
     context["notice_job"] = submission.job
@@ -277,7 +278,9 @@ def _outcome_tone(outcome: str) -> str:
 @require_GET
 @vary_on_headers("HX-Request")
 def job_detail(request: HtmxHttpRequest, job_id: str) -> HttpResponse:
-    job = get_object_or_404(Job.objects.select_related("worker"), job_id=job_id)
+    job = get_object_or_404(
+        Job.objects.visible_to(request.user).select_related("worker"), job_id=job_id
+    )
     attempts = list(job.attempt_log.order_by("started_at", "id"))
     context = {
         "job": job,

@@ -134,17 +134,22 @@ class GitServer:
         *,
         slow: float = 0.0,
         http: bool = False,
+        token: str = "",
     ) -> str:
         """Create and serve a repository; returns its URL (git:// unless http or slow).
 
         ``slow`` makes the HTTP server wait that many seconds before sending the
         pack, which keeps a job in its clone step long enough to act on it.
+        ``token`` makes it private: served over HTTP to basic auth with that password
+        only (the git daemon would serve it to anyone, so it is not used for these).
         """
         name = self._unique(name)
         init_repo(self.root / name, SAMPLE_FILES if files is None else files)
         if slow:
             self.http.delays[name] = slow
-        return self.http.url(name) if (http or slow) else self.daemon.url(name)
+        if token:
+            self.http.tokens[name] = token
+        return self.http.url(name) if (http or slow or token) else self.daemon.url(name)
 
     def make_slow_repo(self, name: str = "owner/slow", seconds: float = 5.0) -> str:
         return self.make_repo(name, slow=seconds)
@@ -203,6 +208,7 @@ def subprocess_env(settings: Any, extra: Mapping[str, str] | None = None) -> dic
         "CODEWIKI_RETRY_BACKOFF_SECONDS",
         "CODEWIKI_SHUTDOWN_GRACE_SECONDS",
         "CODEWIKI_CACHE_EXPIRY_DAYS",
+        "CODEWIKI_GIT_CREDENTIALS",
     ]
     env = {**os.environ, "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1"}
     env.update({name: str(getattr(settings, name)) for name in names})

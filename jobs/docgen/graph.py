@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from .model import Component, FileInfo, Reexport
 
+PRODUCTION = "production"
+
 # Index stems that stand for their directory (Python packages, JS index files, Rust mod.rs).
 PACKAGE_STEMS = frozenset({"__init__", "index", "mod"})
 LANGUAGE_FAMILY = {"tsx": "typescript", "javascript": "typescript", "cpp": "c"}
@@ -170,18 +172,27 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
                 global_types[(family, comp.name)].append(comp)
         top_level[info.path] = names
 
+    role_of = {info.path: info.role for info in files}
     for info in files:
         deps: set[str] = set()
         for target in info.imports:
             deps.update(resolver.resolve(target, info.path))
         deps.discard(info.path)
+        if info.role == PRODUCTION:
+            # Production code never depends on a test or an example, whatever a name says.
+            deps = {dep for dep in deps if role_of.get(dep) == PRODUCTION}
         graph.file_deps[info.path] = deps
 
     # Names that identify exactly one type per language family: the last-resort resolution.
     unique_types: dict[str, dict[str, Component]] = defaultdict(dict)
+    production_types: dict[str, dict[str, Component]] = defaultdict(dict)
     for (family, name), comps in global_types.items():
         if len(comps) == 1:
             unique_types[family][name] = comps[0]
+        prod = [c for c in comps if c.role == PRODUCTION]
+        if len(prod) == 1:
+            # A test double named like a production type does not hide the real one.
+            production_types[family][name] = prod[0]
 
     used_by: dict[str, list[str]] = defaultdict(list)
     components = graph.components
@@ -189,6 +200,7 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
     for info in files:
         deps = graph.file_deps[info.path]
         # Later updates win: imported names beat this file's own, which beat its dependencies'.
+        production = info.role == PRODUCTION
         scope: dict[str, Component] = {}
         for dep in sorted(deps, reverse=True):
             scope.update(top_level.get(dep, {}))
@@ -197,12 +209,14 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
             source_name = target.rsplit("/", 1)[-1]
             for path in resolver.resolve(target, info.path):
                 comp = top_level.get(path, {}).get(source_name)
-                if comp is not None:
+                if comp is not None and (not production or comp.role == PRODUCTION):
                     scope[local] = comp
                     break
         for entry in info.reexports:
             entry.resolved = _resolve_reexport(entry, info.path, resolver, top_level)
         fallback = unique_types.get(_family(info.language), {})
+        if production:
+            fallback = production_types.get(_family(info.language), {})
         extra_deps: set[str] = set()
         for comp in info.components:
             parent_id = comp.parent
@@ -211,7 +225,8 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
             # that some component somewhere carries are looked up, in priority order.
             refs: dict[str, None] = {}
             excluded: set[str] | None = None
-            for name in comp.names & known_names:
+            # Sorted: set order changes with PYTHONHASHSEED, the "Uses" list must not.
+            for name in sorted(comp.names & known_names):
                 target = siblings.get(name) or scope.get(name) or fallback.get(name)
                 if target is None:
                     continue

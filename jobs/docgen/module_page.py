@@ -31,9 +31,12 @@ from .site import (
     module_doc,
     module_summary,
     plural,
+    ranked,
     subtree_stats,
     summary,
+    users_of,
 )
+from .xref import resolver
 
 MAX_PRIVATE_LISTED = 40
 
@@ -79,7 +82,7 @@ def _folder(module: Module) -> str:
 
 def _is_group(module: Module) -> bool:
     """A module made of some of a folder's small files (not a folder, not one file)."""
-    return bool(module.full) and bool(module.files) and module.path not in module.files
+    return module.is_group
 
 
 def _is_dunder(name: str) -> bool:
@@ -87,8 +90,11 @@ def _is_dunder(name: str) -> bool:
 
 
 def _is_private(ctx: SiteContext, comp: Component) -> bool:
-    """A leading underscore (not a dunder) on the component or anything it is nested in."""
+    """A leading underscore (not a dunder) on the component or anything it is nested in;
+    in Go, a lower-case name (not exported from its package)."""
     if comp.name.startswith("_") and not _is_dunder(comp.name):
+        return True
+    if comp.name[:1].islower() and comp.file.endswith(".go"):
         return True
     if comp.parent is None:
         return False
@@ -185,7 +191,7 @@ def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) ->
     else:
         doc = module_doc(ctx, module)
         if doc:
-            out += [render_doc(doc), ""]
+            out += [render_doc(doc, resolver(ctx, module.doc_file or "")), ""]
     top = [c for c in comps if c.parent is None]
     languages = sorted(
         {display_name(ctx.files[p].language) for p in module.subtree_files() if p in ctx.files}
@@ -225,8 +231,8 @@ def _module_purpose(ctx: SiteContext, module: Module, comps: list[Component]) ->
             + f" and {plural(count, 'component')}.",
         )
     out += [escape_inline(" ".join(facts))]
-    used = [c for c in top if ctx.graph.used_by.get(c.id) and not _is_private(ctx, c)]
-    key = sorted(used, key=lambda c: -len(ctx.graph.used_by[c.id]))[:5]
+    used = [c for c in top if users_of(ctx, c) and not _is_private(ctx, c)]
+    key = sorted(used, key=lambda c: -len(users_of(ctx, c)))[:5]
     if key:
         lead = "The most used components are " if len(key) > 1 else "The most used component is "
         out.append(lead + ", ".join(code_span(c.qualname) for c in key) + ".")
@@ -374,15 +380,15 @@ def _module_diagram(ctx: SiteContext, module: Module, comps: list[Component]) ->
     for src, _style, dst in edges:
         degree[src] += 1
         degree[dst] += 1
-    top_external = [page for page, _n in external.most_common(10)]
+    top_external = [page for page, _n in ranked(external, 10)]
     for src, page in external_pairs:
         if page in top_external:
             degree[src] += 1
-    ranked = sorted(
+    by_degree = sorted(
         (components[cid] for cid in degree),
         key=lambda c: (-degree[c.id], not c.is_class_like, c.qualname),
     )
-    shown = ranked[: MAX_DIAGRAM_NODES - len(top_external)]
+    shown = by_degree[: MAX_DIAGRAM_NODES - len(top_external)]
     ids = {c.id: f"c{i}" for i, c in enumerate(shown)}
     out: list[str] = []
     if module.children:
@@ -419,8 +425,8 @@ def _module_diagram(ctx: SiteContext, module: Module, comps: list[Component]) ->
             code_fence("\n".join(diagram), "mermaid"),
             "",
         ]
-        if len(ranked) > len(shown):
-            out += [f"{len(ranked) - len(shown)} more linked components are not drawn.", ""]
+        if len(by_degree) > len(shown):
+            out += [f"{len(by_degree) - len(shown)} more linked components are not drawn.", ""]
         if len(lines) > MAX_DIAGRAM_EDGES:
             out += [f"{len(lines) - MAX_DIAGRAM_EDGES} more links are not drawn.", ""]
     if not out:
@@ -470,7 +476,7 @@ def _module_dependencies(ctx: SiteContext, module: Module) -> list[str]:
             empty.append(title)
             continue
         out += [f"### {title}", ""]
-        for page, count in counts.most_common(MAX_LISTED):
+        for page, count in ranked(counts, MAX_LISTED):
             other = ctx.by_page[page]
             out.append(f"- {link(full_name(other), other.page)} ({plural(count, 'file link')})")
         if len(counts) > MAX_LISTED:
@@ -516,7 +522,7 @@ def _module_api(
         if comp.overloads:
             out += _overloads(comp, language)
         if comp.doc:
-            out += [render_doc(comp.doc), ""]
+            out += [render_doc(comp.doc, resolver(ctx, comp.file)), ""]
         if comp.members:
             out += _members_table(comp)
         if comp.base_ids:
@@ -524,7 +530,7 @@ def _module_api(
         uses = [r for r in comp.refs if r not in comp.base_ids]
         if uses:
             out += [f"**Uses:** {link_list(ctx, uses)}", ""]
-        users = ctx.graph.used_by.get(comp.id)
+        users = users_of(ctx, comp)
         if users:
             # Callers elsewhere say more about a component than its own siblings do.
             if len(users) > 1:
@@ -617,7 +623,7 @@ def _module_reexports(ctx: SiteContext, module: Module) -> list[str]:
         return []
     several = len({e.source for _p, e in entries}) > 1
     for path, entry in entries[:MAX_MEMBERS_LISTED]:
-        name = code_span(entry.name, table=True)
+        name = code_span(entry.name, table=True) if entry.name != "*" else "everything (`*`)"
         if entry.resolved and entry.resolved in ctx.graph.components:
             name = comp_link(ctx, entry.resolved)
         source = code_span(entry.source, table=True)

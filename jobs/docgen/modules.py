@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from .classify import FileRole
 from .model import FileInfo
 
 MIN_COMPONENTS = 4  # a leaf folder with fewer components is folded into its parent
@@ -22,7 +23,14 @@ MIN_GROUP = 8  # a group of small files needs this many components to be a modul
 MAX_GROUP = 80  # groups of small files stop growing at this size
 MAX_PAGE_STEM = 80
 MAX_GROUP_LABEL = 60
+MAX_TREE_DEPTH = 4  # deeper folders are shown on their level-4 ancestor's page
+MAX_TITLE = 59
+APPENDIX_TITLE = "Appendix: tests, examples and tooling"
+APPENDIX_ORDER = (FileRole.TEST, FileRole.EXAMPLE, FileRole.BENCHMARK, FileRole.DOCS_TOOLING)
 RESERVED_STEMS = frozenset({"overview", "module_tree", "first_module_tree", "metadata", "index"})
+CONTAINER_DIRS = frozenset(
+    {"src", "source", "sources", "lib", "libs", "pkg", "main", "java", "kotlin", "packages", "app"}
+)
 PACKAGE_FILES = frozenset({"__init__", "index", "mod", "lib", "main"})
 _SLUG_BAD = re.compile(r"[^a-z0-9._-]+")
 
@@ -38,6 +46,11 @@ class Module:
     full: str = ""  # the name to show where modules from all over the repository are mixed
     doc_file: str = ""  # the file whose docstring describes the module ("" if none does)
     component_ids: list[str] = field(default_factory=list)
+    # Part of the appendix (tests, examples, benchmarks, docs and tooling), never of the
+    # main architecture; `role` names the appendix group a node belongs to.
+    appendix: bool = False
+    role: str = ""
+    is_group: bool = False  # some small files of a folder shown together (not a folder)
 
     def walk(self) -> list[Module]:
         out = [self]
@@ -71,27 +84,22 @@ def build_module_tree(
 ) -> list[Module]:
     """Top-level modules, each with nested children, in stable (path) order.
 
-    `file_deps` (file -> files it uses) lets a split folder group small files that import
-    each other.
+    Production files make the main modules; tests, examples, benchmarks and docs/tooling
+    files go to one last top-level module, the appendix, grouped by role. `file_deps`
+    (file -> files it uses) lets a split folder group small files that import each other.
     """
     counts = {info.path: len(info.components) for info in files}
-    root = _Dir("")
-    for info in sorted(files, key=lambda i: i.path):
-        node = root
-        parts = info.path.split("/")
-        for i, part in enumerate(parts[:-1]):
-            node = node.subdirs.setdefault(part, _Dir("/".join(parts[: i + 1])))
-        node.files.append(info.path)
-
-    top = _build(root, counts)
-    modules: list[Module] = []
-    if top.files:
-        modules.append(Module(name="root", path="", files=top.files))
-    modules.extend(top.children)
+    deps = file_deps or {}
+    production = [info for info in files if info.role == FileRole.PRODUCTION]
+    modules = _folder_modules(production, counts, deps)
     if not modules:
         modules.append(Module(name="root", path=""))
+    appendix = _appendix(files, counts, deps)
+    if appendix is not None:
+        modules.append(appendix)
     for module in modules:
-        _split_huge(module, counts, file_deps or {})
+        _limit_depth(module, 1)
+        _name_nodes(module, "")
     _assign_pages(modules)
     for module in modules:
         for node in module.walk():
@@ -102,6 +110,109 @@ def build_module_tree(
         for node in module.walk():
             node.component_ids = [cid for path in node.files for cid in by_file.get(path, [])]
     return modules
+
+
+def _folder_modules(
+    files: list[FileInfo], counts: dict[str, int], deps: dict[str, set[str]]
+) -> list[Module]:
+    root = _Dir("")
+    for info in sorted(files, key=lambda i: i.path):
+        node = root
+        parts = info.path.split("/")
+        for i, part in enumerate(parts[:-1]):
+            node = node.subdirs.setdefault(part, _Dir("/".join(parts[: i + 1])))
+        node.files.append(info.path)
+    top = _build(root, counts)
+    modules: list[Module] = []
+    if top.files:
+        modules.append(Module(name="root", path="", files=top.files))
+    for child in top.children:
+        if "/" in child.path:
+            # A collapsed chain at the top: named after its project folder (`extras` for
+            # extras/src/main/java/com/google/gson) unless that is a mere container (`src`).
+            first = child.path.split("/", 1)[0]
+            child.name = child.name if first.lower() in CONTAINER_DIRS else first
+        modules.append(child)
+    for module in modules:
+        _split_huge(module, counts, deps)
+    return modules
+
+
+def _appendix(
+    files: list[FileInfo], counts: dict[str, int], deps: dict[str, set[str]]
+) -> Module | None:
+    """One module holding every non-production file, one child per role."""
+    appendix = Module(
+        name=APPENDIX_TITLE, path="", slug_source="appendix", full=APPENDIX_TITLE, appendix=True
+    )
+    for role in APPENDIX_ORDER:
+        members = [info for info in files if info.role == role]
+        if not members:
+            continue
+        group = Module(
+            name=role.title,
+            path="",
+            slug_source=f"appendix-{role.value}",
+            full=role.title,
+            appendix=True,
+            role=role.value,
+        )
+        for top in _folder_modules(members, counts, deps):
+            if top.name == "root" and not top.path:
+                group.files = top.files
+            else:
+                group.children.append(top)
+        if not group.files and len(group.children) == 1:
+            # All tests in `tests/`: the role's node is that folder, not a level above it.
+            only = group.children[0]
+            group.files, group.children, group.path = only.files, only.children, only.path
+            group.doc_file = only.doc_file
+        for node in group.walk():
+            node.appendix = True
+            node.role = role.value
+        appendix.children.append(group)
+    return appendix if appendix.children else None
+
+
+def _limit_depth(module: Module, level: int) -> None:
+    """Fold whatever lies below MAX_TREE_DEPTH into its level-4 ancestor's page."""
+    if level >= MAX_TREE_DEPTH:
+        if module.children:
+            module.files = sorted(module.subtree_files())
+            module.children = []
+        return
+    for child in module.children:
+        _limit_depth(child, level + 1)
+
+
+def _short_title(text: str) -> str:
+    """At most MAX_TITLE characters, keeping the end of a path (its most specific part)."""
+    if len(text) <= MAX_TITLE:
+        return text
+    parts = text.split("/")
+    while len(parts) > 1 and len("…/" + "/".join(parts)) > MAX_TITLE:
+        parts.pop(0)
+    short = "…/" + "/".join(parts)
+    return short if len(short) <= MAX_TITLE else text[: MAX_TITLE - 1].rstrip() + "…"
+
+
+def _name_nodes(module: Module, parent_full: str) -> None:
+    """Page titles that follow the concepts (`gson/internal`), not the file system path
+    (`gson/src/main/java/com/google/gson/internal`): a folder that only leads to another
+    folder was folded into it and only the last name is kept; appendix pages say where the
+    tests or examples live."""
+    if module.appendix:
+        if not module.full:
+            module.full = module.path or module.name
+    elif module.path:
+        if module.is_group and ", " in module.name:
+            module.full = f"{parent_full}: {module.name}" if parent_full else module.name
+        else:
+            module.full = f"{parent_full}/{module.name}" if parent_full else module.name
+    module.full = _short_title(module.full)
+    module.name = _short_title(module.name)
+    for child in module.children:
+        _name_nodes(child, module.full if module.path else "")
 
 
 def _count(module: Module, counts: dict[str, int]) -> int:
@@ -125,9 +236,11 @@ def _build(directory: _Dir, counts: dict[str, int]) -> Module:
     # step; its empty package files go along.
     if directory.path and len(module.children) == 1:
         own = sum(counts.get(path, 0) for path in module.files)
-        if own == 0 and all(_stem(path) in PACKAGE_FILES for path in module.files):
+        # A stray small file (`module-info.java`, a folded `java-templates` folder) does not
+        # keep a pass-through level alive: it goes along into the one folder below.
+        direct = [p for p in module.files if posixpath.dirname(p) == directory.path]
+        if own == 0 or (own < MIN_COMPONENTS and not direct):
             only = module.children[0]
-            only.name = f"{module.name}/{only.name}"
             only.files = sorted(module.files + only.files)
             return only
     return module
@@ -184,31 +297,31 @@ def _split_huge(module: Module, counts: dict[str, int], deps: dict[str, set[str]
         return
     parts: list[tuple[str, Module]] = []
     for path in big:
-        name = _joined(folder, _relative(path, folder))
+        rel = _relative(path, folder)
         parts.append(
             (
                 path,
                 Module(
-                    name=name, path=path, files=[path], slug_source=name, full=name, doc_file=path
+                    name=rel, path=path, files=[path], slug_source=_joined(folder, rel),
+                    doc_file=path,
                 ),
             )
-        )
+        )  # fmt: skip
     for label, slug, members, doc_file in groups:
-        name = f"{folder}: {label}" if folder and ", " in label else _joined(folder, label)
         parts.append(
             (
                 members[0],
                 Module(
-                    name=name,
+                    name=label,
                     path=folder,
                     files=sorted(members),
                     slug_source=_joined(folder, slug),
-                    full=name,
                     doc_file=doc_file,
+                    is_group=True,
                 ),
             )
         )
-    parts.sort(key=lambda item: item[1].name.lower().replace(": ", "/"))
+    parts.sort(key=lambda item: item[1].name.lower())
     module.files = sorted(anchored + rest)
     module.children = [m for _key, m in parts] + module.children
 
@@ -263,16 +376,15 @@ def _group_small(
         if len(members) < 2 or total < MIN_GROUP:
             continue
         # Named after the file the others use most (then the biggest one).
-        member_set = set(members)
         used = {p: sum(1 for q in members if p in deps.get(q, ())) for p in members}
         hub = max(sorted(members), key=lambda p: (used[p], counts.get(p, 0)))
         hub_rel = _relative(hub, folder)
-        others = len(member_set) - 1
         # Named after all of its files when that stays short: "utils: inspect, version".
         stems = [hub_rel, *sorted(_relative(p, folder) for p in members if p != hub)]
         label = ", ".join(stems)
         if len(label) > MAX_GROUP_LABEL:
-            label = f"{hub_rel} and {others} related file{'s' if others != 1 else ''}"
+            # Too many to name: the group is called after the file the others use most.
+            label = hub_rel
         groups.append((label, f"{hub_rel}-related", sorted(members), hub))
     return groups
 

@@ -24,6 +24,7 @@ from .site import (
     location,
     module_summary,
     plural,
+    ranked,
     subtree_stats,
 )
 
@@ -38,9 +39,10 @@ def render_overview(ctx: SiteContext) -> str:
     out += _overview_languages(ctx)
     out += _overview_architecture(ctx)
     out += ["## Modules", ""]
-    for module in ctx.modules:
+    for module in main_modules(ctx):
         _module_list_item(ctx, module, 0, out)
     out.append("")
+    out += _overview_appendix(ctx)
     out += _overview_entry_points(ctx)
     out += _overview_notes(ctx)
     return "\n".join(out) + "\n"
@@ -70,17 +72,27 @@ def _overview_about(ctx: SiteContext) -> list[str]:
             "the pages below are derived from the code.",
             "",
         ]
-    comps = ctx.graph.components.values()
+    comps = [c for c in ctx.graph.components.values() if c.role == "production"]
     kinds = Counter("class-like" if c.is_class_like else c.kind for c in comps)
+    prod_files = sum(1 for info in ctx.files.values() if info.role == "production")
     out += [
-        f"The analysis found {plural(len(ctx.files), 'source file')} with "
+        f"The analysis found {plural(prod_files, 'source file')} of production code with "
         f"{plural(sum(kinds.values()), 'component')} "
         f"({plural(kinds.get('class-like', 0), 'class or other type', 'classes and other types')}, "
         f"{plural(kinds.get('function', 0), 'function')}, "
         f"{plural(kinds.get('method', 0), 'method')}), grouped into "
-        f"{plural(sum(len(m.walk()) for m in ctx.modules), 'module')}.",
+        f"{plural(sum(len(m.walk()) for m in main_modules(ctx)), 'module')}.",
         "",
     ]
+    others = len(ctx.files) - prod_files
+    if others:
+        rest = len(ctx.graph.components) - len(comps)
+        out += [
+            f"{plural(others, 'more file')} ({plural(rest, 'component')}) hold tests, examples, "
+            "benchmarks, documentation sources or build tooling; they are described in the "
+            "appendix.",
+            "",
+        ]
     return out
 
 
@@ -92,7 +104,7 @@ def _overview_languages(ctx: SiteContext) -> list[str]:
         files[name] += 1
         lines[name] += info.lines
     out = ["## Languages", "", "| Language | Files | Lines |", "| --- | ---: | ---: |"]
-    for name, count in files.most_common():
+    for name, count in ranked(files):
         out.append(f"| {escape_inline(name)} | {count:,} | {lines[name]:,} |")
     return [*out, ""]
 
@@ -101,11 +113,12 @@ def _overview_architecture(ctx: SiteContext) -> list[str]:
     # Every module when there are few; otherwise the top-level ones (their sub-modules' links
     # are credited to them). Only modules that take part in a link are drawn; the others are
     # named below the diagram, so that it does not turn into a column of loose boxes.
-    nodes = [node for top in ctx.modules for node in top.walk()]
+    tops = main_modules(ctx)
+    nodes = [node for top in tops for node in top.walk()]
     if len(nodes) > MAX_DIAGRAM_NODES:
-        nodes = list(ctx.modules)
+        nodes = list(tops)
     aggregate_to: dict[str, str] = {}
-    for top in ctx.modules:
+    for top in tops:
         for node in top.walk():
             aggregate_to[node.page] = node.page if node in nodes else top.page
     # From the file links themselves: a parent's own files count, its sub-modules' do not
@@ -117,7 +130,7 @@ def _overview_architecture(ctx: SiteContext) -> list[str]:
         a = aggregate_to.get(src_module.page, "") if src_module is not None else ""
         if not a:
             continue
-        for target in targets:
+        for target in sorted(targets):
             dst_module = owner.get(target)
             b = aggregate_to.get(dst_module.page, "") if dst_module is not None else ""
             if b and a != b:
@@ -191,9 +204,9 @@ def _structure_diagram(ctx: SiteContext) -> list[str]:
         for child in module.children:
             add(child, node_id)
 
-    for top in ctx.modules:
+    for top in main_modules(ctx):
         add(top, "r0")
-    total = sum(len(top.walk()) for top in ctx.modules)
+    total = sum(len(top.walk()) for top in main_modules(ctx))
     out = [
         "No module of this repository uses another one. How the modules nest:",
         "",
@@ -203,6 +216,29 @@ def _structure_diagram(ctx: SiteContext) -> list[str]:
     if total > count:
         out += [f"{total - count} more modules are listed below but not drawn.", ""]
     return out
+
+
+def main_modules(ctx: SiteContext) -> list[Module]:
+    """The top-level modules of production code (everything but the appendix)."""
+    return [m for m in ctx.modules if not m.appendix]
+
+
+def _overview_appendix(ctx: SiteContext) -> list[str]:
+    appendix = [m for m in ctx.modules if m.appendix]
+    if not appendix:
+        return []
+    out = [
+        f"## {escape_inline(appendix[0].name)}",
+        "",
+        "Tests, examples, benchmarks, documentation sources and build tooling are kept apart "
+        "from the modules above: they are not part of the architecture, and production "
+        "components never list them as users.",
+        "",
+    ]
+    for top in appendix:
+        for group in top.children:
+            _module_list_item(ctx, group, 0, out)
+    return [*out, ""]
 
 
 def _module_list_item(ctx: SiteContext, module: Module, level: int, out: list[str]) -> None:
@@ -228,6 +264,8 @@ def _overview_entry_points(ctx: SiteContext) -> list[str]:
             text += f" → {escape_inline(entry.target)}"
         items.append(text)
     for path, info in sorted(ctx.files.items()):
+        if info.role != "production":
+            continue  # a test's or an example's `main` is not how the project is run
         name = path.rsplit("/", 1)[-1]
         module = ctx.module_of_file.get(path)
         where = link(path, module.page) if module else escape_inline(path)
@@ -278,7 +316,7 @@ def _overview_notes(ctx: SiteContext) -> list[str]:
     if len(troubled) > MAX_LISTED:
         out.append(f"- … and {len(troubled) - MAX_LISTED} more files with problems")
     reasons = Counter(s.reason for s in ctx.skipped)
-    for reason, count in reasons.most_common():
+    for reason, count in ranked(reasons):
         examples = [s.path for s in ctx.skipped if s.reason == reason][:5]
         listed = ", ".join(escape_inline(e) for e in examples)
         out.append(f"- Skipped {count} files ({escape_inline(reason)}), e.g. {listed}")

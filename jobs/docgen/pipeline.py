@@ -15,7 +15,7 @@ from .module_page import compute_anchors, render_module
 from .modules import Module, build_module_tree, depth, module_of_file
 from .overview import render_overview
 from .parsers import parse_source
-from .project import read_project
+from .project import checkout_commit, read_project
 from .scan import Candidate, content_skip_reason, read_repo_file, scan_repository
 from .site import SiteContext, compute_module_edges, safe_commit, safe_url
 from .writer import OutputWriter
@@ -106,7 +106,7 @@ def _run(
     ctx = SiteContext(
         title=_display_name(options, root),
         repo_url=safe_url(options.repo_url),
-        commit=safe_commit(options.commit.strip()),
+        commit=safe_commit(options.commit.strip() or checkout_commit(root)),
         files={info.path: info for info in files},
         graph=graph,
         modules=modules,
@@ -211,14 +211,25 @@ def _collect_pages(
 
 
 def _tree_json(module: Module) -> dict[str, object]:
-    return {
+    node: dict[str, object] = {
         "path": module.path,
         "components": list(module.component_ids),
         "children": {c.page[:-3]: _tree_json(c) for c in module.children},
     }
+    return _mark_appendix(module, node)
+
+
+def _mark_appendix(module: Module, node: dict[str, object]) -> dict[str, object]:
+    # CodeWiki's shape plus two fields on the appendix's nodes only: readers that do not
+    # know them still see an ordinary tree.
+    if module.appendix:
+        node["appendix"] = True
+        if module.role:
+            node["role"] = module.role
+    return node
 
 
 def _first_json(module: Module) -> dict[str, object]:
     # The first pass: top-level modules only, each owning every component below it.
     ids = [cid for node in module.walk() for cid in node.component_ids]
-    return {"path": module.path, "components": ids, "children": {}}
+    return _mark_appendix(module, {"path": module.path, "components": ids, "children": {}})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -49,6 +50,51 @@ def read_project(root: str, real_root: str) -> ProjectInfo:
             )
             break
     return info
+
+
+_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+
+
+def checkout_commit(root: str) -> str:
+    """The commit a git checkout at `root` has out, read from its files ("" if none).
+
+    Git itself is not run: a repository's own config could make it execute commands.
+    """
+    try:
+        git = os.path.join(root, ".git")
+        if os.path.isfile(git):  # a worktree or submodule: "gitdir: <path>"
+            with open(git, encoding="utf-8") as fh:
+                line = fh.read(4096).strip()
+            if not line.startswith("gitdir:"):
+                return ""
+            git = os.path.join(root, line[len("gitdir:") :].strip())
+        common = git
+        if os.path.isfile(os.path.join(git, "commondir")):
+            with open(os.path.join(git, "commondir"), encoding="utf-8") as fh:
+                common = os.path.join(git, fh.read(4096).strip())
+        with open(os.path.join(git, "HEAD"), encoding="utf-8") as fh:
+            head = fh.read(4096).strip()
+        if not head.startswith("ref:"):
+            return head if _SHA.match(head) else ""
+        ref = head[4:].strip()
+        if not ref.startswith("refs/") or ".." in ref:
+            return ""
+        for base in (git, common):
+            path = os.path.join(base, ref)
+            if os.path.isfile(path):
+                with open(path, encoding="utf-8") as fh:
+                    sha = fh.read(200).strip()
+                return sha if _SHA.match(sha) else ""
+        packed = os.path.join(common, "packed-refs")
+        if os.path.isfile(packed):
+            with open(packed, encoding="utf-8") as fh:
+                for line in fh:
+                    sha, _, name = line.strip().partition(" ")
+                    if name == ref and _SHA.match(sha):
+                        return sha
+    except (OSError, UnicodeDecodeError, ValueError):
+        return ""
+    return ""
 
 
 def _read(root: str, real_root: str, name: str) -> str | None:

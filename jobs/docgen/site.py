@@ -51,6 +51,10 @@ class SiteContext:
     parent_of: dict[str, str | None] = field(default_factory=dict)  # page -> parent page
     # module page -> (public, private) components, computed with the anchors
     split_cache: dict[str, tuple[list[Component], list[Component]]] = field(default_factory=dict)
+    users_cache: dict[str, list[str]] = field(default_factory=dict)
+    # cross-references in doc text: name -> component ids, and resolved (file, name) -> link
+    xref_index: dict[str, list[str]] | None = None
+    xref_cache: dict[str, str | None] = field(default_factory=dict)
 
 
 def safe_url(url: str) -> str:
@@ -86,10 +90,16 @@ def compute_module_edges(ctx: SiteContext) -> None:
         src = owner.get(path)
         if src is None:
             continue
-        for target in targets:
+        for target in sorted(targets):
             dst = owner.get(target)
-            if dst is not None and dst is not src:
-                pair_counts[(src.page, dst.page)] += 1
+            if dst is None or dst is src:
+                continue
+            if src.appendix and not dst.appendix:
+                # What tests and examples exercise is not "use" by the project: it only
+                # shows on the test module's own page (its "Depends on").
+                deps.setdefault(src.page, Counter())[dst.page] += 1
+                continue
+            pair_counts[(src.page, dst.page)] += 1
     for (src, dst), count in pair_counts.items():
         src_chain, dst_chain = chains[src], chains[dst]
         dst_set = set(dst_chain)
@@ -198,6 +208,25 @@ def module_doc(ctx: SiteContext, module: Module) -> str:
 
 def module_summary(ctx: SiteContext, module: Module) -> str:
     return summary(module_doc(ctx, module))
+
+
+def users_of(ctx: SiteContext, comp: Component) -> list[str]:
+    """Who uses `comp`: for production code only production code (a test is no user)."""
+    users = ctx.graph.used_by.get(comp.id, [])
+    if comp.role != "production" or not users:
+        return users
+    cached = ctx.users_cache.get(comp.id)
+    if cached is None:
+        components = ctx.graph.components
+        cached = [u for u in users if components[u].role == "production"]
+        ctx.users_cache[comp.id] = cached
+    return cached
+
+
+def ranked(counts: Counter[str], limit: int | None = None) -> list[tuple[str, int]]:
+    """Most common first, ties in name order: never in set or insertion order."""
+    items = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return items if limit is None else items[:limit]
 
 
 def plural(count: int, noun: str, many: str = "") -> str:

@@ -145,6 +145,13 @@ def test_python_fields_enum_members_overload_stubs_and_reexports(build_site) -> 
     assert {m.name: m.doc for m in a.comp("Point").members}["y"] == "The vertical coordinate."
     assert members(a.comp("Pair")) == {"left": "int", "right": "int"}
     assert members(a.comp("Colour"), "variant") == {"RED": "1", "GREEN": "2"}
+    # Attributes set in `__init__`, documented by `#:` comments (Sphinx's convention); a
+    # class-level annotation takes the doc of the assignment in `__init__`.
+    canvas = {m.name: (m.kind, m.type, m.doc) for m in a.comp("Canvas").members}
+    assert canvas == {
+        "width": ("field", "int", "Pixels across; set once."),
+        "shapes": ("attribute", "", "What has been drawn so far."),
+    }
     area = a.comp("area")
     assert area.doc == "Area of a shape."  # the implementation's, not a stub's
     assert area.signature == "def area(shape)"

@@ -100,7 +100,7 @@ def test_render_doc_reflows_paragraphs() -> None:
     [
         ("Use ``x``.", "Use `x`."),
         ("Use `x`.", "Use `x`."),
-        ("Use :class:`~pkg.Model`.", "Use `pkg.Model`."),
+        ("Use :class:`~pkg.Model`.", "Use `Model`."),
         ("See `Django <https://djangoproject.com>`_.", "See Django."),
         ("A ``a`b`` tick.", "A ``a`b`` tick."),
         ("Edge ```` `x ```` case.", "Edge `` `x `` case."),
@@ -134,7 +134,7 @@ def test_render_doc_blocks() -> None:
     assert render_doc(doc) == (
         "Summary.\n\nExample:\n\n```\ncode(1)\n\nmore(2)\n```\n\nAfter.\n\n"
         "```python\n>>> run()\n1\n```\n\n**Parameters**\n\n- **x : int** — The x.\n\n"
-        "- **param y**: The y.\n- **returns**: Nothing.\n\n- one wrapped\n- two"
+        "**Parameters:**\n- `y` — The y.\n\n**Returns:** Nothing.\n\n- one wrapped\n- two"
     )
     html = MD.render(render_doc(doc))
     assert html.count("<pre>") == 2 and "<strong>Parameters</strong>" in html
@@ -196,8 +196,8 @@ def test_docstring_rendering_never_leaks_html_or_breaks_tables() -> None:
 def test_render_doc_block_tags_become_a_list() -> None:
     doc = "Mount the widget.\n@param {string} id the element\n   id, wrapped\n@returns {Widget} it"
     assert render_doc(doc) == (
-        "Mount the widget.\n\n"
-        "- **@param** {string} id the element id, wrapped\n- **@returns** {Widget} it"
+        "Mount the widget.\n\n**Parameters:**\n- `id` (`string`) — the element id, wrapped\n\n"
+        "**Returns:** `Widget` — it"
     )
 
 
@@ -205,7 +205,7 @@ def test_long_docs_are_clipped_at_a_paragraph_break() -> None:
     from jobs.docgen.parsers.common import MAX_DOC, clip_doc
 
     paragraph = "word " * 300
-    clipped = clip_doc("\n\n".join([paragraph] * 5))
+    clipped = clip_doc("\n\n".join([paragraph] * (MAX_DOC // 1000)))
     assert len(clipped) <= MAX_DOC + 3
     assert clipped.endswith("word\n\n…")  # whole paragraphs, then the ellipsis on its own
     assert clip_doc("short") == "short"

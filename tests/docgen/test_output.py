@@ -25,7 +25,12 @@ def check_tree(tree: object, *, first_pass: bool, seen: set[str], depth: int = 1
         assert name not in seen, f"module name {name!r} used twice"
         seen.add(name)
         assert isinstance(node, dict)
-        assert set(node) == {"path", "components", "children"}, node.keys()
+        # CodeWiki's three keys; the appendix's nodes add "appendix" (and "role").
+        keys = {"path", "components", "children"}
+        if node.get("appendix") is True:
+            keys |= {"appendix"} | ({"role"} if "role" in node else set())
+            assert node.get("role", "test") in {"test", "example", "benchmark", "docs_tooling"}
+        assert set(node) == keys, node.keys()
         assert isinstance(node["path"], str)
         assert not node["path"].startswith("/")
         assert isinstance(node["components"], list)

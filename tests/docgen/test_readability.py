@@ -63,9 +63,9 @@ def test_big_flat_folder_is_split_by_file_not_by_alphabet(build_site, tmp_path: 
     overview = site.text("overview.md")
     modules = overview.split("## Modules", 1)[1].split("## Entry points", 1)[0]
     assert " to " not in modules, modules  # no alphabetical ranges
-    assert "[jobs/worker](jobs-worker.md) — 30 components in 1 file: The queue loop." in modules
-    assert "[jobs/cache\\_\\*](jobs-cache-files.md)" in modules
-    assert "[jobs: tokens, parse](jobs-tokens-related.md)" in modules
+    assert "[worker](jobs-worker.md) — 30 components in 1 file: The queue loop." in modules
+    assert "[cache\\_\\*](jobs-cache-files.md)" in modules
+    assert "[tokens, parse](jobs-tokens-related.md)" in modules
     assert "- [jobs](jobs.md) — 141 components in 10 files: The job queue." in modules
     group = site.text("jobs-tokens-related.md")
     assert "Small files of `jobs` shown together because they use one another:" in group
@@ -103,7 +103,7 @@ def test_single_child_packages_collapse_and_parents_do_not_borrow(build_site, tm
     tree = _tree_keys(site.json("module_tree.json"))  # type: ignore[arg-type]
     assert list(tree["app"]["children"]) == ["app-management-commands"]
     overview = site.text("overview.md")
-    assert "[management/commands](app-management-commands.md) — 5 components in 3 files" in overview
+    assert "[commands](app-management-commands.md) — 5 components in 3 files" in overview
     assert (
         "- Django management commands (`manage.py <name>`) in "
         "[app/management/commands](app-management-commands.md): `run`\n"

@@ -2,12 +2,15 @@
 
 - ``GitDaemon``: ``git daemon`` (git:// protocol) exporting a folder of repositories.
 - ``SmartHTTPServer``: ``git http-backend`` behind a tiny threaded HTTP server,
-  with an optional per-repository delay so a test can keep a job busy cloning.
+  with an optional per-repository delay so a test can keep a job busy cloning,
+  and optional per-repository basic auth (a private repository and its token).
 - ``HangingServer``: accepts connections and never answers.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import os
 import socket
@@ -133,11 +136,39 @@ class _BackendHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass  # keep test output quiet
 
+    def _supplied_password(self) -> str | None:
+        scheme, _, encoded = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        try:
+            decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        self.server.auth_users.append(decoded.partition(":")[0])
+        return decoded.partition(":")[2]
+
+    def _refuse(self, supplied: str | None) -> None:
+        # Like a careless real server, echo what was sent: git prints text/plain
+        # error bodies as "remote: …", so a wrong token lands in git's stderr.
+        payload = f"Bad credentials: {supplied}\n".encode() if supplied else b"Login required\n"
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="test"')
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
     def _run_backend(self) -> None:
         path, _, query = self.path.partition("?")
         repo = path.strip("/").split("/info/")[0].split("/git-upload-pack")[0]
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        token = self.server.tokens.get(repo)
+        if token is not None:
+            supplied = self._supplied_password()
+            if supplied != token:
+                self._refuse(supplied)
+                return
         delay = self.server.delays.get(repo, 0.0)
         if delay and (b"command=fetch" in body or b"want " in body):
             time.sleep(delay)  # slow the pack transfer, not the ref listing
@@ -183,6 +214,8 @@ class SmartHTTPServer(ThreadingHTTPServer):
     def __init__(self, root: Path) -> None:
         self.root = root
         self.delays: dict[str, float] = {}
+        self.tokens: dict[str, str] = {}  # repository → the only password it accepts
+        self.auth_users: list[str] = []  # user names sent with basic auth, for assertions
         super().__init__(("127.0.0.1", free_port()), _BackendHandler)
         self.port = self.server_address[1]
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)

@@ -286,3 +286,36 @@ def test_sidebar_labels(
     name: str, path: str, parent_name: str, parent_path: str, label: str
 ) -> None:
     assert node_label(name, path, parent_name, parent_path) == label
+
+
+def test_appendix_is_a_separate_group_in_the_sidebar(
+    client: Client, make_job: Callable[..., Job]
+) -> None:
+    tree = {
+        "core": {"path": "core", "components": [], "children": {}},
+        "appendix": {
+            "path": "",
+            "components": [],
+            "appendix": True,
+            "children": {
+                "appendix-test": {
+                    "path": "tests",
+                    "components": [],
+                    "appendix": True,
+                    "role": "test",
+                    "children": {},
+                }
+            },
+        },
+    }
+    pages = {"overview.md": "# Demo\n", "core.md": "# core\n", "appendix.md": "# Appendix\n"}
+    pages["appendix-test.md"] = "# Tests\n"
+    job = make_job(pages=pages, tree=tree)
+    html = client.get(f"/docs/{job.job_id}/core").content.decode()
+    main, _, rest = html.partition('<section class="docs-appendix"')
+    assert rest, "the appendix has its own section in the sidebar"
+    appendix = rest.split("</section>", 1)[0]
+    assert f'href="/docs/{job.job_id}/core"' in main
+    assert f'href="/docs/{job.job_id}/appendix"' not in main
+    assert f'href="/docs/{job.job_id}/appendix"' in appendix
+    assert f'href="/docs/{job.job_id}/appendix-test"' in appendix

@@ -19,7 +19,7 @@ NOISE_WORDS = frozenset(
     }
 )
 MAX_SIGNATURE = 300
-MAX_DOC = 4000
+MAX_DOC = 16000
 
 
 def one_line(text: str, limit: int = MAX_SIGNATURE) -> str:

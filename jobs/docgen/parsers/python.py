@@ -8,6 +8,7 @@ import re
 from itertools import accumulate
 from sys import intern
 
+from ..doctext import clean_doc
 from ..model import Component, FileInfo, Member, Reexport
 from .common import MAX_SIGNATURE, NOISE_WORDS, ComponentSink, clip_doc, count_lines, one_line
 
@@ -113,7 +114,8 @@ class _PythonVisitor:
     def visit_module(self, tree: ast.Module) -> None:
         doc = _docstring(tree.body)
         if doc:
-            self.info.module_doc = clip_doc(doc)
+            # A licence banner or `:copyright:` field is no purpose.
+            self.info.module_doc = clip_doc(clean_doc(doc))
         self._statements(tree.body)
         self._reexports()
         self.sink.finish(merge_all=False)
@@ -287,7 +289,13 @@ class _PythonVisitor:
                 name = target.id
             else:
                 continue
-            if name.startswith("_") or any(m.name == name for m in comp.members):
+            if name.startswith("_"):
+                continue
+            known = next((m for m in comp.members if m.name == name), None)
+            if known is not None:
+                # `headers: Dict` in the class body, documented where `__init__` sets it.
+                if not known.doc:
+                    known.doc = self._attribute_doc(stmt, following)
                 continue
             annotation = stmt.annotation if isinstance(stmt, ast.AnnAssign) else None
             value = stmt.value

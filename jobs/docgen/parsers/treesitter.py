@@ -13,6 +13,7 @@ from functools import cache
 from sys import intern
 from typing import Any
 
+from ..doctext import clean_doc, convert_doc, is_noise, strip_markers
 from ..model import CLASS_KINDS, Component, FileInfo, Member, Reexport
 from .common import NOISE_WORDS, ComponentSink, count_lines, one_line
 from .members import HANDLERS
@@ -25,8 +26,11 @@ _CPP_HINTS = re.compile(
     r"|(?:public|private|protected):)",
     re.MULTILINE,
 )
-_XML_TAG = re.compile(r"</?[A-Za-z][^>\n]{0,200}>")
-_COMMENT_PREFIX = re.compile(r"^\s*(?:/\*+!?|\*+/|\*(?!/)|///?!?|#+|--)\s?")
+# Blank lines allowed between a doc comment and its declaration.
+MAX_DOC_GAP = 3
+# Comment nodes gathered into one doc comment (Rust and Go write one node per line).
+MAX_DOC_NODES = 2000
+_FILE_DOC_TAG = re.compile(r"@(?:file|fileoverview|overview|module|packageDocumentation)\b")
 
 BODY_TYPES = frozenset(
     {
@@ -582,9 +586,9 @@ class _Walker:
             return False
         name = _strip_key(node_text(key))
         if name and not name.startswith("_") and not any(m.name == name for m in owner.members):
-            kind = "getter" if "Getter" in callee or b"get" in args.text else "property"
+            shown = "read-only" if "Getter" in callee or b"get" in args.text else ""
             owner.members.append(
-                Member(name, "property", kind, self._doc_comment(stmt), stmt.start_point[0] + 1)
+                Member(name, "property", shown, self._doc_comment(stmt), stmt.start_point[0] + 1)
             )
         return True
 
@@ -593,21 +597,68 @@ class _Walker:
         return self._doc_comment(node)
 
     def _file_doc(self, root: Node) -> str:
-        """A file-level doc comment: Rust `//!` lines or a Go package comment."""
-        lines: list[str] = []
-        for child in root.named_children[:40]:
-            if child.type not in self.spec.comment_types:
-                if self.language == "go" and child.type == "package_clause" and lines:
-                    return _clean_comment("\n".join(lines), self.language)
+        """A file-level doc comment: Rust `//!`, Go's package comment, a JS `@file` block,
+        Java's `package-info.java`. Licence banners and directives are never a purpose."""
+        language = self.language
+        comment_types = self.spec.comment_types
+        children = root.named_children[:MAX_DOC_NODES]
+        if language == "rust":
+            lines: list[str] = []
+            for child in children:
+                if child.type in comment_types:
+                    text = node_text(child).rstrip()
+                    if text.startswith("//!"):
+                        lines.append(text.replace("//!", "//", 1))
+                    elif text.startswith("/*!"):
+                        lines.append(text.replace("/*!", "/*", 1))
+                    elif lines:
+                        break
+                elif child.type not in ("inner_attribute_item", "attribute_item"):
+                    break
+            return self._doc_text(lines)
+        if language in ("go", "java", "kotlin"):
+            anchor_types = ("package_clause", "package_declaration", "package_header")
+            for i, child in enumerate(children):
+                if child.type in anchor_types:
+                    if language != "go" and not self.info.path.endswith("package-info.java"):
+                        return ""
+                    return self._doc_text(self._comment_run(children[:i], child))
+                if child.type not in comment_types:
+                    return ""
+            return ""
+        if language in ("javascript", "typescript", "tsx", "php", "c", "cpp"):
+            for child in children[:12]:
+                if child.type not in comment_types:
+                    if child.type in ("php_tag", "text", "expression_statement"):
+                        continue  # `<?php`, `'use strict'`
+                    break
+                text = node_text(child)
+                if _FILE_DOC_TAG.search(text):
+                    return self._doc_text([text])
+        return ""
+
+    def _comment_run(self, before: list[Node], anchor: Node) -> list[str]:
+        """The comments right above `anchor` (blank lines allowed before it, not inside)."""
+        texts: list[str] = []
+        row = anchor.start_point[0]
+        for prev in reversed(before):
+            end_row = prev.end_point[0] - (1 if prev.end_point[1] == 0 else 0)
+            if row - end_row - 1 > (MAX_DOC_GAP if not texts else 0):
                 break
-            text = node_text(child).rstrip()
-            if self.language == "rust" and text.startswith("//!"):
-                lines.append(text.replace("//!", "//", 1))
-            elif self.language == "go":
-                lines.append(text)
-            else:
-                break
-        return _clean_comment("\n".join(lines), self.language) if self.language == "rust" else ""
+            text = node_text(prev).rstrip()
+            row = prev.start_point[0]
+            if is_noise(strip_markers(text)):
+                if texts:
+                    break  # a banner or directive above the doc: the doc ends here
+                continue  # a directive between the doc and the declaration
+            texts.append(text)
+        texts.reverse()
+        return texts
+
+    def _doc_text(self, comments: list[str]) -> str:
+        if not comments:
+            return ""
+        return convert_doc(clean_doc(strip_markers("\n".join(comments))), self.language)
 
     def _header_end(self, node: Node) -> int:
         body = node.child_by_field_name("body")
@@ -639,30 +690,27 @@ class _Walker:
                 break
         comments: list[str] = []
         row = start_row
-        while prev is not None and prev.type in spec.comment_types and prev.end_point[0] >= row - 1:
+        while prev is not None and prev.type in spec.comment_types:
+            end_row = prev.end_point[0] - (1 if prev.end_point[1] == 0 else 0)
+            if row - end_row - 1 > (MAX_DOC_GAP if not comments else 0):
+                break
             text = node_text(prev).rstrip()  # Rust line comments include their newline
             if text.startswith(("//!", "/*!")):
-                break  # Rust inner doc: documents the file, not the item below it
-            comments.append(text)
+                break  # Rust inner doc (or a `/*!` banner): not about the item below
             row = prev.start_point[0]
+            if is_noise(strip_markers(text)):
+                if comments:
+                    break  # a licence or directive above the doc comment ends it
+            else:
+                comments.append(text)
             prev = prev.prev_named_sibling
             while prev is not None and prev.type in spec.between:
                 prev = prev.prev_named_sibling
-            if len(comments) > 40:
+            if len(comments) > MAX_DOC_NODES:
                 break
         if not comments:
             return ""
-        return _clean_comment("\n".join(reversed(comments)), self.language)
-
-
-def _clean_comment(raw: str, language: str) -> str:
-    lines = []
-    for line in raw.splitlines():
-        line = line.rstrip()
-        if line.endswith("*/"):
-            line = line[:-2].rstrip()
-        lines.append(_COMMENT_PREFIX.sub("", line, count=1))
-    text = "\n".join(lines).strip()
-    if language == "csharp":
-        text = _XML_TAG.sub("", text)
-    return text
+        comments.reverse()
+        if self.language == "rust" and not any(c.startswith(("///", "/**")) for c in comments):
+            return ""  # plain `//` comments above a Rust item are notes, not documentation
+        return self._doc_text(comments)

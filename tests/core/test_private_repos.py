@@ -1,0 +1,310 @@
+"""Private repositories: per-host tokens, redaction everywhere, permanent auth errors, visibility.
+
+The private repositories are served by ``git http-backend`` behind the tests'
+own HTTP server, which demands basic auth with the token and, when refused,
+echoes the password it was sent (so a wrong token reaches git's own stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from jobs import git_credentials, services
+from jobs.fetch import resolve_commit
+from jobs.models import CacheEntry, Job, JobAttempt, Status
+from tests.conftest import GitServer, wait_for
+
+TOKEN = "ghp_TestToken0123456789abcdefSECRET"
+WRONG_TOKEN = "glpat-WrongToken9876543210zyxwSECRET"
+
+
+def prefix_of(url: str) -> str:
+    """``http://127.0.0.1:port/owner`` of a served repository URL."""
+    return url.rsplit("/", 1)[0]
+
+
+def write_credentials(path: Path, *lines: str) -> Path:
+    path.write_text("# CodeWiki credentials\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# --- configuration ---------------------------------------------------------------
+
+
+def test_lines_parse_and_the_longest_prefix_wins(settings: Any, tmp_path: Path) -> None:
+    settings.CODEWIKI_GIT_CREDENTIALS = str(
+        write_credentials(
+            tmp_path / "creds",
+            "https://github.com host-wide-token-1",
+            "https://github.com/Acme org-token-22222",
+            "https://bot@gitlab.com/team group-token-333",
+            "not a valid line at all",
+            "https://github.com/short x",
+        )
+    )
+    settings.CODEWIKI_GIT_CREDENTIAL_VARS = {
+        "CODEWIKI_GIT_CREDENTIAL_CODEBERG": "https://codeberg.org/me codeberg-token-4444"
+    }
+    assert git_credentials.for_url("https://github.com/acme/widgets").token == "org-token-22222"
+    assert git_credentials.for_url("https://github.com/acmex/w").token == "host-wide-token-1"
+    gitlab = git_credentials.for_url("https://gitlab.com/team/app")
+    assert (gitlab.username, gitlab.token) == ("bot", "group-token-333")
+    assert git_credentials.for_url("https://gitlab.com/other/app") is None
+    assert git_credentials.for_url("https://codeberg.org/me/x").token == "codeberg-token-4444"
+    assert git_credentials.for_url("git://github.com/acme/widgets") is None
+    assert git_credentials.for_url("/srv/local/repo") is None
+
+
+def test_the_file_is_read_at_use_so_rotation_needs_no_restart(
+    settings: Any, tmp_path: Path
+) -> None:
+    path = write_credentials(tmp_path / "creds", "https://github.com old-token-1111")
+    settings.CODEWIKI_GIT_CREDENTIALS = str(path)
+    assert git_credentials.for_url("https://github.com/a/b").token == "old-token-1111"
+    write_credentials(path, "https://github.com new-token-2222")
+    assert git_credentials.for_url("https://github.com/a/b").token == "new-token-2222"
+    path.unlink()
+    assert git_credentials.for_url("https://github.com/a/b") is None
+
+
+def test_redact_replaces_tokens_and_userinfo(settings: Any, tmp_path: Path) -> None:
+    settings.CODEWIKI_GIT_CREDENTIALS = str(
+        write_credentials(tmp_path / "creds", f"https://github.com {TOKEN}")
+    )
+    text = f"remote: bad {TOKEN}\nAuthorization: Basic abc=\nhttps://u:{WRONG_TOKEN}@h/x"
+    cleaned = git_credentials.redact(text)
+    assert TOKEN not in cleaned and WRONG_TOKEN not in cleaned and "abc=" not in cleaned
+    assert cleaned.count(git_credentials.REDACTED) == 3
+
+
+# --- end to end against a real server that requires the token ----------------------
+
+
+def everything_shown(client: Client, job: Job, output_dir: Path, log: str) -> str:
+    """Every place the issue names, concatenated: rows, API, pages, admin, docs, logs."""
+    job.refresh_from_db()
+    parts = [log]
+    for row in Job.objects.filter(pk=job.pk).values():
+        parts.append(json.dumps(row, default=str))
+    parts += [json.dumps(row, default=str) for row in JobAttempt.objects.values()]
+    parts += [json.dumps(row, default=str) for row in CacheEntry.objects.values()]
+    for url in (
+        f"/api/jobs/{job.job_id}",
+        "/api/jobs",
+        f"/jobs/{job.job_id}/",
+        "/",
+        f"/docs/{job.job_id}/",
+        "/admin/jobs/job/",
+        f"/admin/jobs/job/{job.pk}/change/",
+        "/admin/jobs/cacheentry/",
+    ):
+        response = client.get(url, follow=True)
+        parts.append(response.content.decode("utf-8", errors="replace"))
+    for path in output_dir.rglob("*"):
+        if path.is_file() and path.suffix != ".sqlite3" and "sqlite3" not in path.name:
+            parts.append(path.read_text(encoding="utf-8", errors="replace"))
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def superuser_client(transactional_db: None) -> Client:
+    user = User.objects.create_superuser("root", "root@example.com", "pw-root-12345")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def private_setup(settings: Any, tmp_path: Path) -> Any:
+    def configure(url: str, token: str) -> dict[str, str]:
+        path = write_credentials(tmp_path / "git-credentials", f"{prefix_of(url)} {token}")
+        settings.CODEWIKI_GIT_CREDENTIALS = str(path)
+        return {"CODEWIKI_GIT_CREDENTIALS": str(path)}
+
+    return configure
+
+
+def processes_command_lines() -> str:
+    lines = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                lines.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+            except OSError:
+                continue
+    return "\n".join(lines)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_private_repository_is_documented_and_the_token_appears_nowhere(
+    git_server: GitServer,
+    worker_process: Any,
+    private_setup: Any,
+    superuser_client: Client,
+    output_dir: Path,
+) -> None:
+    url = git_server.make_repo("secretco/app", token=TOKEN, slow=1.5)
+    env = private_setup(url, TOKEN)
+    job = services.submit(url).job
+    assert job.private
+    worker = worker_process(env=env)
+    wait_for(lambda: "Cloning" in Job.objects.get(pk=job.pk).progress, timeout=20, what="cloning")
+    assert TOKEN not in processes_command_lines()  # not on any command line ps shows
+    done = wait_for(
+        lambda: (j := Job.objects.get(pk=job.pk)).is_finished and j, timeout=60, what="finish"
+    )
+    assert done.status == Status.COMPLETED, done.error_message
+    assert done.private and CacheEntry.objects.get().private
+    assert git_server.http.auth_users  # git really authenticated (askpass answered)
+    shown = everything_shown(superuser_client, done, output_dir, worker.log())
+    assert "secretco/app" in shown  # the pages rendered: the search below means something
+    assert TOKEN not in shown
+    metadata = next(output_dir.rglob("metadata.json")).read_text()
+    assert TOKEN not in metadata
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_wrong_token_fails_at_once_with_a_clear_redacted_message(
+    git_server: GitServer,
+    worker_process: Any,
+    private_setup: Any,
+    superuser_client: Client,
+    output_dir: Path,
+) -> None:
+    url = git_server.make_repo("secretco/wrong", token=TOKEN)
+    env = private_setup(url, WRONG_TOKEN)
+    job = services.submit(url).job
+    worker = worker_process(env=env)
+    failed = wait_for(
+        lambda: (j := Job.objects.get(pk=job.pk)).is_finished and j, timeout=30, what="finish"
+    )
+    assert failed.status == Status.FAILED
+    assert failed.attempts == 1  # permanent: not retried
+    host = url.split("/")[2]
+    assert failed.error_message.startswith(
+        f"Authentication failed for host {host}: check the credential for {prefix_of(url)}"
+    )
+    # The server echoed the wrong token; git printed it; we kept only the redacted form.
+    assert "Bad credentials: [REDACTED]" in failed.error_trace
+    shown = everything_shown(superuser_client, failed, output_dir, worker.log())
+    assert "Authentication failed" in shown
+    assert WRONG_TOKEN not in shown and TOKEN not in shown
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_timeout_while_fetching_a_private_repository_leaks_nothing(
+    git_server: GitServer,
+    worker_process: Any,
+    private_setup: Any,
+    superuser_client: Client,
+    output_dir: Path,
+    settings: Any,
+) -> None:
+    settings.CODEWIKI_CLONE_TIMEOUT = 2
+    settings.CODEWIKI_MAX_ATTEMPTS = 1
+    url = git_server.make_repo("secretco/slow", token=TOKEN, slow=30)
+    env = private_setup(url, TOKEN)
+    job = services.submit(url).job
+    worker = worker_process(env=env)
+    failed = wait_for(
+        lambda: (j := Job.objects.get(pk=job.pk)).is_finished and j, timeout=40, what="finish"
+    )
+    assert failed.status == Status.FAILED
+    assert failed.error_message.startswith("Timed out after 2 s cloning")
+    shown = everything_shown(superuser_client, failed, output_dir, worker.log())
+    assert TOKEN not in shown
+
+
+@pytest.mark.django_db
+def test_no_credential_for_a_private_repository_is_a_permanent_auth_error(
+    git_server: GitServer, settings: Any
+) -> None:
+    url = git_server.make_repo("secretco/nocred", token=TOKEN)
+    settings.CODEWIKI_GIT_CREDENTIALS = ""
+    with pytest.raises(Exception) as caught:
+        resolve_commit(url, "", timeout=20)
+    assert type(caught.value).__name__ == "AuthenticationFailed"
+    assert not caught.value.transient
+    assert "no credential is configured for 127.0.0.1" in caught.value.message
+
+
+@pytest.mark.django_db
+def test_the_clone_config_never_holds_the_token(
+    git_server: GitServer, private_setup: Any, tmp_path: Path
+) -> None:
+    from jobs.fetch import _git
+
+    url = git_server.make_repo("secretco/config", token=TOKEN)
+    private_setup(url, TOKEN)
+    dest = tmp_path / "clone"
+    dest.mkdir()
+    _git(["init", "--quiet"], url=url, timeout=20, cwd=dest, what="init")
+    _git(["fetch", "--depth=1", url, "HEAD"], url=url, timeout=20, cwd=dest, what="cloning")
+    for path in (dest / ".git").rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+    assert "CODEWIKI_GIT_PASSWORD" not in os.environ
+
+
+# --- who may read what -------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_see_public_repositories_only(
+    git_server: GitServer, private_setup: Any
+) -> None:
+    private_url = git_server.make_repo("secretco/hidden", token=TOKEN)
+    private_setup(private_url, TOKEN)
+    public = services.submit(git_server.make_repo("openco/visible")).job
+    private = services.submit(private_url).job
+    assert private.private and not public.private
+    for job in (public, private):
+        Job.objects.filter(pk=job.pk).update(status=Status.FAILED, error_message="x")
+
+    anonymous = Client()
+    assert anonymous.get(f"/jobs/{private.job_id}/").status_code == 404
+    assert anonymous.get(f"/docs/{private.job_id}/").status_code == 404
+    assert anonymous.get(f"/api/jobs/{private.job_id}").status_code == 404
+    assert anonymous.get(f"/jobs/{public.job_id}/").status_code == 200
+    listing = anonymous.get("/api/jobs").json()["results"]
+    assert [row["job_id"] for row in listing] == [public.job_id]
+    page = anonymous.get("/").content.decode()
+    assert "openco/visible" in page and "secretco/hidden" not in page
+    refused = anonymous.post(
+        "/api/jobs", {"repo_url": private_url}, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    assert "log in" in refused.json()["error"]
+
+    member = Client()
+    member.force_login(User.objects.create_user("member", password="pw-member-123"))
+    assert member.get(f"/jobs/{private.job_id}/").status_code == 200
+    assert {row["job_id"] for row in member.get("/api/jobs").json()["results"]} == {
+        public.job_id,
+        private.job_id,
+    }
+    assert "secretco/hidden" in member.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_an_sso_proxy_user_header_logs_the_visitor_in(settings: Any) -> None:
+    settings.CODEWIKI_REMOTE_USER_HEADER = "HTTP_X_FORWARDED_USER"
+    settings.AUTHENTICATION_BACKENDS = [
+        "django.contrib.auth.backends.RemoteUserBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+    settings.CODEWIKI_LOGIN_REQUIRED = True
+    assert Client().get("/api/jobs").status_code == 401
+    response = Client().get("/api/jobs", headers={"X-Forwarded-User": "alice"})
+    assert response.status_code == 200
+    assert User.objects.filter(username="alice").exists()
