@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
+from jobs.db_outage import DISCONNECT_ERRORS
 from jobs.models import CacheEntry
 from jobs.repo_urls import slug
 
@@ -69,7 +70,11 @@ def is_complete(docs_dir: Path) -> bool:
 
 
 def lookup(repo_url: str, sha: str) -> CacheEntry | None:
-    """A usable cache entry for (repo_url, sha), or None. Never raises: errors are misses."""
+    """A usable cache entry for (repo_url, sha), or None.
+
+    Errors are misses, except a lost database connection: that is raised for
+    the caller to retry, since a miss would regenerate docs that exist.
+    """
     try:
         entry = CacheEntry.objects.filter(repo_url=repo_url, commit_sha=sha).first()
         if entry is None:
@@ -91,6 +96,8 @@ def lookup(repo_url: str, sha: str) -> CacheEntry | None:
             # Coarse on purpose: a write per hit would double the cost of a cache hit.
             CacheEntry.objects.filter(pk=entry.pk).update(last_used_at=now)
         return entry
+    except DISCONNECT_ERRORS:
+        raise
     except Exception:
         logger.exception("Cache lookup failed for %s@%s; treating as a miss", repo_url, sha)
         return None
@@ -116,7 +123,11 @@ def publish(built_dir: Path, repo_url: str, sha: str) -> str:
 
 
 def record(repo_url: str, sha: str, relpath: str, *, private: bool = False) -> None:
-    """Create or refresh the cache row. A failure is logged: the job's docs exist anyway."""
+    """Create or refresh the cache row.
+
+    A failure is logged (the job's docs exist anyway), except a lost database
+    connection, which is raised for the caller to retry.
+    """
     try:
         docs_dir = docs_root() / relpath
         files = [p for p in docs_dir.rglob("*") if p.is_file()]
@@ -136,6 +147,8 @@ def record(repo_url: str, sha: str, relpath: str, *, private: bool = False) -> N
             )
         except IntegrityError:
             CacheEntry.objects.filter(repo_url=repo_url, commit_sha=sha).update(**defaults)
+    except DISCONNECT_ERRORS:
+        raise
     except Exception:
         logger.exception("Could not record cache entry for %s@%s", repo_url, sha)
 

@@ -11,6 +11,7 @@ sha already cached.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import logging
 import os
@@ -18,12 +19,22 @@ import shutil
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from jobs import docs_cache, logs
+from jobs.db_outage import (
+    DatabaseUnavailable,
+    OutageLog,
+    is_disconnect,
+    reset_connections,
+    retrying,
+)
 from jobs.docgen import GenerationOptions, generate_docs
 from jobs.fetch import FetchError, resolve_commit, shallow_fetch, uses_credential
 from jobs.git_credentials import redact
@@ -35,9 +46,27 @@ logger = logging.getLogger("jobs.worker")
 CACHE_HIT_MESSAGE = "Documentation retrieved from cache"
 NO_SPACE = "no space left on device"  # how git reports ENOSPC
 
+T = TypeVar("T")
+
+
+class Retrying(Protocol):
+    def __call__(self, fn: Callable[[], T], what: str) -> T: ...
+
+
+def temp_dir_name(job_id: str, attempt: int) -> str:
+    return f"{job_id}-{attempt}"
+
 
 def temp_dir_for(job: Job) -> Path:
-    return docs_cache.temp_root() / job.job_id
+    """The current attempt's own folder: a stale attempt can never delete a newer one's clone."""
+    return docs_cache.temp_root() / temp_dir_name(job.job_id, job.attempts)
+
+
+# Step timings of the attempt this process is running (set by ``run``), so that
+# whichever path closes the attempt stores them for the worker's metrics.
+_attempt_steps: contextvars.ContextVar[dict[str, float] | None] = contextvars.ContextVar(
+    "codewiki_attempt_steps", default=None
+)
 
 
 def finish_attempt(
@@ -45,6 +74,7 @@ def finish_attempt(
 ) -> None:
     """Close the job's open attempt record (the timeline's latest entry)."""
     fields: dict[str, object] = {}
+    steps = steps if steps is not None else _attempt_steps.get()
     if steps:
         fields["steps"] = {name: round(seconds, 3) for name, seconds in steps.items()}
     JobAttempt.objects.filter(job=job, outcome=JobAttempt.Outcome.RUNNING).update(
@@ -59,7 +89,7 @@ def cached_entry(job: Job) -> CacheEntry | None:
     return docs_cache.lookup(job.repo_url, job.commit_id)
 
 
-def complete_from_entry(job: Job, entry: CacheEntry, steps: dict[str, float] | None = None) -> None:
+def complete_from_entry(job: Job, entry: CacheEntry) -> None:
     if entry.private and not job.private:
         # Docs of a private repository stay private whoever asks for them again.
         Job.objects.filter(pk=job.pk).update(private=True)
@@ -70,26 +100,33 @@ def complete_from_entry(job: Job, entry: CacheEntry, steps: dict[str, float] | N
         from_cache=True,
         worker_id=job.worker_id,
     )
-    finish_attempt(job, JobAttempt.Outcome.COMPLETED, CACHE_HIT_MESSAGE, steps)
+    finish_attempt(job, JobAttempt.Outcome.COMPLETED, CACHE_HIT_MESSAGE)
     logger.info("Job %s: Using cached documentation", job.job_id)
 
 
-def complete_from_cache(job: Job, sha: str, steps: dict[str, float] | None = None) -> bool:
+def complete_from_cache(job: Job, sha: str) -> bool:
     """Complete ``job`` from the cache if (repo, sha) is there; True when it did."""
     entry = docs_cache.lookup(job.repo_url, sha)
     if entry is None:
         return False
-    complete_from_entry(job, entry, steps)
+    with transaction.atomic():  # all or nothing, so a retry after a lost connection is safe
+        complete_from_entry(job, entry)
     return True
 
 
 class Progress:
-    """Writes progress to the job, throttled so a chatty generator cannot flood the database."""
+    """Writes progress to the job, throttled so a chatty generator cannot flood the database.
+
+    Progress is best effort: while the database is unreachable it is skipped
+    (one reconnect attempt a second at most) rather than holding up the work.
+    """
 
     MIN_INTERVAL = 0.25  # seconds between writes of the same percent
+    OUTAGE_INTERVAL = 1.0  # seconds between reconnect attempts during an outage
 
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, log: OutageLog | None = None) -> None:
         self.job = job
+        self.log = log or OutageLog(logger, f"Job {job.job_id}")
         self.last_percent = -1
         self.last_write = 0.0
         self.steps: dict[str, float] = {}  # seconds per step, for the attempt's metrics
@@ -110,8 +147,18 @@ class Progress:
         now = time.monotonic()
         if percent == self.last_percent and now - self.last_write < self.MIN_INTERVAL:
             return
+        if self.log.down and now - self.last_write < self.OUTAGE_INTERVAL:
+            return
         self.last_percent, self.last_write = percent, now
-        self.job.set_progress(percent, text)
+        try:
+            self.job.set_progress(percent, text)
+        except Exception as exc:
+            if not is_disconnect(exc):
+                raise
+            self.log.lost(exc)
+            reset_connections()
+        else:
+            self.log.back()
 
     def scaled(self, start: int, end: int) -> Callable[[int, str], None]:
         """A callback mapping the generator's 0–100 onto this job's ``start``–``end``."""
@@ -122,31 +169,47 @@ class Progress:
         return report
 
 
-def run(job: Job) -> None:
-    """Run the whole pipeline for a claimed job. Never raises: outcomes go to the row."""
-    progress = Progress(job)
+def run(job: Job, log: OutageLog | None = None) -> None:
+    """Run the whole pipeline for a claimed job; outcomes go to the row.
+
+    Every database write rides out a short outage (reconnect and repeat, for up
+    to a lease). Raises ``DatabaseUnavailable`` only if the database stays away
+    longer: the job did not fail, and the worker puts it back in the queue.
+    """
+    log = log or OutageLog(logger, f"Job {job.job_id}")
+    progress = Progress(job, log)
     workdir = temp_dir_for(job)
+
+    def db(fn: Callable[[], T], what: str) -> T:
+        return retrying(fn, budget=float(settings.CODEWIKI_LEASE_SECONDS), log=log, what=what)
+
+    _attempt_steps.set(progress.steps)
     try:
-        _run_pipeline(job, progress, workdir)
+        _run_pipeline(job, progress, workdir, db)
+    except DatabaseUnavailable:
+        raise
     except BaseException as exc:  # Ctrl-C, SystemExit too: the row must say so
-        _record_failure(job, exc, progress.steps)
+        if is_disconnect(exc):
+            raise DatabaseUnavailable(f"Database unreachable: {exc}") from exc
+        db(partial(_record_failure, job, exc), "recording the outcome")
         if not isinstance(exc, Exception):
             raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _run_pipeline(job: Job, progress: Progress, workdir: Path) -> None:
-    steps = progress.steps
+def _run_pipeline(job: Job, progress: Progress, workdir: Path, db: Retrying) -> None:
     progress(2, "Checking cache")
-    if is_full_sha(job.commit_id) and complete_from_cache(job, job.commit_id):
+    if is_full_sha(job.commit_id) and db(
+        lambda: complete_from_cache(job, job.commit_id), "checking the cache"
+    ):
         return
     timeout = settings.CODEWIKI_CLONE_TIMEOUT
     # Decided per run, not per submission: a credential added or removed since
     # submission changes how this fetch authenticates, and so who may read the docs.
     private = uses_credential(job.repo_url)
     if private != job.private:
-        Job.objects.filter(pk=job.pk).update(private=private)
+        db(lambda: Job.objects.filter(pk=job.pk).update(private=private), "saving the job")
         job.private = private
     progress(
         5, "Resolving commit" + (f" {job.commit_id}" if job.commit_id else " of default branch")
@@ -155,7 +218,7 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path) -> None:
         resolved = resolve_commit(job.repo_url, job.commit_id, timeout=timeout)
     if resolved.sha:
         progress(8, f"Checking cache for {resolved.sha[:12]}")
-        if complete_from_cache(job, resolved.sha, steps):
+        if db(lambda: complete_from_cache(job, resolved.sha), "checking the cache"):
             return
     progress(10, "Cloning repository")
     shutil.rmtree(workdir, ignore_errors=True)
@@ -167,9 +230,9 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path) -> None:
             depth=settings.CODEWIKI_CLONE_DEPTH,
             timeout=timeout,
         )
-    if sha != resolved.sha and complete_from_cache(job, sha, steps):
+    if sha != resolved.sha and db(lambda: complete_from_cache(job, sha), "checking the cache"):
         return  # a short sha or a branch that moved: the actual commit may be cached
-    Job.objects.filter(pk=job.pk).update(resolved_commit=sha)
+    db(lambda: Job.objects.filter(pk=job.pk).update(resolved_commit=sha), "saving the commit")
     progress(20, f"Cloned {sha[:12]}; analysing")
     built = workdir / "docs"
     with progress.step("generate"):
@@ -188,13 +251,21 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path) -> None:
     progress(96, "Storing documentation")
     with progress.step("publish"):
         relpath = docs_cache.publish(built, job.repo_url, sha)
-        docs_cache.record(job.repo_url, sha, relpath, private=private)
-    Job.objects.filter(pk=job.pk).update(main_model=result.main_model)
+        db(
+            lambda: docs_cache.record(job.repo_url, sha, relpath, private=private),
+            "recording the cache entry",
+        )
+    db(lambda: _complete(job, relpath, sha, result.main_model), "recording the outcome")
+    logger.info("Job %s: Documentation generated successfully", job.job_id)
+
+
+@transaction.atomic  # all or nothing, so a retry after a lost connection is safe
+def _complete(job: Job, relpath: str, sha: str, main_model: str) -> None:
+    Job.objects.filter(pk=job.pk).update(main_model=main_model)
     job.mark_completed(
         docs_path=relpath, resolved_commit=sha, from_cache=False, worker_id=job.worker_id
     )
-    finish_attempt(job, JobAttempt.Outcome.COMPLETED, "Documentation generated", steps)
-    logger.info("Job %s: Documentation generated successfully", job.job_id)
+    finish_attempt(job, JobAttempt.Outcome.COMPLETED, "Documentation generated")
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -238,7 +309,8 @@ def _folder_name(path: Path) -> str:
     return f"the {top} folder (CODEWIKI_OUTPUT_DIR/{top})"
 
 
-def _record_failure(job: Job, exc: BaseException, steps: dict[str, float] | None = None) -> None:
+@transaction.atomic  # all or nothing, so a retry after a lost connection is safe
+def _record_failure(job: Job, exc: BaseException) -> None:
     message, transient = failure_of(exc, temp_dir_for(job))
     message = redact(message)
     detail = f"\n\ngit said:\n{exc.detail}" if isinstance(exc, FetchError) and exc.detail else ""
@@ -253,13 +325,13 @@ def _record_failure(job: Job, exc: BaseException, steps: dict[str, float] | None
                 trace=trace,
                 worker_id=job.worker_id,
             )
-            finish_attempt(job, JobAttempt.Outcome.RETRYING, message, steps)
+            finish_attempt(job, JobAttempt.Outcome.RETRYING, message)
             logger.warning(
                 "Job %s: Attempt %s failed, will retry: %s", job.job_id, job.attempts, message
             )
         else:
             job.mark_failed(message, trace, worker_id=job.worker_id)
-            finish_attempt(job, JobAttempt.Outcome.FAILED, message, steps)
+            finish_attempt(job, JobAttempt.Outcome.FAILED, message)
             logger.error("Job %s: Failed with error: %s", job.job_id, message)
     except InvalidTransition:
         # Cancelled or taken back meanwhile: whoever moved it recorded why.

@@ -9,9 +9,7 @@ crash, hang or memory blow-up costs one job, not the worker.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
-import multiprocessing
 import os
 import shutil
 import signal
@@ -21,7 +19,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from multiprocessing.connection import wait
-from multiprocessing.process import BaseProcess
 from types import FrameType
 
 from django.conf import settings
@@ -35,17 +32,21 @@ from django.db import (
 from django.utils import timezone
 
 from jobs import docs_cache, logs, pipeline, startup_signals
+from jobs.db_outage import DatabaseUnavailable, OutageLog, is_disconnect, retrying
+from jobs.job_process import JobProcess, lease_margin
 from jobs.metrics import WorkerMetrics, serve_worker_metrics
 from jobs.models import CacheEntry, InvalidTransition, Job, JobAttempt, Status
 from jobs.models import Worker as WorkerRecord
 
 logger = logging.getLogger("jobs.worker")
 
-FORK = multiprocessing.get_context("fork")
 SUPERVISE_INTERVAL = 0.5  # seconds between cancel/time-limit checks while jobs run
 
 
 CLAIM_BATCH = 25  # ready jobs looked at per claiming transaction
+# A job child's exit code when the database stayed unreachable past its retry
+# budget (EX_TEMPFAIL): the job goes back to the queue, not to "failed".
+EXIT_DATABASE_UNAVAILABLE = 75
 
 
 @dataclass
@@ -145,20 +146,21 @@ def prune_dead_workers(lease_seconds: int) -> int:
 
 
 def sweep_temp_folders() -> int:
-    """Remove clones left by a crash: any temp folder whose job is not processing."""
+    """Remove clones left by a crash: any temp folder not of a processing job's current attempt."""
     root = docs_cache.temp_root()
     if not root.is_dir():
         return 0
-    names = [entry.name for entry in root.iterdir()]
-    busy = set(
-        Job.objects.filter(job_id__in=names, status=Status.PROCESSING).values_list(
-            "job_id", flat=True
-        )
-    )
+    entries = list(root.iterdir())
+    busy = {
+        pipeline.temp_dir_name(job_id, attempts)
+        for job_id, attempts in Job.objects.filter(
+            job_id__in=[entry.name.rpartition("-")[0] for entry in entries],
+            status=Status.PROCESSING,
+        ).values_list("job_id", "attempts")
+    }
     removed = 0
-    for name in names:
-        if name not in busy:
-            path = root / name
+    for path in entries:
+        if path.name not in busy:
             if path.is_symlink() or path.is_file():
                 path.unlink(missing_ok=True)
             else:
@@ -167,32 +169,22 @@ def sweep_temp_folders() -> int:
     return removed
 
 
-def _die_with_parent() -> None:
-    """Linux: have the kernel kill this child if the worker dies (even by SIGKILL).
-
-    Otherwise an orphan would keep cloning a job the reaper has already re-queued.
-    """
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-        if os.getppid() == 1:  # the parent died before prctl took effect
-            os._exit(1)
-
-
 def _child_main(job_pk: int) -> None:
-    """Entry point of the per-job child process."""
-    # A session of its own: the terminal's Ctrl-C goes to the parent only, and the
-    # parent can kill this process together with git and anything else it started.
-    os.setsid()
-    _die_with_parent()
-    signal.set_wakeup_fd(-1)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """The per-job child (see jobs.job_process): load the job and run the pipeline."""
+    log = OutageLog(logger, f"Job process {os.getpid()}")
+    budget = float(settings.CODEWIKI_LEASE_SECONDS)
     try:
-        job = Job.objects.select_related("worker").get(pk=job_pk)
+        job = retrying(
+            lambda: Job.objects.select_related("worker").get(pk=job_pk),
+            budget=budget,
+            log=log,
+            what="loading the job",
+        )
         logs.set_fields(job_id=job.job_id, attempt=job.attempts, repository=job.repo_url)
-        pipeline.run(job)
+        pipeline.run(job, log=log)
+    except DatabaseUnavailable as exc:
+        logger.warning("%s; the worker will hand the job back", exc)
+        raise SystemExit(EXIT_DATABASE_UNAVAILABLE) from None
     finally:
         connections.close_all()
 
@@ -200,8 +192,11 @@ def _child_main(job_pk: int) -> None:
 @dataclass
 class Running:
     job: Job
-    process: BaseProcess
+    process: JobProcess
     started: float = field(default_factory=time.monotonic)
+    # Set when the worker decides to stop the job, so the decision survives a
+    # database error between killing the child and recording why.
+    ending: tuple[str, str] | None = None
 
 
 class Worker:
@@ -237,6 +232,7 @@ class Worker:
         self._next_heartbeat = 0.0
         self._next_reap = 0.0
         self._next_supervise = 0.0
+        self._outage = OutageLog(logger, "Worker")
 
     # --- lifecycle ------------------------------------------------------------
 
@@ -262,15 +258,21 @@ class Worker:
         )
         try:
             while not self._should_exit():
-                close_old_connections()
                 try:
+                    close_old_connections()
                     self._tick()
-                except DatabaseError:
+                except DatabaseError as exc:
                     # A database restart or failover must not kill the worker: its
-                    # children keep running and the leases outlast a short outage.
-                    logger.exception("Database error in the worker loop; retrying shortly")
+                    # children run on while the lease allows (their guards stop them
+                    # before it expires) and the loop reconnects once it is back.
+                    if is_disconnect(exc):
+                        self._outage.lost(exc)
+                    else:
+                        logger.exception("Database error in the worker loop; retrying shortly")
                     connections.close_all()
-                    self._sleep(min(5.0, self.lease_seconds / 4))
+                    self._sleep(min(2.0, self.lease_seconds / 4))
+                else:
+                    self._outage.back()
             return 0
         finally:
             self._shutdown()
@@ -293,7 +295,7 @@ class Worker:
         self._collect_finished()
         if now >= self._next_heartbeat:
             self._heartbeat()
-            self._next_heartbeat = now + max(1.0, self.lease_seconds / 4)
+            self._next_heartbeat = now + self.lease_seconds / 4
         if self.running and now >= self._next_supervise:
             self._supervise()
             self._next_supervise = now + SUPERVISE_INTERVAL
@@ -319,6 +321,7 @@ class Worker:
         claimed_any = False
         while self.stop_requested_at is None and not self._done_claiming(queue_empty=False):
             budget = None if self.max_jobs is None else self.max_jobs - self.claimed
+            lease_from = time.monotonic()  # no later than the lease's start in the database
             claimed = claim_ready(
                 self.record,
                 self.lease_seconds,
@@ -328,7 +331,7 @@ class Worker:
             )
             self.claimed += claimed.count
             for job in claimed.to_run:
-                self._start_child(job)
+                self._start_child(job, lease_from)
             if claimed.seen == 0:
                 return claimed_any, True
             if claimed.count == 0:
@@ -336,11 +339,19 @@ class Worker:
             claimed_any = True
         return claimed_any, False
 
-    def _start_child(self, job: Job) -> None:
+    def _lease_deadline(self, renewed_at: float) -> float:
+        """When a job whose lease was last renewed at ``renewed_at`` must stop (monotonic)."""
+        return renewed_at + self.lease_seconds - lease_margin(self.lease_seconds)
+
+    def _start_child(self, job: Job, lease_from: float) -> None:
         # The child must not share the parent's database sockets.
         connections.close_all()
-        process = FORK.Process(target=_child_main, args=(job.pk,), name=f"job-{job.job_id}")
-        process.start()
+        process = JobProcess(
+            _child_main,
+            (job.pk,),
+            name=f"job-{job.job_id}",
+            deadline=self._lease_deadline(lease_from),
+        )
         self.running[job.pk] = Running(job, process)
 
     # --- supervision ------------------------------------------------------------
@@ -350,8 +361,10 @@ class Worker:
             if running.process.is_alive():
                 continue
             running.process.join()
-            del self.running[pk]
+            # Forgotten only once its outcome is settled: if the database is down
+            # now, the next tick tries again.
             self._after_child_exit(running)
+            self.running.pop(pk, None)
 
     def _after_child_exit(self, running: Running) -> None:
         job = running.job
@@ -359,10 +372,31 @@ class Worker:
         attempt = job.attempts
         job.refresh_from_db()
         if job.status != Status.PROCESSING or job.worker_id != self.record_id:
-            # The child recorded its outcome (and its step timings) in the attempt row.
+            # The child recorded its outcome, or the job was taken back meanwhile.
+            shutil.rmtree(pipeline.temp_dir_for(job), ignore_errors=True)
+            # The attempt row holds the child's outcome and step timings.
             self.metrics.record_attempts(
-                JobAttempt.objects.filter(job_id=job.pk, number=attempt),
+                JobAttempt.objects.filter(job_id=job.pk, number=attempt).exclude(
+                    outcome=JobAttempt.Outcome.LOST
+                ),
                 from_cache=job.from_cache if job.status == Status.COMPLETED else None,
+            )
+            return
+        if running.ending is not None:
+            self._end_running_job(running, *running.ending)
+            return
+        if running.process.stopped_for_lease:
+            self._end_running_job(
+                running,
+                "retry_later",
+                f"Stopped before its lease expired: this worker could not renew it for "
+                f"{self.lease_seconds - lease_margin(self.lease_seconds):g} s (database "
+                "unreachable or worker stalled); back in the queue",
+            )
+            return
+        if code == EXIT_DATABASE_UNAVAILABLE:
+            self._end_running_job(
+                running, "retry_later", "The database was unreachable; back in the queue"
             )
             return
         how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
@@ -389,15 +423,21 @@ class Worker:
                 )
 
     def _end_running_job(self, running: Running, action: str, message: str) -> None:
-        """Kill a job's child (if alive), clean its clone and record ``action``."""
-        self._kill(running.process)
-        self.running.pop(running.job.pk, None)
+        """Kill a job's child (if alive), clean its clone and record ``action``.
+
+        The child is dead before anything is recorded, so the job can never run
+        here and elsewhere at once. If the database is down, the error propagates
+        and the job stays in ``running`` for the next tick to settle.
+        """
+        running.ending = (action, message)
+        running.process.kill()
         job = running.job
         shutil.rmtree(pipeline.temp_dir_for(job), ignore_errors=True)
         outcome = {
             "fail": JobAttempt.Outcome.FAILED,
             "cancel": JobAttempt.Outcome.CANCELLED,
             "hand_back": JobAttempt.Outcome.HANDED_BACK,
+            "retry_later": JobAttempt.Outcome.RETRYING,
         }[action]
         try:
             if action == "fail":
@@ -407,31 +447,49 @@ class Worker:
                 job.mark_cancelled(message)
                 logger.info("Job %s: %s", job.job_id, message)
             else:
+                # Not the job's fault (a stopping worker, an unreachable database):
+                # the attempt is not counted.
                 job.requeue(message, count_attempt=False, worker_id=self.record_id)
-                logger.info("Job %s: handed back to the queue", job.job_id)
+                logger.info("Job %s: %s", job.job_id, message)
         except InvalidTransition:
-            return  # the child finished first; its outcome stands
-        pipeline.finish_attempt(job, outcome, message)
-        self.metrics.attempt_finished(outcome, time.monotonic() - running.started)
-
-    @staticmethod
-    def _kill(process: BaseProcess) -> None:
-        if process.is_alive() and process.pid is not None:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                process.kill()  # not yet in its own session
-        process.join(timeout=10)
+            pass  # the child finished first, or the job was taken back; that outcome stands
+        else:
+            pipeline.finish_attempt(job, outcome, message)
+            self.metrics.attempt_finished(outcome, time.monotonic() - running.started)
+        self.running.pop(job.pk, None)
 
     def _heartbeat(self) -> None:
+        renewed_at = time.monotonic()  # no later than the new lease's start in the database
         now = timezone.now()
         WorkerRecord.objects.filter(pk=self.record_id).update(
             last_heartbeat=now, stopping=self.stop_requested_at is not None
         )
-        if self.running:
-            Job.objects.filter(pk__in=list(self.running), worker_id=self.record_id).update(
-                heartbeat_at=now, lease_expires_at=now + timedelta(seconds=self.lease_seconds)
-            )
+        if not self.running:
+            return
+        held = Job.objects.filter(
+            pk__in=list(self.running), worker_id=self.record_id, status=Status.PROCESSING
+        )
+        renewed = held.update(
+            heartbeat_at=now, lease_expires_at=now + timedelta(seconds=self.lease_seconds)
+        )
+        still_held = (
+            set(self.running)
+            if renewed == len(self.running)
+            else set(held.values_list("pk", flat=True))
+        )
+        deadline = self._lease_deadline(renewed_at)
+        for pk, running in list(self.running.items()):
+            if pk in still_held:
+                running.process.renew(deadline)
+            elif running.process.is_alive():
+                # Finished by its child a moment ago, or taken back by another
+                # worker's reaper: either way this worker must not run it any more.
+                running.process.kill()
+                self.running.pop(pk, None)
+                shutil.rmtree(pipeline.temp_dir_for(running.job), ignore_errors=True)
+                logger.warning(
+                    "Job %s: no longer held by this worker; its process stopped", running.job.job_id
+                )
 
     @property
     def record_id(self) -> uuid.UUID:
@@ -474,7 +532,7 @@ class Worker:
 
     def _sleep(self, seconds: float) -> None:
         """Wait for a child to exit, a signal, or the timeout, whichever comes first."""
-        sentinels: list[int] = [r.process.sentinel for r in self.running.values()]
+        sentinels = [r.process.sentinel for r in self.running.values() if r.process.is_alive()]
         ready = wait([self._wakeup_r, *sentinels], timeout=seconds)
         if self._wakeup_r in ready:
             with contextlib.suppress(BlockingIOError):
@@ -482,11 +540,18 @@ class Worker:
 
     def _shutdown(self) -> None:
         """Hand back whatever still runs, then remove this worker's row."""
-        for running in list(self.running.values()):
-            if running.process.is_alive():
-                self._end_running_job(running, "hand_back", "Handed back: worker stopping")
-            else:
-                self.running.pop(running.job.pk, None)
-                self._after_child_exit(running)
-        if self.record is not None:
-            WorkerRecord.objects.filter(pk=self.record.pk).delete()
+        try:
+            for running in list(self.running.values()):
+                if running.process.is_alive():
+                    self._end_running_job(running, "hand_back", "Handed back: worker stopping")
+                else:
+                    self._after_child_exit(running)
+                    self.running.pop(running.job.pk, None)
+            if self.record is not None:
+                WorkerRecord.objects.filter(pk=self.record.pk).delete()
+        except DatabaseError as exc:
+            # Nothing runs any more; the reaper takes the jobs back once the
+            # database is reachable and their leases have expired.
+            for running in self.running.values():
+                running.process.kill()
+            logger.warning("Database unreachable while stopping (%s); leases will expire", exc)

@@ -65,11 +65,15 @@ class Component:
     members: list[Member] = field(default_factory=list)
     # Other declarations of the same callable: overloads, typing.overload stubs, setters.
     overloads: list[Member] = field(default_factory=list)
+    # Its doc comment marks it as not public API (`@private`, `@internal`, `@api private`).
+    private: bool = False
     # The file's role (a `classify.FileRole` value): production, test, example, ...
     role: str = "production"
 
     @property
     def is_public(self) -> bool:
+        if self.private:
+            return False
         if self.name == "__init__":
             return True
         return not self.name.startswith("_")

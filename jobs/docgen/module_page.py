@@ -91,10 +91,11 @@ def _is_dunder(name: str) -> bool:
 
 def _is_private(ctx: SiteContext, comp: Component) -> bool:
     """A leading underscore (not a dunder) on the component or anything it is nested in;
-    in Go, a lower-case name (not exported from its package)."""
+    in Go, a lower-case name (not exported from its package); a doc comment that says
+    `@private` or `@internal`."""
     if comp.name.startswith("_") and not _is_dunder(comp.name):
         return True
-    if comp.name[:1].islower() and comp.file.endswith(".go"):
+    if comp.private or (comp.name[:1].islower() and comp.file.endswith(".go")):
         return True
     if comp.parent is None:
         return False
@@ -332,7 +333,8 @@ def _module_components_table(
     if nested_private:
         out += [
             f"Not listed: {plural(nested_private, 'private method')} "
-            "(a leading underscore, or inside a private class).",
+            "(a leading underscore, a lower-case Go name, a `@private` or `@internal` doc tag, "
+            "or inside a private class).",
             "",
         ]
     return out
@@ -577,7 +579,7 @@ def _members_table(comp: Component) -> list[str]:
         if mixed:
             cells.append(_MEMBER_TITLES.get(member.kind, (member.kind, ""))[0])
         cells.append(code_span(member.type, table=True) if member.type else "")
-        cells.append(inline_doc(summary(member.doc), table=True))
+        cells.append(inline_doc(summary(member.doc), table=True) if member.doc else "")
         out.append("| " + " | ".join(cells) + " |")
     if len(members) > MAX_MEMBERS_LISTED:
         out.append(f"| … and {len(members) - MAX_MEMBERS_LISTED} more |" + " |" * (len(head) - 1))

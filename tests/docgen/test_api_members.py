@@ -69,6 +69,8 @@ def test_typescript_interface_and_type_literal_members_and_overloads(build_site)
     assert members(a.comp("Point")) == {"x": "number", "y": "number"}
     client = a.comp("Client")
     assert members(client) == {"baseUrl": 'string = ""'}  # `private token` is not API
+    # Constructor parameter properties are fields too; `private` ones are not API.
+    assert members(a.comp("Token")) == {"value": "readonly string"}
     # Overload signatures are listed under the implementation; none is a separate entry.
     parse = a.comp("parse")
     assert [m.type for m in parse.overloads] == [
@@ -110,7 +112,9 @@ def test_javascript_members_assigned_rather_than_declared(build_site) -> None:
 
     site = build_site(API / "js")
     page = page_with(site, "#### app.use")
-    assert "| app | object (2 methods) |" in page
+    assert "| app | object (2 methods) |" in page  # `app.handle` says it is `@private`
+    assert a.comp("app.handle").private
+    assert "#### app.handle" not in page
     assert "app.use = function use(fn)" in section(page, "#### app.use")
     assert "#### Widget.draw" in page
     assert "#### module.exports.trim" in page
@@ -215,5 +219,10 @@ def test_csharp_kotlin_and_c_members() -> None:
     assert members(kt.comp("Point")) == {"x": "val Int", "y": "var Int", "size": "val Int"}
     c = analyse(API / "c")
     point = c.comp("point")
-    assert set(members(point)) == {"x", "y", "label"}
+    assert members(point) == {
+        "x": "int",
+        "y": "int",
+        "label": "char *",
+        "draw": "int (*draw)(struct point *p)",
+    }
     assert {m.name: m.doc for m in point.members}["x"] == "Horizontal position."

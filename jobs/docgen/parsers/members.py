@@ -152,6 +152,29 @@ def ts_field(ctx: MemberContext, node: Node, comp: Component) -> bool:
     return True
 
 
+def ts_parameter_properties(constructor: Node, comp: Component) -> None:
+    """`constructor(public name: string, readonly id: number)`: parameters that are fields."""
+    params = constructor.child_by_field_name("parameters")
+    if params is None:
+        return
+    for param in params.named_children:
+        words = [
+            node_text(c)
+            for c in param.named_children
+            if c.type in ("accessibility_modifier", "override_modifier")
+        ]
+        readonly = any(c.type == "readonly" for c in param.children)
+        if not words and not readonly:
+            continue
+        if any(w in ("private", "protected") for w in words):
+            continue
+        name = node_text(param.child_by_field_name("pattern"))
+        if name.isidentifier() and not any(m.name == name for m in comp.members):
+            type_ = _type_text(param.child_by_field_name("type"))
+            shown = f"readonly {type_}".strip() if readonly else type_
+            _add(comp, name, "field", shown, "", param)
+
+
 def ts_enum_member(ctx: MemberContext, node: Node, comp: Component) -> bool:
     if node.parent is None or node.parent.type != "enum_body":
         return False
@@ -394,18 +417,23 @@ def rust_variant(ctx: MemberContext, node: Node, comp: Component) -> bool:
 _DECLARATOR_NAMES = ("field_identifier", "identifier")
 
 
-def _c_field_names(node: Node) -> list[str] | None:
-    """Names declared by a C field declaration; None when it declares a function (C++)."""
-    names: list[str] = []
+def _c_field_names(node: Node) -> list[tuple[str, str]] | None:
+    """(name, pointer stars) declared by a C field declaration; None when it declares a
+    function (a C++ method)."""
+    names: list[tuple[str, str]] = []
     for child in node.children_by_field_name("declarator"):
         current = child
+        stars = ""
         for _ in range(8):
+            if current.type == "pointer_declarator":
+                stars += "*"
             if current.type == "function_declarator":
                 inner = current.child_by_field_name("declarator")
                 if inner is None or inner.type != "parenthesized_declarator":
                     return None  # a method, not a function-pointer field
+                stars = "fn"
             if current.type in _DECLARATOR_NAMES:
-                names.append(node_text(current))
+                names.append((node_text(current), stars))
                 break
             nxt = current.child_by_field_name("declarator")
             if nxt is None:
@@ -448,8 +476,12 @@ def c_field(ctx: MemberContext, node: Node, comp: Component) -> bool:
     if type_node is not None and type_node.child_by_field_name("body") is not None:
         type_ = node_text(type_node).split("{", 1)[0].strip() + " {…}"
     doc = _doc(ctx, node)
-    for name in names:
-        _add(comp, name, "field", type_, doc, node)
+    for name, stars in names:
+        if stars.startswith("fn"):  # a function pointer: its whole declaration is its type
+            shown = one_line(node_text(node).rstrip(";"), MAX_MEMBER_TYPE)
+        else:
+            shown = f"{type_} {stars}" if stars else type_
+        _add(comp, name, "field", shown, doc, node)
     return True
 
 

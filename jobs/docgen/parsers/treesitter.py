@@ -16,7 +16,7 @@ from typing import Any
 from ..doctext import clean_doc, convert_doc, is_noise, strip_markers
 from ..model import CLASS_KINDS, Component, FileInfo, Member, Reexport
 from .common import NOISE_WORDS, ComponentSink, count_lines, one_line
-from .members import HANDLERS
+from .members import HANDLERS, ts_parameter_properties
 from .ts_languages import SPECS, LanguageSpec, Node, node_text, repo_relative
 
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
@@ -85,6 +85,8 @@ def parse_with_treesitter(rel: str, language: str, text: str, data: bytes) -> Fi
 
 
 JS_FAMILY = frozenset({"javascript", "typescript", "tsx"})
+# Doc tags by which JSDoc, TSDoc, Javadoc and others mark an item as not public API.
+_PRIVATE_TAG = re.compile(r"^[\s/*]*@(?:private|internal|hidden|hide|api\s+private)\b", re.M)
 
 
 @dataclass(slots=True)
@@ -230,6 +232,8 @@ class _Walker:
         # Top-level components by name: what `Foo.prototype.bar = …` attaches to.
         self.top_names: dict[str, Component] = {}
         self.is_js = language in JS_FAMILY
+        # Set by _doc_comment: the comment marks its item as not public API.
+        self.doc_says_private = False
         self.js = JsModuleFacts()
 
     def run(self, root: Node) -> None:
@@ -435,6 +439,8 @@ class _Walker:
             doc=self._doc_comment(node),
             parent=parent,
         )
+        if self.doc_says_private:
+            comp.private = True
         if has_body is None:
             has_body = node.child_by_field_name("body") is not None
         if kind in ("function", "method") and not has_body:
@@ -444,6 +450,8 @@ class _Walker:
             self.ranges[parent.id][2].append((node.start_byte, node.end_byte))
         if parent is None:
             self.top_names.setdefault(name, comp)
+        elif self.is_js and name == "constructor" and parent.is_class_like:
+            ts_parameter_properties(node, parent)
         if kind in CLASS_KINDS:
             self.by_name.setdefault(name, comp)
             header = self.source[node.start_byte : header_end]
@@ -675,6 +683,7 @@ class _Walker:
         return min(end, node.start_byte + 2000)
 
     def _doc_comment(self, node: Node) -> str:
+        self.doc_says_private = False
         spec = self.spec
         target = node
         start_row = node.start_point[0]
@@ -713,4 +722,5 @@ class _Walker:
         comments.reverse()
         if self.language == "rust" and not any(c.startswith(("///", "/**")) for c in comments):
             return ""  # plain `//` comments above a Rust item are notes, not documentation
+        self.doc_says_private = any(_PRIVATE_TAG.search(c) for c in comments)
         return self._doc_text(comments)

@@ -1,0 +1,82 @@
+"""A worker killed outright leaves no git behind, even while git hangs on a silent server."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jobs import services
+from jobs.models import Job, Status
+from tests.conftest import wait_for
+from tests.support.gitserve import HangingServer
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+def processes_touching(port: int, folder: Path) -> dict[int, str]:
+    """Live processes whose command line names ``port`` or whose cwd is under ``folder``."""
+    found: dict[int, str] = {}
+    needle = f"127.0.0.1:{port}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            cmdline = (entry / "cmdline").read_bytes()
+            if b"pytest" in cmdline:
+                continue  # this test's own process runs the server
+            cwd = os.readlink(entry / "cwd")
+            if needle in cmdline or cwd.startswith(str(folder)):
+                found[int(entry.name)] = cmdline.replace(b"\0", b" ").decode(errors="replace")
+    return found
+
+
+@pytest.fixture
+def leftovers(hanging_server: HangingServer, output_dir: Path) -> Iterator[None]:
+    """Whatever the outcome, kill git processes this test caused (a failed run must not leak)."""
+    yield
+    for pid in processes_touching(hanging_server.port, output_dir / "temp"):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize(
+    ("commit", "step"),
+    [("", " ls-remote "), ("ab" * 20, " fetch ")],
+    ids=["ls-remote", "fetch"],
+)
+def test_sigkilled_worker_leaves_no_git_running(
+    settings: Any,
+    hanging_server: HangingServer,
+    worker_process: Any,
+    output_dir: Path,
+    leftovers: None,
+    commit: str,
+    step: str,
+) -> None:
+    settings.CODEWIKI_CLONE_TIMEOUT = 600  # git must still be hanging when the worker dies
+    job = services.submit(f"{hanging_server.host_entry}/acme/silent", commit).job
+    worker = worker_process()
+    temp = output_dir / "temp"
+    hanging = wait_for(
+        lambda: {
+            pid: line
+            for pid, line in processes_touching(hanging_server.port, temp).items()
+            if step in line
+        },
+        timeout=20,
+        what=f"git{step}to hang on the silent server",
+    )
+    assert Job.objects.get(pk=job.pk).status == Status.PROCESSING
+    worker.signal(signal.SIGKILL)
+    worker.wait(timeout=10)
+    wait_for(
+        lambda: not processes_touching(hanging_server.port, temp),
+        timeout=10,
+        what=f"git of the killed worker to die (was {hanging})",
+    )
