@@ -102,10 +102,17 @@ def test_worker_metrics_count_outcomes_cache_and_steps(
     port = int(re.search(r"Worker metrics on http://127.0.0.1:(\d+)/metrics", worker.log())[1])
     assert scrape(port, None)[0] == 401
     assert scrape(port, "wrong")[0] == 401
-    status, text = scrape(port, TOKEN)
-    assert status == 200
-    values = samples(text)
     finished = "codewiki_job_attempts_finished_total"
+
+    def all_three_recorded() -> dict[Any, float] | None:
+        # The worker records an attempt once it has reaped the child, just after the row.
+        status, text = scrape(port, TOKEN)
+        assert status == 200
+        values = samples(text)
+        total = sum(v for (name, _), v in values.items() if name == finished)
+        return values if total == 3 else None
+
+    values = wait_for(all_three_recorded, timeout=30, what="three recorded attempts")
     assert values[(finished, (("outcome", "completed"),))] == 2
     assert values[(finished, (("outcome", "failed"),))] == 1
     assert values[("codewiki_cache_lookups_total", (("result", "hit"),))] == 1
