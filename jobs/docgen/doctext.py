@@ -192,11 +192,8 @@ def _link_role(target: str, label: str) -> str:
     if ":" in target.split("(", 1)[0] and "::" not in target:
         # `javascript:alert(1)` and other schemes: never a link, only literal text.
         return code_span(label or target)
-    shown = label
-    if not shown:
-        shown = target[1:] if target.startswith("#") else target
-        shown = shown.replace("#", ".")
-    return role(target, shown if shown != target else "")
+    # Untitled, the renderer shows `Foo#bar(int)` as `Foo.bar(int)`, in code font.
+    return role(target, label)
 
 
 def inline_tags(
@@ -653,15 +650,37 @@ _PATHLIKE = re.compile(
 
 
 def convert_markdown_blocks(text: str, protect: Callable[[str], str], code_language: str) -> str:
-    """Markdown fences (kept, language normalised) and `#` headings (as underlined titles)."""
-    if "```" not in text and "~~~" not in text and "#" not in text:
+    """Markdown fences (kept, language normalised), indented code blocks (fenced) and `#`
+    headings (as underlined titles)."""
+    if "```" not in text and "~~~" not in text and "#" not in text and "\n    " not in text:
         return text
     lines = text.split("\n")
     out: list[str] = []
     i = 0
+    previous = ""  # the last non-blank line before this one
     while i < len(lines):
         line = lines[i]
         stripped = line.strip()
+        if (
+            line.startswith("    ")
+            and stripped
+            and i > 0
+            and not lines[i - 1].strip()
+            and previous
+            and not previous.startswith((" ", "\t"))
+            and not _MD_LIST_ITEM.match(previous)
+        ):
+            # An indented block after a paragraph: Markdown's own code block.
+            j = i
+            while j < len(lines) and (not lines[j].strip() or lines[j].startswith("    ")):
+                j += 1
+            out.append(protect(fence("\n".join(lines[i:j]), code_language)))
+            out.append("")
+            previous = ""
+            i = j
+            continue
+        if stripped:
+            previous = line
         if stripped.startswith(("```", "~~~")):
             marker = stripped[:3]
             info = stripped[3:].strip().lstrip("`~").strip()
@@ -682,6 +701,9 @@ def convert_markdown_blocks(text: str, protect: Callable[[str], str], code_langu
             out.append(line)
         i += 1
     return "\n".join(out)
+
+
+_MD_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s")
 
 
 def _fence_language(info: str, default: str) -> str:

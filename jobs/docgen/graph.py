@@ -141,6 +141,8 @@ class Graph:
     file_deps: dict[str, set[str]] = field(default_factory=dict)
     # component id -> ids of components that reference it
     used_by: dict[str, list[str]] = field(default_factory=dict)
+    # component id -> (file, public name) of each re-export that makes it available elsewhere
+    reexported_by: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def _self_and_ancestors(comp: Component, components: dict[str, Component]) -> set[str]:
@@ -214,6 +216,8 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
                     break
         for entry in info.reexports:
             entry.resolved = _resolve_reexport(entry, info.path, resolver, top_level)
+            if entry.resolved and components[entry.resolved].file != info.path:
+                graph.reexported_by.setdefault(entry.resolved, []).append((info.path, entry.name))
         fallback = unique_types.get(_family(info.language), {})
         if production:
             fallback = production_types.get(_family(info.language), {})
@@ -266,7 +270,15 @@ def _resolve_reexport(
     if not entry.target:
         return ""
     original = entry.original.rsplit(".", 1)[-1] or entry.name
-    for target in (entry.target, f"{entry.target}/{original}"):
+    if original in ("*", "default"):
+        return ""
+    base = entry.target
+    for suffix in (".js", ".mjs", ".cjs", ".jsx"):
+        # TypeScript imports name the compiled file: `./core/index.js` is `core/index.ts`.
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+            break
+    for target in (base, f"{base}/{original}"):
         for path in resolver.resolve(target, importer):
             comp = top_level.get(path, {}).get(original)
             if comp is not None:

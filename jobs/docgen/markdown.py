@@ -155,20 +155,45 @@ def code_span(content: str, *, table: bool = False) -> str:
     return f"{fence}{content}{fence}"
 
 
-def _escape_prose(text: str, table: bool) -> str:
-    """Escaped prose, keeping `[text](https://...)` links (their URL is checked, not trusted)."""
-    if "](" not in text:
+# `*emphasis*`, `**strong**`, `_emphasis_` around words (never `__dunder__`, `*args`).
+_EMPHASIS = re.compile(
+    r"(?<![\w*\\])(\*\*|\*|_)(?=[^\s*_])([^*_\n`]{1,200}?)(?<=[^\s*_\\])\1(?![\w*])"
+)
+
+
+def _escape_emphasis(text: str) -> str:
+    """Escaped text whose emphasis markers are kept (their content is escaped)."""
+    if "*" not in text and "_" not in text:
         return _escape_chars(text)
     out: list[str] = []
     pos = 0
-    for match in _MD_LINK.finditer(text):
+    for match in _EMPHASIS.finditer(text):
+        marker, content = match.group(1), match.group(2)
+        if marker == "_" and not content.replace(" ", "").isalpha():
+            continue  # `snake_case_name`: underscores, not emphasis
         out.append(_escape_chars(text[pos : match.start()]))
+        mark = "**" if marker == "**" else "*"
+        out.append(f"{mark}{_escape_chars(content)}{mark}")
+        pos = match.end()
+    out.append(_escape_chars(text[pos:]))
+    return "".join(out)
+
+
+def _escape_prose(text: str, table: bool) -> str:
+    """Escaped prose, keeping `[text](https://...)` links (their URL is checked, not trusted)
+    and emphasis."""
+    if "](" not in text:
+        return _escape_emphasis(text)
+    out: list[str] = []
+    pos = 0
+    for match in _MD_LINK.finditer(text):
+        out.append(_escape_emphasis(text[pos : match.start()]))
         url = match.group(2).replace("(", "%28").replace(")", "%29")
         if table:
             url = url.replace("|", "%7C")
         out.append(f"[{_escape_chars(match.group(1))}]({url})")
         pos = match.end()
-    out.append(_escape_chars(text[pos:]))
+    out.append(_escape_emphasis(text[pos:]))
     return "".join(out)
 
 

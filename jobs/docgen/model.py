@@ -97,6 +97,8 @@ class FileInfo:
     imported_names: dict[str, str] = field(default_factory=dict)
     module_doc: str = ""
     reexports: list[Reexport] = field(default_factory=list)
+    # Public module-level constants and variables (`const X`, `pub static`, `MAX_SIZE = 10`).
+    variables: list[Member] = field(default_factory=list)
     note: str = ""
     has_main_guard: bool = False
     # What the file is for (a `classify.FileRole` value), set by the pipeline from its path.

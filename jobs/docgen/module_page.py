@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 from collections import Counter
 
+from .examples import render_examples
 from .languages import display_name
 from .markdown import (
     code_fence,
@@ -66,6 +67,7 @@ def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> st
     public, private = _split_cached(ctx, module, comps)
     out += _module_files(ctx, module)
     out += _module_components_table(ctx, module, comps, public, private)
+    out += _module_variables(ctx, module)
     out += _module_reexports(ctx, module)
     out += _module_diagram(ctx, module, comps)
     out += _module_dependencies(ctx, module)
@@ -144,7 +146,8 @@ _PAGE_HEADINGS = frozenset(
     heading_slug(h)
     for h in (
         "Purpose", "Sub-modules", "Files", "Files of its own", "Components", "Diagram",
-        "Dependencies", "Depends on", "Used by", "API",
+        "Dependencies", "Depends on", "Used by", "API", "Constants and variables",
+        "Re-exports",
     )
 )  # fmt: skip
 
@@ -162,13 +165,14 @@ def compute_anchors(ctx: SiteContext) -> None:
             comps = [ctx.graph.components[cid] for cid in module.component_ids]
             public, private = _split_components(ctx, comps)
             ctx.split_cache[module.page] = (public, private)
-            taken = _PAGE_HEADINGS | {heading_slug(full_name(module))}
-            seen: Counter[str] = Counter()
+            # The page title comes first: a component named like it (the `engine` package's
+            # `Engine`) gets the title's id plus "-1", as the viewer and GitHub number it.
+            seen: Counter[str] = Counter({heading_slug(full_name(module)): 1})
             for comp in _api_components(public):
                 slug = heading_slug(comp.qualname)
                 count = seen[slug]
                 seen[slug] += 1
-                if slug not in taken:
+                if slug not in _PAGE_HEADINGS:
                     ctx.anchors[comp.id] = slug if count == 0 else f"{slug}-{count}"
 
 
@@ -527,6 +531,10 @@ def _module_api(
             out += [render_doc(comp.doc, resolver(ctx, comp.file)), ""]
         if comp.members:
             out += _members_table(comp)
+        exported = ctx.graph.reexported_by.get(comp.id)
+        if exported:
+            out += [f"**Re-exported as:** {_reexport_places(ctx, exported)}", ""]
+        out += render_examples(ctx.examples.get(comp.id, []), ctx.repo_url, ctx.commit)
         if comp.base_ids:
             out += [f"**Inherits from:** {link_list(ctx, comp.base_ids)}", ""]
         uses = [r for r in comp.refs if r not in comp.base_ids]
@@ -550,6 +558,7 @@ _MEMBER_TITLES = {
     "variant": ("variant", "Variants"),
     "embedded": ("embedded type", "Embedded types"),
     "event": ("event", "Events"),
+    "constant": ("constant", "Constants"),
     "signature": ("signature", "Signatures"),
     "constraint": ("type constraint", "Type constraints"),
 }
@@ -600,10 +609,11 @@ def _overloads(comp: Component, language: str) -> list[str]:
             else "**Also declared as (one more overload):**"
         )
         out += [lead, ""]
+        own = summary(comp.doc)
         for member in overloads:
             item = f"- {code_span(member.type)}"
             first = summary(member.doc)
-            if first and member.doc != comp.doc and not stubs:
+            if first and first != own and not stubs:
                 item += f" — {inline_doc(first)}"
             out.append(item)
         out.append("")
@@ -611,6 +621,50 @@ def _overloads(comp: Component, language: str) -> list[str]:
         if member.kind in ("setter", "deleter"):
             out += [f"**{member.kind.capitalize()}:** {code_span(member.type)}", ""]
     return out
+
+
+def _reexport_places(ctx: SiteContext, places: list[tuple[str, str]]) -> str:
+    """Where a component can also be imported from: the public path users usually write."""
+    items = []
+    for path, name in places[:MAX_LISTED]:
+        module = ctx.module_of_file.get(path)
+        where = link(path, module.page) if module is not None else code_span(path)
+        items.append(f"{code_span(name)} in {where}")
+    more = f" and {len(places) - MAX_LISTED} more" if len(places) > MAX_LISTED else ""
+    return ", ".join(items) + more
+
+
+def _module_variables(ctx: SiteContext, module: Module) -> list[str]:
+    """Public module-level constants and variables, file by file."""
+    rows: list[str] = []
+    total = 0
+    for path in module.files:
+        info = ctx.files.get(path)
+        if info is None or not info.variables:
+            continue
+        where = posixpath.basename(path)
+        for member in info.variables:
+            total += 1
+            if len(rows) >= MAX_MEMBERS_LISTED:
+                continue
+            value = code_span(member.type, table=True) if member.type else ""
+            doc = inline_doc(summary(member.doc), table=True) if member.doc else ""
+            rows.append(
+                f"| {code_span(member.name, table=True)} | {value} "
+                f"| {code_span(f'{where}:{member.line}', table=True)} | {doc} |"
+            )
+    if not rows:
+        return []
+    out = [
+        "## Constants and variables",
+        "",
+        "| Name | Type and value | Where | Description |",
+        "| --- | --- | --- | --- |",
+        *rows,
+    ]
+    if total > len(rows):
+        out.append(f"| … and {total - len(rows)} more | | | |")
+    return [*out, ""]
 
 
 def _module_reexports(ctx: SiteContext, module: Module) -> list[str]:

@@ -51,6 +51,7 @@ class Module:
     appendix: bool = False
     role: str = ""
     is_group: bool = False  # some small files of a folder shown together (not a folder)
+    role_root: bool = False  # the appendix's node for one role ("Tests", "Examples")
 
     def walk(self) -> list[Module]:
         out = [self]
@@ -156,6 +157,7 @@ def _appendix(
             full=role.title,
             appendix=True,
             role=role.value,
+            role_root=True,
         )
         for top in _folder_modules(members, counts, deps):
             if top.name == "root" and not top.path:
@@ -196,7 +198,7 @@ def _short_title(text: str) -> str:
     return short if len(short) <= MAX_TITLE else text[: MAX_TITLE - 1].rstrip() + "…"
 
 
-def _name_nodes(module: Module, parent_full: str) -> None:
+def _name_nodes(module: Module, parent_full: str, parent_path: str = "") -> None:
     """Page titles that follow the concepts (`gson/internal`), not the file system path
     (`gson/src/main/java/com/google/gson/internal`): a folder that only leads to another
     folder was folded into it and only the last name is kept; appendix pages say where the
@@ -204,6 +206,11 @@ def _name_nodes(module: Module, parent_full: str) -> None:
     if module.appendix:
         if not module.full:
             module.full = module.path or module.name
+        if module.path and not module.role_root and not module.is_group:
+            # Where the tests or examples live, relative to the node above.
+            base = parent_path + "/" if parent_path else ""
+            if module.path.startswith(base) and module.path not in module.files:
+                module.name = module.path[len(base) :]
     elif module.path:
         if module.is_group and ", " in module.name:
             module.full = f"{parent_full}: {module.name}" if parent_full else module.name
@@ -212,7 +219,7 @@ def _name_nodes(module: Module, parent_full: str) -> None:
     module.full = _short_title(module.full)
     module.name = _short_title(module.name)
     for child in module.children:
-        _name_nodes(child, module.full if module.path else "")
+        _name_nodes(child, module.full if module.path else "", module.path)
 
 
 def _count(module: Module, counts: dict[str, int]) -> int:
@@ -383,8 +390,13 @@ def _group_small(
         stems = [hub_rel, *sorted(_relative(p, folder) for p in members if p != hub)]
         label = ", ".join(stems)
         if len(label) > MAX_GROUP_LABEL:
-            # Too many to name: the group is called after the file the others use most.
-            label = hub_rel
+            # Too many to name them all: the most used first, as many as fit, then "…".
+            shown = [hub_rel]
+            for stem in stems[1:]:
+                if len(", ".join([*shown, stem])) > MAX_GROUP_LABEL - 3:
+                    break
+                shown.append(stem)
+            label = ", ".join(shown) + ", …"
         groups.append((label, f"{hub_rel}-related", sorted(members), hub))
     return groups
 

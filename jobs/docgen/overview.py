@@ -14,19 +14,26 @@ from .markdown import (
     mermaid_label,
     render_doc,
 )
+from .model import Component
 from .modules import Module
 from .site import (
     MAX_DIAGRAM_EDGES,
     MAX_DIAGRAM_NODES,
     MAX_LISTED,
+    MAX_OVERVIEW_NODES,
     SiteContext,
+    comp_link,
     full_name,
     location,
     module_summary,
     plural,
     ranked,
     subtree_stats,
+    summary,
+    users_of,
 )
+
+START_HERE = 10
 
 
 def render_overview(ctx: SiteContext) -> str:
@@ -36,6 +43,7 @@ def render_overview(ctx: SiteContext) -> str:
         stamp += f" at commit {ctx.commit[:12]}"
     out += [f"_{escape_inline(stamp)}_", ""]
     out += _overview_about(ctx)
+    out += _overview_start_here(ctx)
     out += _overview_languages(ctx)
     out += _overview_architecture(ctx)
     out += ["## Modules", ""]
@@ -64,7 +72,9 @@ def _overview_about(ctx: SiteContext) -> list[str]:
         out += [" · ".join(facts), ""]
     if project.description:
         out += [render_doc(project.description), ""]
-    if project.readme_summary:
+    if project.readme_markdown:
+        out += ["From the README:", "", project.readme_markdown, ""]
+    elif project.readme_summary:
         out += ["From the README:", "", render_doc(project.readme_summary), ""]
     if not project.description and not project.readme_summary:
         out += [
@@ -96,6 +106,37 @@ def _overview_about(ctx: SiteContext) -> list[str]:
     return out
 
 
+def _overview_start_here(ctx: SiteContext) -> list[str]:
+    """The public production components the rest of the code leans on most."""
+    components = ctx.graph.components
+    scored: list[tuple[int, str, Component]] = []
+    for comp in components.values():
+        if comp.parent is not None or comp.role != "production" or comp.name.startswith("_"):
+            continue
+        if comp.kind not in ("function",) and not comp.is_class_like:
+            continue
+        files = {components[u].file for u in users_of(ctx, comp)} - {comp.file}
+        if files:
+            scored.append((len(files), comp.qualname, comp))
+    if not scored:
+        return []
+    scored.sort(key=lambda item: (-item[0], item[1].lower(), item[2].id))
+    out = [
+        "## Start here",
+        "",
+        "The public components the rest of the code uses most (by how many other files of "
+        "production code use them):",
+        "",
+    ]
+    for count, _name, comp in scored[:START_HERE]:
+        module = ctx.module_of_file.get(comp.file)
+        where = f" in {link(full_name(module), module.page)}" if module is not None else ""
+        line = f"- {comp_link(ctx, comp.id)} ({comp.kind}{where}, used in {plural(count, 'file')})"
+        first = summary(comp.doc)
+        out.append(f"{line}: {inline_doc(first)}" if first else line)
+    return [*out, ""]
+
+
 def _overview_languages(ctx: SiteContext) -> list[str]:
     files: Counter[str] = Counter()
     lines: Counter[str] = Counter()
@@ -110,17 +151,23 @@ def _overview_languages(ctx: SiteContext) -> list[str]:
 
 
 def _overview_architecture(ctx: SiteContext) -> list[str]:
-    # Every module when there are few; otherwise the top-level ones (their sub-modules' links
-    # are credited to them). Only modules that take part in a link are drawn; the others are
-    # named below the diagram, so that it does not turn into a column of loose boxes.
+    # Production modules only, at most MAX_OVERVIEW_NODES boxes: the top-level modules,
+    # the biggest opened up into their sub-modules while that still fits (a sub-module's
+    # links are credited to its drawn ancestor). Only modules that take part in a link are
+    # drawn; the others are named below the diagram, not drawn as a column of loose boxes.
     tops = main_modules(ctx)
-    nodes = [node for top in tops for node in top.walk()]
-    if len(nodes) > MAX_DIAGRAM_NODES:
-        nodes = list(tops)
+    nodes = _diagram_cut(ctx, tops)
+    drawn_pages = {node.page for node in nodes}
     aggregate_to: dict[str, str] = {}
+
+    def assign(module: Module, target: str) -> None:
+        here = module.page if module.page in drawn_pages else target
+        aggregate_to[module.page] = here
+        for child in module.children:
+            assign(child, here)
+
     for top in tops:
-        for node in top.walk():
-            aggregate_to[node.page] = node.page if node in nodes else top.page
+        assign(top, top.page)
     # From the file links themselves: a parent's own files count, its sub-modules' do not
     # count twice.
     edges: Counter[tuple[str, str]] = Counter()
@@ -140,7 +187,7 @@ def _overview_architecture(ctx: SiteContext) -> list[str]:
         weight[a] += count
         weight[b] += count
     linked = sorted((n for n in nodes if weight[n.page]), key=lambda n: (-weight[n.page], n.page))
-    drawn = linked[:MAX_DIAGRAM_NODES]
+    drawn = linked[:MAX_OVERVIEW_NODES]
     ids = {n.page: f"m{i}" for i, n in enumerate(drawn)}
     out = ["## Architecture", ""]
     ranked = sorted(
@@ -185,6 +232,25 @@ def _overview_architecture(ctx: SiteContext) -> list[str]:
         more = f" and {len(alone) - MAX_LISTED} more" if len(alone) > MAX_LISTED else ""
         out += [f"Modules that neither use nor are used by the others: {names}{more}.", ""]
     return out
+
+
+def _diagram_cut(ctx: SiteContext, tops: list[Module]) -> list[Module]:
+    """Which modules the overview draws: a cut through the tree of at most
+    MAX_OVERVIEW_NODES, opening the biggest modules first."""
+    cut = list(tops)
+    size = {m.page: subtree_stats(ctx, m)[0] for top in tops for m in top.walk()}
+    opened: set[str] = set()
+    while True:
+        closed = [m for m in cut if m.children and m.page not in opened]
+        for module in sorted(closed, key=lambda m: (-size[m.page], m.page)):
+            keep_self = bool(module.component_ids)  # then drawn for its own files
+            if len(cut) - 1 + len(module.children) + keep_self <= MAX_OVERVIEW_NODES:
+                i = cut.index(module)
+                cut[i : i + 1] = ([module] if keep_self else []) + list(module.children)
+                opened.add(module.page)
+                break
+        else:
+            return cut
 
 
 def _structure_diagram(ctx: SiteContext) -> list[str]:
@@ -286,9 +352,12 @@ def _overview_entry_points(ctx: SiteContext) -> list[str]:
                 commands[folder] = []
                 items.append(folder)  # a placeholder, filled in below
             commands[folder].append(name[:-3])
+        if info.language == "rust" and (path.endswith("src/main.rs") or "src/bin/" in path):
+            items.append(f"Rust binary (Cargo's default layout): {where}")
         for comp in info.components:
             if comp.name == "main" and comp.kind in ("function", "method"):
-                items.append(f"`main` {comp.kind}: {location(ctx, comp)} in {where}")
+                what = "Go program: " if info.language == "go" and comp.parent is None else ""
+                items.append(f"{what}`main` {comp.kind}: {location(ctx, comp)} in {where}")
     for i, item in enumerate(items):
         names = commands.get(item)
         if names is not None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 from . import DocGenError, GenerationOptions, GenerationResult, ProgressCallback, __version__
-from .classify import assign_roles
+from .classify import FileRole, assign_roles
+from .examples import Example, mine_examples
 from .graph import ImportResolver, build_graph
 from .model import FileInfo, SkippedFile
 from .module_page import compute_anchors, render_module
@@ -118,6 +122,8 @@ def _run(
     )
     compute_module_edges(ctx)
     compute_anchors(ctx)
+    progress(ANALYSE_END + 6, "Finding usage examples")
+    ctx.examples = _examples(ctx, root, real_root, options.max_file_bytes)
 
     writer = OutputWriter(out_dir)
     try:
@@ -168,6 +174,14 @@ def _run(
     )
 
 
+# Parsing is per file and most of the run time: with enough files, forked processes take
+# slices of the list while this process parses its own (larger) slice, since results
+# coming back pickled cost the receiving side a little time too.
+PARALLEL_MIN_FILES = 300
+MAX_PARSE_PROCESSES = 4
+PARENT_SHARE = 1.4  # this process's slice, relative to one helper's
+
+
 def _analyse(
     root: str,
     real_root: str,
@@ -176,18 +190,78 @@ def _analyse(
     skipped: list[SkippedFile],
     progress: _Progress,
 ) -> list[FileInfo]:
-    files: list[FileInfo] = []
+    helpers = _parse_helpers(len(candidates))
+    futures: list[Future[list[FileInfo | SkippedFile]]] = []
+    pool: ProcessPoolExecutor | None = None
+    own = candidates
+    if helpers:
+        weights = [PARENT_SHARE] + [1.0] * helpers
+        bounds = [0]
+        for w in weights:
+            bounds.append(bounds[-1] + w)
+        cuts = [round(len(candidates) * b / bounds[-1]) for b in bounds]
+        slices = [candidates[cuts[i] : cuts[i + 1]] for i in range(len(weights))]
+        own = slices[0]
+        try:
+            pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("fork"))
+            futures = [
+                pool.submit(_analyse_slice, root, real_root, part, max_bytes) for part in slices[1:]
+            ]
+        except (OSError, ValueError):
+            pool, futures, own = None, [], candidates
     total = len(candidates)
     span = ANALYSE_END - ANALYSE_START
+
+    def report(done: int) -> None:
+        progress(ANALYSE_START + span * done / max(total, 1), f"Analysing {done}/{total} files")
+
+    results = _analyse_slice(root, real_root, own, max_bytes, report)
+    if pool is not None:
+        try:
+            for future, part in zip(futures, slices[1:], strict=True):
+                try:
+                    results += future.result()
+                except Exception:
+                    # A helper died (out of memory, killed): its slice is parsed here.
+                    results += _analyse_slice(root, real_root, part, max_bytes)
+                report(len(results))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    files: list[FileInfo] = []
+    for item in results:
+        if isinstance(item, SkippedFile):
+            skipped.append(item)
+        else:
+            files.append(item)
+    return files
+
+
+def _parse_helpers(count: int) -> int:
+    """How many extra processes to parse with (0: parse here only)."""
+    if count < PARALLEL_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(0, min((cores or 1), MAX_PARSE_PROCESSES) - 1)
+
+
+def _analyse_slice(
+    root: str,
+    real_root: str,
+    candidates: list[Candidate],
+    max_bytes: int,
+    report: Callable[[int], None] | None = None,
+) -> list[FileInfo | SkippedFile]:
+    out: list[FileInfo | SkippedFile] = []
     for i, cand in enumerate(candidates, start=1):
-        progress(ANALYSE_START + span * i / max(total, 1), f"Analysing {i}/{total} files")
+        if report is not None:
+            report(i)
         data = read_repo_file(root, real_root, cand.rel, max_bytes, (cand.device, cand.inode))
         if data is None:
-            skipped.append(SkippedFile(cand.rel, "unreadable or outside the repository"))
+            out.append(SkippedFile(cand.rel, "unreadable or outside the repository"))
             continue
         reason = content_skip_reason(data)
         if reason is not None:
-            skipped.append(SkippedFile(cand.rel, reason))
+            out.append(SkippedFile(cand.rel, reason))
             continue
         text = data.decode("utf-8", "replace")
         try:
@@ -198,8 +272,22 @@ def _analyse(
                 language=cand.language,
                 note=f"analysis failed ({type(exc).__name__})",
             )
-        files.append(info)
-    return files
+        out.append(info)
+    return out
+
+
+def _examples(
+    ctx: SiteContext, root: str, real_root: str, max_bytes: int
+) -> dict[str, list[Example]]:
+    """Usage examples for the production components that have a section of their own."""
+    components = ctx.graph.components
+    wanted = {cid for cid in ctx.anchors if components[cid].role == FileRole.PRODUCTION}
+
+    def read(rel: str) -> str | None:
+        data = read_repo_file(root, real_root, rel, max_bytes)
+        return data.decode("utf-8", "replace") if data is not None else None
+
+    return mine_examples(ctx.graph, ctx.files, read, wanted)
 
 
 def _collect_pages(

@@ -9,11 +9,18 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 
+from .readme import readme_markdown
 from .scan import read_repo_file
 
 METADATA_MAX_BYTES = 512_000
 README_NAMES = ("README.md", "README.rst", "README.txt", "README", "readme.md", "Readme.md")
 README_SUMMARY_MAX = 1200
+MAX_EXPORTS = 20
+_MAIN_CLASS = re.compile(
+    r"<mainClass>\s*([\w.$]+)\s*</mainClass>"
+    r"|\bmainClass(?:Name)?\b\s*(?:\.set\(|=|:)?\s*\(?\s*[\"']([\w.$]+)[\"']"
+)
+_JVM_NAME = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
 
 
 @dataclass
@@ -30,6 +37,7 @@ class ProjectInfo:
     description: str = ""
     readme_title: str = ""
     readme_summary: str = ""
+    readme_markdown: str = ""  # a Markdown README's useful part, ready to show (readme.py)
     sources: list[str] = field(default_factory=list)
     entry_points: list[EntryPoint] = field(default_factory=list)
     go_module: str = ""
@@ -37,7 +45,7 @@ class ProjectInfo:
 
 def read_project(root: str, real_root: str) -> ProjectInfo:
     info = ProjectInfo()
-    for reader in (_pyproject, _setup_cfg, _package_json, _cargo, _go_mod):
+    for reader in (_pyproject, _setup_cfg, _package_json, _cargo, _go_mod, _jvm_main_class):
         try:
             reader(root, real_root, info)
         except Exception:
@@ -45,9 +53,10 @@ def read_project(root: str, real_root: str) -> ProjectInfo:
     for name in README_NAMES:
         data = read_repo_file(root, real_root, name, METADATA_MAX_BYTES)
         if data is not None:
-            info.readme_title, info.readme_summary = _readme_summary(
-                data.decode("utf-8", "replace")
-            )
+            text = data.decode("utf-8", "replace")
+            info.readme_title, info.readme_summary = _readme_summary(text)
+            if name.lower().endswith(".md"):
+                info.readme_markdown = readme_markdown(text)
             break
     return info
 
@@ -177,6 +186,53 @@ def _package_json(root: str, real_root: str, info: ProjectInfo) -> None:
             info.entry_points.append(EntryPoint("npm script", str(name), str(command)))
     if isinstance(data.get("main"), str):
         info.entry_points.append(EntryPoint("package main", data["main"]))
+    exports = data.get("exports")
+    if isinstance(exports, str):
+        info.entry_points.append(EntryPoint("package export", ".", exports))
+    elif isinstance(exports, dict):
+        for key, target in list(exports.items())[:MAX_EXPORTS]:
+            if not isinstance(key, str) or not key.startswith("."):
+                continue  # conditions at the top level ("import", "require"): one export
+            shown = _export_target(target)
+            info.entry_points.append(EntryPoint("package export", key, shown))
+        if exports and not any(isinstance(k, str) and k.startswith(".") for k in exports):
+            info.entry_points.append(EntryPoint("package export", ".", _export_target(exports)))
+
+
+def _export_target(target: object) -> str:
+    """The file a package.json export condition tree leads to (first string found)."""
+    for _ in range(6):
+        if isinstance(target, str):
+            return target
+        if isinstance(target, dict) and target:
+            preferred = [k for k in ("import", "require", "default", "node") if k in target]
+            target = target[preferred[0]] if preferred else next(iter(target.values()))
+            continue
+        break
+    return ""
+
+
+def _jvm_main_class(root: str, real_root: str, info: ProjectInfo) -> None:
+    """`mainClass` of Maven (pom.xml) and Gradle (`application { mainClass … }`) builds."""
+    names = ["pom.xml", "build.gradle", "build.gradle.kts"]
+    try:
+        subdirs = sorted(
+            e.name
+            for e in os.scandir(root)
+            if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
+        )[:50]
+    except OSError:
+        subdirs = []
+    for folder in ["", *subdirs]:
+        for name in names:
+            text = _read(root, real_root, f"{folder}/{name}" if folder else name)
+            if text is None:
+                continue
+            for match in _MAIN_CLASS.finditer(text):
+                value = match.group(1) or match.group(2)
+                if value and _JVM_NAME.match(value):
+                    where = f"{folder}/{name}" if folder else name
+                    info.entry_points.append(EntryPoint("main class", value, where))
 
 
 def _cargo(root: str, real_root: str, info: ProjectInfo) -> None:

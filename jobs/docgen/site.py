@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from .examples import Example
 from .graph import Graph
 from .markdown import doc_summary, escape_inline
 from .model import Component, FileInfo, SkippedFile
@@ -15,6 +16,7 @@ from .modules import Module
 from .project import ProjectInfo
 
 MAX_DIAGRAM_NODES = 40
+MAX_OVERVIEW_NODES = 25  # the overview's architecture diagram: readable at a glance
 MAX_DIAGRAM_EDGES = 60
 MAX_LINKS = 15
 MAX_LISTED = 50
@@ -55,6 +57,8 @@ class SiteContext:
     # cross-references in doc text: name -> component ids, and resolved (file, name) -> link
     xref_index: dict[str, list[str]] | None = None
     xref_cache: dict[str, str | None] = field(default_factory=dict)
+    # component id -> usage examples mined from the repository (see examples.py)
+    examples: dict[str, list[Example]] = field(default_factory=dict)
 
 
 def safe_url(url: str) -> str:

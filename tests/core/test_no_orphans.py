@@ -15,25 +15,9 @@ from jobs import services
 from jobs.models import Job, Status
 from tests.conftest import wait_for
 from tests.support.gitserve import HangingServer
+from tests.support.procs import processes_touching
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def processes_touching(port: int, folder: Path) -> dict[int, str]:
-    """Live processes whose command line names ``port`` or whose cwd is under ``folder``."""
-    found: dict[int, str] = {}
-    needle = f"127.0.0.1:{port}".encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            cmdline = (entry / "cmdline").read_bytes()
-            if b"pytest" in cmdline:
-                continue  # this test's own process runs the server
-            cwd = os.readlink(entry / "cwd")
-            if needle in cmdline or cwd.startswith(str(folder)):
-                found[int(entry.name)] = cmdline.replace(b"\0", b" ").decode(errors="replace")
-    return found
 
 
 @pytest.fixture

@@ -132,6 +132,8 @@ def test_java_overloads_all_listed_and_public_fields(build_site) -> None:
     assert [m.doc for m in add.overloads] == ["Add several of an item.", ""]
     assert members(a.comp("Cart")) == {"MAX_ITEMS": "static final int"}  # not private count
     assert members(a.comp("Cart.Payment"), "variant") == {"CARD": "", "CASH": ""}
+    # A method without a body: its whole declaration is the signature, on one line.
+    assert a.comp("Pricing.total").signature == "double total(Cart cart, String currency)"
 
     page = page_with(build_site(API / "java"), "#### Cart.add")
     add_section = section(page, "#### Cart.add")
@@ -184,6 +186,9 @@ def test_python_fields_enum_members_overload_stubs_and_reexports(build_site) -> 
     reexport_page = page_with(site, "## Re-exports")
     assert "| `Ordered` | `collections` (as `OrderedDict`) |" in reexport_page
     assert "[Point](" in reexport_page.split("## Re-exports", 1)[1]
+    # The defining page says where else the name can be imported from.
+    point = section(page_with(site, "### Point"), "### Point")
+    assert "**Re-exported as:** `Point` in [geo/\\_\\_init\\_\\_.py](geo.md)" in point
 
 
 def test_rust_enum_variants_public_fields_and_pub_use(build_site) -> None:
@@ -226,3 +231,50 @@ def test_csharp_kotlin_and_c_members() -> None:
         "draw": "int (*draw)(struct point *p)",
     }
     assert {m.name: m.doc for m in point.members}["x"] == "Horizontal position."
+
+
+def test_php_and_ruby_properties_constants_and_attributes() -> None:
+    php = analyse(API / "php")
+    app = {m.name: (m.kind, m.type) for m in php.comp("App").members}
+    assert app == {
+        "$container": ("property", "?Container"),
+        "VERSION": ("constant", "= '4.0'"),
+        "$basePath": ("property", "string"),  # a promoted constructor parameter
+    }
+    assert members(php.comp("Suit"), "variant") == {"Hearts": "'H'", "Spades": "'S'"}
+    ruby = analyse(API / "ruby")
+    base = {m.name: (m.type, m.doc) for m in ruby.comp("Base").members}
+    assert base == {
+        "request": ("read/write", "The current request."),
+        "params": ("read-only", ""),
+        "VERSION": ("= '2.0'", ""),
+    }  # `attr_writer :secret` follows `private`
+    assert "json" in ruby.files["base.rb"].imports
+
+
+def test_module_level_constants_and_variables(build_site) -> None:
+    go = analyse(API / "go")
+    assert {v.name: (v.kind, v.type, v.doc) for v in go.files["store/store.go"].variables} == {
+        "DefaultLimit": ("constant", "= 20", "DefaultLimit is how many items a page shows."),
+        "ModeFast": ("constant", '= "fast"', "ModeFast skips checks."),
+        "ErrMissing": (
+            "variable",
+            '= errors.New("missing")',
+            "ErrMissing is returned for an unknown id.",
+        ),
+    }
+    rust = analyse(API / "rust").files["src/lib.rs"].variables
+    assert [(v.name, v.type, v.doc) for v in rust] == [
+        ("MAX_RADIUS", "f64 = 100.0", "The largest radius drawn.")
+    ]
+    ts = analyse(API / "ts").files["src/options.ts"].variables
+    assert [(v.name, v.type, v.doc) for v in ts] == [("VERSION", '= "1.0"', "The library version.")]
+    py = analyse(API / "py").files["geo/shapes.py"].variables
+    assert [(v.name, v.type, v.doc) for v in py] == [
+        ("TOLERANCE", "= 1e-9", "Points closer than this are equal.")
+    ]
+
+    page = page_with(build_site(API / "go"), "## Constants and variables")
+    table = page.split("## Constants and variables", 1)[1]
+    assert "| `DefaultLimit` | `= 20` | `store.go:33` | DefaultLimit is how many items" in table
+    assert "modeSlow" not in table

@@ -27,7 +27,7 @@ MD = MarkdownIt("commonmark", {"html": True})
         "[click](javascript:alert(1))",
         "# heading",
         "    indented text",
-        "**bold** _em_ ~~del~~",
+        "~~del~~ *** a * b",
         "a | b | c",
         "&lt;script&gt; &amp;",
         "<!-- comment -->",
@@ -209,3 +209,9 @@ def test_long_docs_are_clipped_at_a_paragraph_break() -> None:
     assert len(clipped) <= MAX_DOC + 3
     assert clipped.endswith("word\n\n…")  # whole paragraphs, then the ellipsis on its own
     assert clip_doc("short") == "short"
+
+
+def test_doc_emphasis_is_kept_and_its_content_escaped() -> None:
+    html = MD.render(render_doc("**bold** _em_ *x<b>y* __dunder__ *args snake_case_name"))
+    assert "<strong>bold</strong> <em>em</em> <em>x&lt;b&gt;y</em>" in html
+    assert "__dunder__ *args snake_case_name" in html

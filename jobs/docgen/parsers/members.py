@@ -24,7 +24,17 @@ class MemberContext(Protocol):
     def doc_comment(self, node: Node) -> str: ...
 
 
+class ModuleScope:
+    """Stands in for a component while a file's module-level constants are collected."""
+
+    kind = "module"
+
+    def __init__(self, members: list[Member]) -> None:
+        self.members = members
+
+
 Handler = Callable[[MemberContext, Node, Component], bool]
+TopHandler = Callable[[MemberContext, Node, ModuleScope], bool]
 
 
 def _type_text(node: Node | None) -> str:
@@ -55,7 +65,9 @@ def _doc(ctx: MemberContext, node: Node) -> str:
     return ""
 
 
-def _add(comp: Component, name: str, kind: str, type_: str, doc: str, node: Node) -> None:
+def _add(
+    comp: Component | ModuleScope, name: str, kind: str, type_: str, doc: str, node: Node
+) -> None:
     comp.members.append(Member(name, kind, type_, doc, node.start_point[0] + 1))
 
 
@@ -368,6 +380,119 @@ def kotlin_enum_entry(ctx: MemberContext, node: Node, comp: Component) -> bool:
     return True
 
 
+# --- PHP and Ruby -------------------------------------------------------------------------
+
+
+def _php_hidden(node: Node) -> bool:
+    return any(
+        c.type == "visibility_modifier" and node_text(c) == "private" for c in node.named_children
+    )
+
+
+def _php_type(node: Node) -> str:
+    for child in node.named_children:
+        if child.type.endswith("_type") or child.type in ("union_type", "intersection_type"):
+            return _type_text(child)
+    return ""
+
+
+def php_property(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    if _php_hidden(node):
+        return True
+    type_ = _php_type(node)
+    doc = _doc(ctx, node)
+    for element in node.named_children:
+        if element.type != "property_element":
+            continue
+        variable = next((c for c in element.named_children if c.type == "variable_name"), None)
+        if variable is not None:
+            _add(comp, node_text(variable), "property", type_, doc, node)
+    return True
+
+
+def php_const(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    if _php_hidden(node):
+        return True
+    doc = _doc(ctx, node)
+    for element in node.named_children:
+        if element.type != "const_element":
+            continue
+        parts = element.named_children
+        if parts:
+            value = f"= {one_line(node_text(parts[-1]), 40)}" if len(parts) > 1 else ""
+            _add(comp, node_text(parts[0]), "constant", value, doc, node)
+    return True
+
+
+def php_enum_case(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    parts = node.named_children
+    if parts:
+        value = one_line(node_text(parts[-1]), 40) if len(parts) > 1 else ""
+        _add(comp, node_text(parts[0]), "variant", value, _doc(ctx, node), node)
+    return True
+
+
+def php_promoted_parameters(constructor: Node, comp: Component) -> None:
+    """`public function __construct(public int $n)`: promoted parameters are properties."""
+    params = constructor.child_by_field_name("parameters")
+    if params is None:
+        return
+    for param in params.named_children:
+        if param.type != "property_promotion_parameter" or _php_hidden(param):
+            continue
+        variable = next((c for c in param.named_children if c.type == "variable_name"), None)
+        if variable is not None:
+            _add(comp, node_text(variable), "property", _php_type(param), "", param)
+
+
+_RUBY_ATTRS = {
+    "attr_accessor": "read/write",
+    "attr_reader": "read-only",
+    "attr_writer": "write-only",
+}
+
+
+def _ruby_visibility(node: Node) -> str:
+    """`private` / `protected` on a line of its own applies to what follows it."""
+    sibling = node.prev_named_sibling
+    steps = 0
+    while sibling is not None and steps < 500:
+        if sibling.type == "identifier" and node_text(sibling) in (
+            "private",
+            "protected",
+            "public",
+        ):
+            return node_text(sibling)
+        sibling = sibling.prev_named_sibling
+        steps += 1
+    return "public"
+
+
+def ruby_call(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    method = node_text(node.child_by_field_name("method"))
+    access = _RUBY_ATTRS.get(method)
+    if access is None or node.child_by_field_name("receiver") is not None:
+        return False  # not an attribute declaration (maybe a `require`)
+    if _ruby_visibility(node) != "public":
+        return True
+    args = node.child_by_field_name("arguments")
+    doc = _doc(ctx, node)
+    for arg in args.named_children if args is not None else []:
+        if arg.type == "simple_symbol":
+            _add(comp, node_text(arg).lstrip(":"), "attribute", access, doc, node)
+    return True
+
+
+def ruby_constant(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    left = node.child_by_field_name("left")
+    if left is None or left.type != "constant":
+        return True
+    right = node.child_by_field_name("right")
+    value = f"= {one_line(node_text(right), 40)}" if right is not None else ""
+    _add(comp, node_text(left), "constant", value, _doc(ctx, node), node)
+    return True
+
+
 # --- Rust -----------------------------------------------------------------------------------
 
 
@@ -494,6 +619,80 @@ def c_enumerator(ctx: MemberContext, node: Node, comp: Component) -> bool:
     return True
 
 
+# --- module-level constants and variables --------------------------------------------------
+
+
+def go_constants(ctx: MemberContext, node: Node, scope: ModuleScope) -> bool:
+    kind = "constant" if node.type == "const_declaration" else "variable"
+    specs = [c for c in node.named_children if c.type in ("const_spec", "var_spec")]
+    for group in node.named_children:
+        if group.type == "var_spec_list":
+            specs += [c for c in group.named_children if c.type == "var_spec"]
+    for spec in specs:
+        names = [node_text(c) for c in spec.children_by_field_name("name")]
+        type_ = _type_text(spec.child_by_field_name("type"))
+        value = spec.child_by_field_name("value")
+        if value is not None and len(names) == 1:
+            shown = one_line(node_text(value), 40)
+            type_ = f"{type_} = {shown}" if type_ else f"= {shown}"
+        doc = _doc(ctx, spec)
+        for name in names:
+            if _go_exported(name):
+                _add(scope, name, kind, type_, doc, spec)
+    return True
+
+
+def rust_constant(ctx: MemberContext, node: Node, scope: ModuleScope) -> bool:
+    if not _rust_pub(node):
+        return True
+    name = node_text(node.child_by_field_name("name"))
+    type_ = _type_text(node.child_by_field_name("type"))
+    value = node.child_by_field_name("value")
+    if value is not None and value.start_point[0] == value.end_point[0]:
+        type_ = f"{type_} = {one_line(node_text(value), 40)}"
+    kind = "constant" if node.type == "const_item" else "variable"
+    if name:
+        _add(scope, name, kind, type_, _doc(ctx, node), node)
+    return True
+
+
+def js_exported_variables(ctx: MemberContext, node: Node, scope: ModuleScope) -> bool:
+    """`export const VERSION = "1.0"`: exported values that are not functions or objects
+    with methods (those become components). The walker still visits the declaration."""
+    if node.parent is None or node.parent.type != "export_statement":
+        return False
+    keyword = "constant" if node_text(node).startswith("const") else "variable"
+    for decl in node.named_children:
+        if decl.type != "variable_declarator":
+            continue
+        name_node = decl.child_by_field_name("name")
+        value = decl.child_by_field_name("value")
+        if name_node is None or name_node.type != "identifier":
+            continue
+        if value is not None and (value.type in _CALLABLE or _object_with_methods(value)):
+            continue
+        type_ = _type_text(decl.child_by_field_name("type"))
+        if value is not None:
+            shown = "{…}" if value.type == "object" else one_line(node_text(value), 40)
+            type_ = f"{type_} = {shown}" if type_ else f"= {shown}"
+        _add(scope, node_text(name_node), keyword, type_, _doc(ctx, node.parent), decl)
+    return False
+
+
+def _object_with_methods(value: Node) -> bool:
+    if value.type != "object":
+        return False
+    return any(
+        c.type == "method_definition"
+        or (c.type == "pair" and getattr(c.child_by_field_name("value"), "type", "") in _CALLABLE)
+        for c in value.named_children
+    )
+
+
+def kotlin_top_property(ctx: MemberContext, node: Node, scope: ModuleScope) -> bool:
+    return kotlin_property(ctx, node, scope)  # type: ignore[arg-type]
+
+
 _TS = {
     "property_signature": ts_property_signature,
     "index_signature": ts_signature_member,
@@ -542,4 +741,23 @@ HANDLERS: dict[str, dict[str, Handler]] = {
     },
     "c": _C,
     "cpp": _C,
+    "php": {
+        "property_declaration": php_property,
+        "const_declaration": php_const,
+        "enum_case": php_enum_case,
+    },
+    "ruby": {"call": ruby_call, "assignment": ruby_constant},
+}
+
+_JS_TOP: dict[str, TopHandler] = {
+    "lexical_declaration": js_exported_variables,
+    "variable_declaration": js_exported_variables,
+}
+TOP_HANDLERS: dict[str, dict[str, TopHandler]] = {
+    "go": {"const_declaration": go_constants, "var_declaration": go_constants},
+    "rust": {"const_item": rust_constant, "static_item": rust_constant},
+    "typescript": _JS_TOP,
+    "tsx": _JS_TOP,
+    "javascript": _JS_TOP,
+    "kotlin": {"property_declaration": kotlin_top_property},
 }

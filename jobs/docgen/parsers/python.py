@@ -20,8 +20,17 @@ _ENUM_BASES = frozenset(
 )
 _OVERLOAD = frozenset({"overload", "typing.overload", "t.overload", "typing_extensions.overload"})
 MAX_MEMBER_TYPE = 80
+_TYPE_FACTORIES = frozenset({"TypeVar", "ParamSpec", "TypeVarTuple", "NewType", "TypeAliasType"})
 _COMMENT = re.compile(r"\s+#[^'\"]*$")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Identifiers, skipping comments and string literals (those matches yield ""): a word in
+# `# Command not found` or in "use the Command class" is no reference to `Command`.
+# f-strings are skipped too; the names inside their braces are rare enough to lose.
+_IDENT = re.compile(
+    r"#[^\n]*"
+    r"|[rRbBuUfF]{0,2}(?:\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''"
+    r"|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')"
+    r"|([A-Za-z_][A-Za-z0-9_]*)"
+)
 # Imports inside functions and classes (lazy imports) - found by regex instead of a full walk.
 _NESTED_IMPORT = re.compile(
     r"^[ \t]+(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)"
@@ -110,6 +119,8 @@ class _PythonVisitor:
         # target); the candidates for re-exports once `__all__` is known.
         self.from_imports: dict[str, tuple[str, str, int, str]] = {}
         self.all_names: list[str] | None = None
+        self.variables: list[tuple[bool, Member]] = []
+        self.variable_names: set[str] = set()
 
     def visit_module(self, tree: ast.Module) -> None:
         doc = _docstring(tree.body)
@@ -118,7 +129,47 @@ class _PythonVisitor:
             self.info.module_doc = clip_doc(clean_doc(doc))
         self._statements(tree.body)
         self._reexports()
+        self._variables()
         self.sink.finish(merge_all=False)
+
+    def _module_variable(
+        self, stmt: ast.Assign | ast.AnnAssign, following: ast.stmt | None
+    ) -> None:
+        """A public module-level constant (`MAX_SIZE = 10`) or annotated variable; other
+        names are kept only if `__all__` lists them (decided in `_variables`)."""
+        target = stmt.target if isinstance(stmt, ast.AnnAssign) else stmt.targets[0]
+        if len(getattr(stmt, "targets", ())) > 1 or not isinstance(target, ast.Name):
+            return
+        name = target.id
+        if name.startswith("_") or name in self.variable_names:
+            return
+        value = stmt.value
+        if isinstance(value, ast.Call) and _dotted_tail(value.func) in _TYPE_FACTORIES:
+            return  # `T = TypeVar("T")`: typing machinery, not a value users read
+        annotation = stmt.annotation if isinstance(stmt, ast.AnnAssign) else None
+        shown = self._segment(annotation)
+        default = self._segment(value)
+        if default:
+            shown = f"{shown} = {default}" if shown else f"= {default}"
+        strong = annotation is not None or (name.isupper() and len(name) > 1)
+        kind = "constant" if name.isupper() else "variable"
+        self.variable_names.add(name)
+        self.variables.append(
+            (
+                strong,
+                Member(
+                    name,
+                    kind,
+                    one_line(shown, MAX_MEMBER_TYPE) if shown else "",
+                    self._attribute_doc(stmt, following),
+                    stmt.lineno,
+                ),
+            )
+        )
+
+    def _variables(self) -> None:
+        listed = set(self.all_names or ())
+        self.info.variables = [m for strong, m in self.variables if strong or m.name in listed]
 
     def _reexports(self) -> None:
         """Names this module makes public that are defined elsewhere.
@@ -155,7 +206,7 @@ class _PythonVisitor:
             self.all_names = names
 
     def _statements(self, body: list[ast.stmt]) -> None:
-        for stmt in body:
+        for i, stmt in enumerate(body):
             if isinstance(stmt, ast.ClassDef):
                 self._class(stmt, None)
             elif isinstance(stmt, _FUNC_TYPES):
@@ -165,6 +216,9 @@ class _PythonVisitor:
             elif isinstance(stmt, ast.Assign | ast.AugAssign | ast.AnnAssign):
                 if stmt.value is not None:
                     self._module_assign(stmt)
+                if not isinstance(stmt, ast.AugAssign):
+                    following = body[i + 1] if i + 1 < len(body) else None
+                    self._module_variable(stmt, following)
             elif isinstance(stmt, ast.If):
                 if _is_main_guard(stmt):
                     self.info.has_main_guard = True
@@ -423,6 +477,7 @@ class _PythonVisitor:
                 self._nested_imports(start, end)
             # Interned, so the thousands of sets held until resolution share their strings.
             names.update(map(intern, found))
+            names.discard("")
 
     def _nested_imports(self, start: int, end: int) -> None:
         for match in _NESTED_IMPORT.finditer(self.text, start, end):

@@ -16,10 +16,38 @@ from typing import Any
 from ..doctext import clean_doc, convert_doc, is_noise, strip_markers
 from ..model import CLASS_KINDS, Component, FileInfo, Member, Reexport
 from .common import NOISE_WORDS, ComponentSink, count_lines, one_line
-from .members import HANDLERS, ts_parameter_properties
+from .members import (
+    HANDLERS,
+    TOP_HANDLERS,
+    ModuleScope,
+    php_promoted_parameters,
+    ts_parameter_properties,
+)
 from .ts_languages import SPECS, LanguageSpec, Node, node_text, repo_relative
 
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+# What a component's body refers to: identifiers outside comments and string literals (those
+# matches yield b""), so `// see Command` or "Command failed" never make a dependency.
+_WORD = rb"|([A-Za-z_][A-Za-z0-9_]*)"
+_DQ = rb'"(?:[^"\\\n]|\\.)*"'
+_SQ = rb"'(?:[^'\\\n]|\\.)*'"
+_BLOCK = rb"/\*[\s\S]*?\*/"
+_C_LIKE = rb"//[^\n]*|" + _BLOCK + rb"|" + _DQ
+_REFERENCE_TOKENS = {
+    "c": _C_LIKE + rb"|" + _SQ,
+    "cpp": rb'R"\([\s\S]*?\)"|' + _C_LIKE + rb"|" + _SQ,
+    "java": rb'"""[\s\S]*?"""|' + _C_LIKE + rb"|" + _SQ,
+    "kotlin": rb'"""[\s\S]*?"""|' + _C_LIKE + rb"|" + _SQ,
+    "csharp": rb'@"(?:[^"]|"")*"|' + _C_LIKE + rb"|" + _SQ,
+    "go": _C_LIKE + rb"|`[^`]*`|" + _SQ,
+    # Rust: no single-quoted alternative, `'a` is a lifetime and has no closing quote.
+    "rust": rb'r#*"[\s\S]*?"#*|' + _C_LIKE,
+    "javascript": _C_LIKE + rb"|" + _SQ + rb"|`(?:[^`\\]|\\.)*`",
+    "php": rb"#(?!\[)[^\n]*|" + _C_LIKE + rb"|" + _SQ,
+    "ruby": rb"#[^\n]*|" + _DQ + rb"|" + _SQ,
+}
+_REFERENCE_TOKENS["typescript"] = _REFERENCE_TOKENS["tsx"] = _REFERENCE_TOKENS["javascript"]
+REFERENCES = {lang: re.compile(pattern + _WORD) for lang, pattern in _REFERENCE_TOKENS.items()}
 _REQUIRE = re.compile(rb"""\brequire\(\s*['"]([^'"\n]{1,300})['"]\s*\)""")
 _CPP_HINTS = re.compile(
     r"^[ \t]*(?:class\s+\w+[^;{]{0,300}\{|namespace\s+\w*\s*\{|template\s*<"
@@ -86,6 +114,7 @@ def parse_with_treesitter(rel: str, language: str, text: str, data: bytes) -> Fi
 
 JS_FAMILY = frozenset({"javascript", "typescript", "tsx"})
 # Doc tags by which JSDoc, TSDoc, Javadoc and others mark an item as not public API.
+_PAREN_SPACE = re.compile(r"(\()\s+|\s+(?=\))")
 _PRIVATE_TAG = re.compile(r"^[\s/*]*@(?:private|internal|hidden|hide|api\s+private)\b", re.M)
 
 
@@ -229,6 +258,8 @@ class _Walker:
         self.ranges: dict[str, tuple[int, int, list[tuple[int, int]]]] = {}
         self.by_name: dict[str, Component] = {}
         self.member_handlers = HANDLERS.get(language, {})
+        self.top_handlers = TOP_HANDLERS.get(language, {})
+        self.module_scope = ModuleScope(info.variables)
         # Top-level components by name: what `Foo.prototype.bar = …` attaches to.
         self.top_names: dict[str, Component] = {}
         self.is_js = language in JS_FAMILY
@@ -241,6 +272,7 @@ class _Walker:
         if self.is_js:
             self.js = js_module_facts(root)
         self._visit(root, None, 0)
+        words = REFERENCES.get(self.language, _IDENT)
         for comp in self.info.components:
             start, end, children = self.ranges.pop(comp.id)
             names: set[bytes] = set()
@@ -248,10 +280,11 @@ class _Walker:
             for child_start, child_end in sorted(children):
                 if child_start >= end:
                     break  # a Go method or Rust impl attached to a type defined above it
-                names.update(_IDENT.findall(self.source, pos, max(pos, child_start)))
+                names.update(words.findall(self.source, pos, max(pos, child_start)))
                 pos = max(pos, child_end)
             if pos < end:
-                names.update(_IDENT.findall(self.source, pos, end))
+                names.update(words.findall(self.source, pos, end))
+            names.discard(b"")
             comp.names = {intern(n.decode("ascii")) for n in names} - NOISE_WORDS
             comp.names.discard(comp.name)
         self.sink.finish(merge_all=True)
@@ -268,14 +301,18 @@ class _Walker:
         spec = self.spec
         for child in node.named_children:
             ctype = child.type
+            if parent is not None and parent.kind in CLASS_KINDS:
+                handler = self.member_handlers.get(ctype)
+                if handler is not None and handler(self, child, parent):
+                    continue
+            elif parent is None:
+                top = self.top_handlers.get(ctype)
+                if top is not None and top(self, child, self.module_scope):
+                    continue
             importer = spec.imports.get(ctype)
             if importer is not None:
                 importer(child, self.info, self.info.path)
                 if ctype not in spec.definitions and ctype != "export_statement":
-                    continue
-            if parent is not None and parent.kind in CLASS_KINDS:
-                handler = self.member_handlers.get(ctype)
-                if handler is not None and handler(self, child, parent):
                     continue
             kind = spec.definitions.get(ctype)
             if kind is not None:
@@ -412,7 +449,10 @@ class _Walker:
         if parent is not None and owner_qual and owner_qual != parent.qualname:
             prefix = owner_qual
         qualname = f"{prefix}.{name}" if prefix else name
-        return self._emit(node, name, kind, parent, qualname, self._header_end(node))
+        comp = self._emit(node, name, kind, parent, qualname, self._header_end(node))
+        if ctype in ("type_spec", "type_alias") and self.language == "go":
+            comp.signature = f"type {comp.signature}"  # the keyword sits on the parent node
+        return comp
 
     def _emit(
         self,
@@ -429,6 +469,8 @@ class _Walker:
         signature = signature.rstrip("{:= ").rstrip()
         if kind in ("function", "method"):
             signature = signature.rstrip(";").rstrip()  # an overload or prototype
+            if "( " in signature or " )" in signature:  # parameters one per line
+                signature = _PAREN_SPACE.sub(r"\1", signature).replace(",)", ")")
         comp = self.sink.add(
             name,
             qualname,
@@ -452,6 +494,8 @@ class _Walker:
             self.top_names.setdefault(name, comp)
         elif self.is_js and name == "constructor" and parent.is_class_like:
             ts_parameter_properties(node, parent)
+        elif name == "__construct" and self.language == "php" and parent.is_class_like:
+            php_promoted_parameters(node, parent)
         if kind in CLASS_KINDS:
             self.by_name.setdefault(name, comp)
             header = self.source[node.start_byte : header_end]
@@ -523,8 +567,17 @@ class _Walker:
             name = parts[1]
             if callable_value:
                 self._js_function(stmt, value, name, None)
-                return True
-            self._js_reexport(name, value, stmt)
+            elif not self._js_reexport(name, value, stmt) and not name.startswith("_"):
+                shown = "{…}" if value.type == "object" else one_line(node_text(value), 40)
+                self.info.variables.append(
+                    Member(
+                        name,
+                        "variable",
+                        f"= {shown}",
+                        self._doc_comment(stmt),
+                        stmt.start_point[0] + 1,
+                    )
+                )
             return True
         if (len(parts) == 3 and parts[1] == "prototype") or len(parts) == 2:
             owner = self.top_names.get(parts[0])
@@ -560,7 +613,7 @@ class _Walker:
         end = body.start_byte if body is not None else self._header_end(stmt)
         self._emit(stmt, name, kind, owner, qualname, end, has_body=True)
 
-    def _js_reexport(self, name: str, value: Node, stmt: Node) -> None:
+    def _js_reexport(self, name: str, value: Node, stmt: Node) -> bool:
         """`exports.json = bodyParser.json` where `bodyParser = require('body-parser')`."""
         text = node_text(value).replace(" ", "")
         required = _REQUIRE.search(text.encode())
@@ -572,7 +625,7 @@ class _Walker:
             root, _, rest = text.partition(".")
             bound = self.js.required.get(root)
             if bound is None:
-                return
+                return False
             source, attr = bound
             original = ".".join(p for p in (attr, rest) if p)
         target = repo_relative(self.info.path, source) if source.startswith(".") else source
@@ -581,6 +634,7 @@ class _Walker:
                 name, source, original if original != name else "", stmt.start_point[0] + 1, target
             )
         )
+        return True
 
     def _js_define(self, stmt: Node, call: Node) -> bool:
         """`Object.defineProperty(req, 'ip', …)` or `defineGetter(req, 'ip', …)`."""
@@ -678,8 +732,13 @@ class _Walker:
                 end = child.start_byte
                 break
         if end is None:
-            text_end = self.source.find(b"\n", node.start_byte, node.end_byte)
-            end = node.end_byte if text_end == -1 else text_end
+            if self.spec.definitions.get(node.type) == "function":
+                # A declaration without a body (an interface method, an `expect fun`, a
+                # prototype): all of it is the signature, however many lines it spans.
+                end = node.end_byte
+            else:
+                text_end = self.source.find(b"\n", node.start_byte, node.end_byte)
+                end = node.end_byte if text_end == -1 else text_end
         return min(end, node.start_byte + 2000)
 
     def _doc_comment(self, node: Node) -> str:

@@ -1,0 +1,435 @@
+"""Usage examples for public components, taken from the repository itself.
+
+A reader learns an API fastest from a short real call. For every public production
+component this module collects up to `MAX_EXAMPLES` snippets, each with the `path:line` it
+came from, from (in this order of preference):
+
+1. Go `Example*` functions in `_test.go` files (`ExampleFoo`, `ExampleFoo_Bar`), which Go's
+   own documentation shows as the component's example;
+2. code blocks of the README that name the component;
+3. call sites in example code, then in tests: the statement that uses the component, or
+   the whole caller when it is short.
+
+Examples written inside doc comments (doctests, `@example`, rustdoc examples) are already
+part of the rendered doc text and are not repeated here. Candidates are sorted on a stable
+key before they are cut, so the same commit always gives the same examples.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from .classify import FileRole
+from .graph import Graph
+from .markdown import code_fence, code_span
+from .model import Component, FileInfo
+
+MAX_EXAMPLES = 3
+MAX_SNIPPET_LINES = 12  # a caller this short is shown whole
+MAX_STATEMENT_LINES = 8  # else the statement that uses the component, up to this many lines
+MAX_GO_EXAMPLE_LINES = 30
+MAX_README_BLOCK_LINES = 25
+MIN_README_NAME = 4  # shorter names match too much prose and code by accident
+_README_NAMES = ("README.md", "README.rst", "README.markdown", "readme.md", "Readme.md")
+_README_FENCE = re.compile(
+    r"^([ \t]*)(`{3,}|~{3,})[ \t]*([\w+#.-]*)[^\n]*\n(.*?)^\1\2[ \t]*$", re.M | re.S
+)
+_RST_CODE = re.compile(
+    r"^(?:\.\. (?:code-block|code|sourcecode)::[^\n]*|[^\n]*::)[ \t]*\n(?:[ \t]*:[^\n]*\n)*\n"
+    r"((?:(?:[ \t]+[^\n]*)?\n)+)",
+    re.M,
+)
+_SKIP_LINE = re.compile(
+    r"^\s*(?:import\s|from\s+\S+\s+import\s|#include|using\s|require\(|use\s|package\s|"
+    r"@|//|#(?!\[)|/\*|\*|\}|\)|$)"
+)
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
+_LANGUAGE_FENCE = {"tsx": "tsx", "csharp": "csharp", "cpp": "cpp"}
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    path: str
+    line: int
+    code: str
+    language: str  # the fence language
+
+
+def _fence_language(language: str) -> str:
+    return _LANGUAGE_FENCE.get(language, language)
+
+
+def _dedent(lines: list[str]) -> str:
+    lines = [ln.rstrip().expandtabs(4) for ln in lines]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    margin = min((len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()), default=0)
+    return "\n".join(ln[margin:] for ln in lines)
+
+
+def _balanced_end(lines: list[str], start: int, limit: int) -> int:
+    """Index past the last line of the statement starting at `start` (brackets balanced)."""
+    depth = 0
+    end = start
+    for i in range(start, min(len(lines), start + limit)):
+        for ch in lines[i]:
+            if ch in _OPENERS:
+                depth += 1
+            elif ch in ")]}":
+                depth -= 1
+        end = i + 1
+        if depth <= 0 and not _CONTINUES.search(lines[i]):
+            break
+    return end
+
+
+class _Sources:
+    """File text read on demand, once, split into lines."""
+
+    def __init__(self, read: Callable[[str], str | None]) -> None:
+        self.read = read
+        self.cache: dict[str, list[str] | None] = {}
+
+    def lines(self, path: str) -> list[str] | None:
+        if path not in self.cache:
+            text = self.read(path)
+            self.cache[path] = text.split("\n") if text is not None else None
+        return self.cache[path]
+
+
+def _mention(name: str, kind: str) -> re.Pattern[str]:
+    """How a use of the component reads in code: a call, a construction, a member access
+    (a bare type annotation such as `private Gson gson;` shows nothing of how to use it)."""
+    word = re.escape(name)
+    if kind in ("function", "method"):
+        return re.compile(rf"(?<![\w$]){word}\s*(?:\(|<[^<>()]*>\s*\(|!\()")
+    return re.compile(
+        rf"(?:new\s+|&|(?<![\w$])){word}\s*(?:\(|\{{|\.|::|<[^<>()]*>\s*[({{])"
+        rf"|new\s+{word}(?![\w$])"
+    )
+
+
+# A line ending like this continues the statement on the next line.
+_CONTINUES = re.compile(r"(?:[=+\-*/,.(\[{&|?:\\]|\b(?:and|or|not|in))\s*$")
+
+
+def _call_site(comp: Component, user: Component, lines: list[str], language: str) -> Example | None:
+    pattern = _mention(comp.name, comp.kind)
+    first = user.start_line - 1
+    last = min(user.end_line, len(lines))
+    for i in range(first, last):
+        line = lines[i]
+        if _SKIP_LINE.match(line) or not pattern.search(line):
+            continue
+        if i == first and user.kind in ("function", "method"):
+            continue  # the caller's own header
+        if last - first <= MAX_SNIPPET_LINES:
+            return Example(user.file, user.start_line, _dedent(lines[first:last]), language)
+        end = _balanced_end(lines, i, MAX_STATEMENT_LINES)
+        code = _dedent(lines[i:end])
+        if len(code) > 600:
+            return None
+        return Example(user.file, i + 1, code, language)
+    return None
+
+
+_RECEIVER_CALL = re.compile(r"([A-Za-z_$][\w$]*)[ \t]*(?:\.|->|::)[ \t]*([A-Za-z_$][\w$]*)[ \t]*\(")
+MAX_SCANNED_FILES = 3000
+
+
+def _receiver_calls(
+    files: dict[str, FileInfo], sources: _Sources
+) -> dict[str, list[tuple[str, int, str]]]:
+    """`receiver.name(` calls in test and example code: name -> [(path, line index, receiver)].
+
+    Methods are called on instances and packages, which name resolution cannot follow
+    (`app.use(...)`, `gson.toJson(...)`, `requests.get(...)`); the receiver's name says
+    whose method it is.
+    """
+    calls: dict[str, list[tuple[str, int, str]]] = {}
+    scanned = 0
+    for path in sorted(files):
+        info = files[path]
+        if info.role not in (FileRole.TEST, FileRole.EXAMPLE) or not info.components:
+            continue
+        scanned += 1
+        if scanned > MAX_SCANNED_FILES:
+            break
+        lines = sources.lines(path)
+        if lines is None:
+            continue
+        for index, line in enumerate(lines):
+            if "(" not in line:
+                continue
+            for match in _RECEIVER_CALL.finditer(line):
+                calls.setdefault(match.group(2), []).append((path, index, match.group(1)))
+    return calls
+
+
+def _receivers(comp: Component, components: dict[str, Component]) -> set[str]:
+    """Names a caller plausibly calls `comp` through: its class or object (or an instance
+    named after it), else its file's or package's name."""
+    if comp.parent is not None:
+        parent = components.get(comp.parent)
+        if parent is None:
+            return set()
+        name = parent.name
+        names = {name}
+        if len(name) >= 3:
+            names.add(name[0].lower() + name[1:])
+        return names
+    parts = comp.file.split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    names = {stem, *parts[-3:-1]}
+    return {n for n in names if len(n) >= 3 and n not in ("src", "lib", "index", "main", "mod")}
+
+
+def _enclosing(info: FileInfo, line: int) -> Component | None:
+    """The innermost function or method of the file around 1-based `line`."""
+    best = None
+    for comp in info.components:
+        if (
+            comp.start_line <= line <= comp.end_line
+            and comp.kind in ("function", "method")
+            and (best is None or comp.start_line >= best.start_line)
+        ):
+            best = comp
+    return best
+
+
+def _receiver_example(
+    comp: Component,
+    hits: list[tuple[str, int, str]],
+    files: dict[str, FileInfo],
+    sources: _Sources,
+    receivers: set[str],
+) -> list[tuple[int, int, str, int, Example]]:
+    found = []
+    seen: set[str] = set()
+    for path, index, receiver in hits:
+        if receiver not in receivers:
+            continue
+        info = files[path]
+        lines = sources.lines(path)
+        if lines is None:
+            continue
+        if _SKIP_LINE.match(lines[index]):
+            continue
+        language = _fence_language(info.language)
+        user = _enclosing(info, index + 1)
+        if user is not None and (user.id in seen or _is_go_example(user)):
+            continue
+        if user is not None and user.end_line - user.start_line < MAX_SNIPPET_LINES:
+            seen.add(user.id)
+            first = user.start_line - 1
+            example = Example(
+                path, user.start_line, _dedent(lines[first : user.end_line]), language
+            )
+        else:
+            end = _balanced_end(lines, index, MAX_STATEMENT_LINES)
+            example = Example(path, index + 1, _dedent(lines[index:end]), language)
+        if len(example.code) > 800:
+            continue
+        rank = 0 if info.role == FileRole.EXAMPLE else 2
+        found.append((rank, example.code.count("\n") + 1, path, example.line, example))
+    return found
+
+
+def _is_go_example(comp: Component) -> bool:
+    return comp.name.startswith("Example") and comp.file.endswith("_test.go")
+
+
+def _go_example_target(name: str) -> tuple[str, ...]:
+    """`ExampleFoo` -> ("Foo",), `ExampleFoo_Bar` -> ("Foo.Bar", "Foo"), `Example` -> ()."""
+    rest = name[len("Example") :]
+    parts = [p for p in rest.split("_") if p]
+    if not parts or not rest or rest.startswith("_"):
+        return ()  # the package's own example
+    if len(parts) > 1 and parts[1][:1].isupper():
+        return (f"{parts[0]}.{parts[1]}",)
+    return (parts[0],)
+
+
+def _go_examples(
+    files: dict[str, FileInfo], sources: _Sources, by_qualname: dict[str, list[Component]]
+) -> dict[str, list[Example]]:
+    found: dict[str, list[Example]] = {}
+    for path in sorted(files):
+        info = files[path]
+        if info.language != "go" or not path.endswith("_test.go"):
+            continue
+        for comp in info.components:
+            if comp.parent is not None or not comp.name.startswith("Example"):
+                continue
+            targets = _go_example_target(comp.name)
+            folder = path.rsplit("/", 1)[0] if "/" in path else ""
+            for qualname in targets:
+                candidates = [
+                    c
+                    for c in by_qualname.get(qualname, [])
+                    if c.file.endswith(".go")
+                    and (c.file.rsplit("/", 1)[0] if "/" in c.file else "") == folder
+                ]
+                if not candidates:
+                    continue
+                lines = sources.lines(path)
+                if lines is None:
+                    continue
+                body = lines[comp.start_line : comp.end_line - 1]  # inside the braces
+                if not body or len(body) > MAX_GO_EXAMPLE_LINES:
+                    continue
+                example = Example(path, comp.start_line, _dedent(body), "go")
+                for target in candidates:
+                    found.setdefault(target.id, []).append(example)
+                break
+    return found
+
+
+def _readme_blocks(text: str, markdown: bool) -> list[tuple[int, str, str]]:
+    """(1-based line, language, code) of the README's code blocks."""
+    blocks = []
+    if markdown:
+        for match in _README_FENCE.finditer(text):
+            code = match.group(4)
+            lang = match.group(3).lower()
+            if lang in ("mermaid", "text", "console", "sh", "bash", "shell", "txt", "diff"):
+                continue
+            line = text.count("\n", 0, match.start()) + 2
+            blocks.append((line, lang, code))
+    else:
+        for match in _RST_CODE.finditer(text):
+            line = text.count("\n", 0, match.start(1)) + 1
+            blocks.append((line, "", match.group(1)))
+    return blocks
+
+
+def _readme_examples(
+    read: Callable[[str], str | None], public: dict[str, list[Component]], default_language: str
+) -> dict[str, list[Example]]:
+    found: dict[str, list[Example]] = {}
+    for name in _README_NAMES:
+        text = read(name)
+        if text is None:
+            continue
+        for line, lang, code in _readme_blocks(text, not name.endswith(".rst")):
+            lines = code.split("\n")
+            if len(lines) > MAX_README_BLOCK_LINES or "$ " in code[:4]:
+                continue
+            words = set(re.findall(r"[A-Za-z_][\w]*", code))
+            for word in sorted(words):
+                comps = public.get(word)
+                if not comps or len(comps) != 1 or len(word) < MIN_README_NAME:
+                    continue
+                comp = comps[0]
+                if comp.kind in ("function", "method") and not _mention(word, comp.kind).search(
+                    code
+                ):
+                    continue
+                example = Example(name, line, _dedent(lines), lang or default_language)
+                found.setdefault(comp.id, []).append(example)
+        break
+    return found
+
+
+def mine_examples(
+    graph: Graph,
+    files: dict[str, FileInfo],
+    read: Callable[[str], str | None],
+    wanted: set[str],
+) -> dict[str, list[Example]]:
+    """Up to MAX_EXAMPLES examples for each component id in `wanted`."""
+    components = graph.components
+    sources = _Sources(read)
+    by_qualname: dict[str, list[Component]] = {}
+    public_top: dict[str, list[Component]] = {}
+    for cid in sorted(wanted):
+        comp = components[cid]
+        by_qualname.setdefault(comp.qualname, []).append(comp)
+        if comp.parent is None:
+            public_top.setdefault(comp.name, []).append(comp)
+    languages = sorted(
+        (info.language for info in files.values() if info.role == FileRole.PRODUCTION),
+    )
+    main_language = max(set(languages), key=languages.count) if languages else ""
+
+    results: dict[str, list[Example]] = {}
+    go = _go_examples(files, sources, by_qualname) if "go" in languages else {}
+    readme = _readme_examples(read, public_top, _fence_language(main_language))
+    role_rank = {FileRole.EXAMPLE: 0, FileRole.TEST: 1}
+    receiver_calls = _receiver_calls(files, sources)
+    for cid in sorted(wanted):
+        comp = components[cid]
+        picked: list[Example] = []
+        picked += sorted(go.get(cid, []), key=lambda e: (len(e.code), e.path, e.line))
+        picked += readme.get(cid, [])[:1]
+        if len(picked) < MAX_EXAMPLES:
+            candidates: list[tuple[int, int, str, int, Example]] = []
+            seen_users: set[str] = set()
+            for uid in graph.used_by.get(cid, ()):
+                user = components[uid]
+                rank = role_rank.get(user.role)  # type: ignore[call-overload]
+                if rank is None or uid in seen_users:
+                    continue
+                if _is_go_example(user):
+                    continue  # shown above as Go's own example
+                seen_users.add(uid)
+                lines = sources.lines(user.file)
+                info = files.get(user.file)
+                if lines is None or info is None:
+                    continue
+                example = _call_site(comp, user, lines, _fence_language(info.language))
+                if example is not None:
+                    # A call inside a function reads better than a class body's field.
+                    rank = rank * 2 + (1 if user.is_class_like else 0)
+                    code_lines = example.code.count("\n") + 1
+                    candidates.append((rank, code_lines, example.path, example.line, example))
+            hits = receiver_calls.get(comp.name) if comp.kind in ("function", "method") else None
+            if hits:
+                receivers = _receivers(comp, components)
+                if receivers:
+                    candidates += _receiver_example(comp, hits, files, sources, receivers)
+            candidates.sort(key=lambda c: c[:4])
+            files_used = {e.path for e in picked}
+            for *_key, example in candidates:
+                if len(picked) >= MAX_EXAMPLES:
+                    break
+                if example.path in files_used and len(candidates) > MAX_EXAMPLES:
+                    continue  # different files show different uses
+                files_used.add(example.path)
+                picked.append(example)
+        if picked:
+            unique: dict[tuple[str, int], Example] = {}
+            for example in picked:
+                unique.setdefault((example.path, example.line), example)
+            results[cid] = list(unique.values())[:MAX_EXAMPLES]
+    return results
+
+
+def source_link(repo_url: str, commit: str, path: str, line: int) -> str:
+    """`path:line`, linked to the repository browser when the repository's URL is known."""
+    text = code_span(f"{path}:{line}")
+    if not repo_url:
+        return text
+    return f"[{text}]({repo_url}/blob/{commit or 'HEAD'}/{quote(path)}#L{line})"
+
+
+def render_examples(examples: list[Example], repo_url: str, commit: str) -> list[str]:
+    """The Markdown lines of a component's examples (repository code stays in fences)."""
+    if not examples:
+        return []
+    out = ["**Examples**" if len(examples) > 1 else "**Example**", ""]
+    for example in examples:
+        # A fence never says `mermaid`: repository code is shown, not drawn.
+        language = "text" if example.language == "mermaid" else example.language
+        out += [
+            f"From {source_link(repo_url, commit, example.path, example.line)}:",
+            "",
+            code_fence(example.code, language),
+            "",
+        ]
+    return out

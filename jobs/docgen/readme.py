@@ -1,0 +1,129 @@
+"""The README as the overview shows it: Markdown kept as Markdown, the noise left out.
+
+Headings, prose, lists, links and code blocks stay; badges, logos and other images, raw
+HTML, and the sections a newcomer does not need first (sponsors, licence, contributing,
+changelog, ...) go. Text from the repository stays inert: HTML is escaped, and only web and
+mail links survive (a `javascript:` or relative link keeps its text, not its target).
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_README_CHARS = 6000
+# Sections dropped with everything below them, matched against the heading text.
+DROP_SECTIONS = re.compile(
+    r"\b(licen[cs]e|sponsor|backer|donat|funding|contribut|changelog|change log|changes|"
+    r"history|release notes|code of conduct|security|authors?|credits|acknowledg|thanks|"
+    r"supporters|star history|badges|maintainers|citation|stargazers|support us|"
+    r"become a|buy me|tidelift|enterprise)",
+    re.IGNORECASE,
+)
+_ATX = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_IMAGE_LINK = re.compile(r"\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)")
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]")
+_LINK = re.compile(r"\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)(?:\s+\"[^\"\n]*\")?\)")
+_REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*(\S+)")
+_CODE_SPAN = re.compile(r"(`+)[^`\n]*?\1")
+_SAFE_TARGET = re.compile(r"^(https?://|mailto:)[^\s<>\"']+$", re.IGNORECASE)
+# Layout and emphasis tags are dropped (their text stays); any other tag is shown escaped.
+_LAYOUT_TAG = re.compile(
+    r"</?(?:a|b|i|em|strong|sub|sup|br|span|p|div|img|picture|source|center|h[1-6]|details|"
+    r"summary|kbd|small|hr|u|s|strike|del|ins|mark)\b[^<>\n]*>",
+    re.IGNORECASE,
+)
+_HTML_LINE = re.compile(r"^\s*</?[A-Za-z!][^\n]*$")
+
+
+def readme_markdown(text: str, max_chars: int = MAX_README_CHARS) -> str:
+    """The README's useful part as Markdown, headings demoted below the page's own."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    out: list[str] = []
+    fence = ""
+    drop_level = 0  # inside a dropped section of this heading level (0: not dropping)
+    size = 0
+    truncated = False
+    first_heading = True
+    in_html = False
+    for line in lines:
+        if fence:
+            if line.strip().startswith(fence):
+                fence = ""
+            if not drop_level:
+                out.append(line)
+            continue
+        opened = _FENCE.match(line)
+        if opened:
+            fence = opened.group(1)[0] * len(opened.group(1))
+            if not drop_level:
+                # Only the generator's own diagrams are drawn: an author's is shown as text.
+                info = re.match(r"[\w.+#-]*", line.strip()[len(fence) :].strip()).group(0)
+                out.append(fence + ("text" if "mermaid" in info.lower() else info))
+            continue
+        heading = _ATX.match(line)
+        if heading:
+            level, title = len(heading.group(1)), _clean_inline(heading.group(2)).strip()
+            if drop_level and level > drop_level:
+                continue
+            drop_level = 0
+            if DROP_SECTIONS.search(title) or not title:
+                drop_level = level
+                continue
+            if size > max_chars:
+                truncated = True
+                break
+            if first_heading and level == 1:
+                first_heading = False
+                continue  # the project's name: the page has its own title
+            first_heading = False
+            out += ["", f"{'#' * min(6, max(3, level + 1))} {title}", ""]
+            continue
+        if drop_level:
+            continue
+        if _HTML_LINE.match(line) or _REF_DEF.match(line):
+            in_html = bool(_HTML_LINE.match(line))
+            continue
+        if not line.strip():
+            in_html = False
+        elif in_html:
+            line = line.strip()  # text inside an HTML block: not an indented code block
+        cleaned = _clean_inline(line)
+        if not cleaned.strip() and line.strip():
+            continue  # a line of badges or images only
+        out.append(cleaned.rstrip())
+        size += len(cleaned)
+    if fence and out:
+        out.append(fence)  # a README that never closes its fence
+    result = re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
+    if truncated:
+        result += "\n\n_The README continues beyond this excerpt._"
+    return result
+
+
+def _clean_inline(line: str) -> str:
+    """One line of prose: images gone, links made safe, HTML escaped; code spans kept."""
+    parts: list[str] = []
+    pos = 0
+    for span in _CODE_SPAN.finditer(line):
+        parts.append(_clean_prose(line[pos : span.start()]))
+        parts.append(span.group(0))
+        pos = span.end()
+    parts.append(_clean_prose(line[pos:]))
+    return "".join(parts)
+
+
+def _clean_prose(text: str) -> str:
+    text = _IMAGE_LINK.sub("", text)
+    text = _IMAGE.sub("", text)
+
+    def link(match: re.Match[str]) -> str:
+        label, target = match.group(1), match.group(2)
+        return f"[{label}]({target})" if _SAFE_TARGET.match(target) else label
+
+    text = _LINK.sub(link, text)
+    text = _LAYOUT_TAG.sub("", text)
+    # Other inline HTML is shown as text, never rendered; a leading ">" is a Markdown quote.
+    quote = re.match(r"^\s*(?:>\s?)+", text)
+    prefix = quote.group(0) if quote else ""
+    return prefix + text[len(prefix) :].replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,147 @@
+"""Usage examples: real code from the repository, each with the `path:line` it came from."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from jobs.markdown_render import render_markdown
+from tests.support.gitserve import write_files
+
+
+def _section(page: str, heading: str) -> str:
+    match = re.search(rf"^#+ {re.escape(heading)}$", page, re.M)
+    assert match, f"no section {heading!r}"
+    rest = page[match.end() :]
+    nxt = re.search(r"^#{3,4} ", rest, re.M)
+    return rest[: nxt.start()] if nxt else rest
+
+
+def _page_with(site, heading: str) -> str:
+    for name in site.pages():
+        text = site.text(name)
+        if re.search(rf"^#+ {re.escape(heading)}$", text, re.M):
+            return text
+    raise AssertionError(f"no page has {heading!r}")
+
+
+GO_REPO = {
+    "go.mod": "module example.com/gin\n",
+    "gin.go": (
+        "package gin\n\n// Engine is the framework.\ntype Engine struct{}\n\n"
+        "// Default returns an Engine.\nfunc Default() *Engine { return &Engine{} }\n\n"
+        "// Run runs the engine.\nfunc (e *Engine) Run(addr string) error { return nil }\n"
+    ),
+    "example_test.go": (
+        'package gin_test\n\nimport "example.com/gin"\n\n'
+        "func ExampleDefault() {\n\tr := gin.Default()\n\t_ = r\n\t// Output:\n}\n\n"
+        'func ExampleEngine_Run() {\n\tr := gin.Default()\n\tr.Run(":8080")\n}\n'
+    ),
+}
+
+
+def test_go_example_function_is_shown_as_its_components_example(build_site, tmp_path: Path) -> None:
+    site = build_site(write_files(tmp_path / "gin", GO_REPO))
+    page = _page_with(site, "Default")
+    default = _section(page, "Default")
+    assert (
+        "**Example**\n\nFrom `example_test.go:5`:\n\n```go\nr := gin.Default()\n_ = r\n" in default
+    )
+    assert "// Output:" in default
+    run = _section(page, "Engine.Run")
+    assert 'From `example_test.go:11`:\n\n```go\nr := gin.Default()\nr.Run(":8080")\n```' in run
+
+
+PY_REPO = {
+    "shop/__init__.py": '"""The shop."""\n',
+    "shop/cart.py": (
+        '"""Carts."""\n\n\nclass Cart:\n    """A cart."""\n\n'
+        "    def add(self, item):\n        return item\n\n\n"
+        'def checkout(cart, *, express=False):\n    """Pay for a cart."""\n    return cart\n'
+    ),
+    "tests/test_cart.py": (
+        "from shop.cart import Cart, checkout\n\n\n"
+        "def test_checkout():\n    cart = Cart()\n"
+        "    assert checkout(cart, express=True) is cart\n\n\n"
+        "def test_long_scenario():\n"
+        + "".join(f"    step{i} = {i}\n" for i in range(20))
+        + "    result = checkout(\n        Cart(),\n        express=False,\n    )\n"
+        "    assert result\n"
+    ),
+    "examples/demo.py": "from shop.cart import Cart\n\n\ndef main():\n    Cart().add('tea')\n",
+}
+
+
+def test_example_found_in_a_test_file_with_its_path_and_line(build_site, tmp_path: Path) -> None:
+    site = build_site(write_files(tmp_path / "shop", PY_REPO))
+    page = _page_with(site, "checkout")
+    checkout = _section(page, "checkout")
+    # The short test is shown whole, from its first line.
+    assert (
+        "From `tests/test_cart.py:4`:\n\n```python\ndef test_checkout():\n    cart = Cart()\n"
+        "    assert checkout(cart, express=True) is cart\n```"
+    ) in checkout
+    # From a long test only the statement that calls it, with its own line number.
+    assert (
+        "From `tests/test_cart.py:30`:\n\n```python\nresult = checkout(\n    Cart(),\n"
+        "    express=False,\n)\n```"
+    ) in checkout
+    cart = _section(page, "Cart")
+    # Example code comes before tests.
+    assert cart.index("examples/demo.py:4") < cart.index("tests/test_cart.py")
+    html = render_markdown(page, page="shop.md", pages=site.pages())
+    assert "<pre" in html and "tests/test_cart.py:4" in html
+
+
+def test_readme_snippet_naming_a_component_is_an_example(build_site, tmp_path: Path) -> None:
+    repo = write_files(
+        tmp_path / "readme",
+        {
+            **PY_REPO,
+            "README.md": (
+                "# Shop\n\nA shop.\n\n```python\nfrom shop.cart import Cart, checkout\n\n"
+                "checkout(Cart())\n```\n\n```mermaid\ngraph LR\nA-->checkout\n```\n"
+            ),
+        },
+    )
+    site = build_site(repo)
+    checkout = _section(_page_with(site, "checkout"), "checkout")
+    assert "From `README.md:6`:\n\n```python\nfrom shop.cart import Cart, checkout\n" in checkout
+    assert "```mermaid" not in checkout
+
+
+def test_examples_are_capped_and_in_a_stable_order(build_site, tmp_path: Path) -> None:
+    tests = {
+        f"tests/test_{name}.py": (
+            f"from shop.cart import checkout\n\n\ndef test_{name}():\n    checkout({name!r})\n"
+        )
+        for name in ("zeta", "alpha", "mid", "beta", "omega")
+    }
+    repo = write_files(tmp_path / "many", {**PY_REPO, **tests})
+    first = _section(_page_with(build_site(repo), "checkout"), "checkout")
+    second = _section(_page_with(build_site(repo), "checkout"), "checkout")
+    assert first == second
+    sources = re.findall(r"From `([^`]+)`", first)
+    assert len(sources) == 3
+    assert sources[0] == "tests/test_alpha.py:4"
+
+
+def test_js_example_from_examples_folder(build_site, tmp_path: Path) -> None:
+    repo = write_files(
+        tmp_path / "js",
+        {
+            "package.json": '{"name": "mini", "main": "lib/express.js"}',
+            "lib/express.js": (
+                "/**\n * Create an application.\n * @return {Function}\n */\n"
+                "function createApplication() { return function app() {}; }\n"
+                "module.exports = createApplication;\n"
+            ),
+            "examples/hello/index.js": (
+                "var express = require('../../lib/express');\n\n"
+                "function start() {\n  var app = createApplication();\n  app.listen(3000);\n}\n"
+            ),
+        },
+    )
+    site = build_site(repo)
+    section = _section(_page_with(site, "createApplication"), "createApplication")
+    assert "From `examples/hello/index.js:3`:\n\n```javascript\nfunction start() {" in section

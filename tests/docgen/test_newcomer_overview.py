@@ -1,0 +1,205 @@
+"""What a newcomer reads first: README, where to start, entry points, a readable architecture
+diagram, and a tree named by concepts (issue 7, points 4 and 7)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from jobs.markdown_render import render_markdown
+from tests.support.gitserve import write_files
+
+from .conftest import mermaid_blocks
+
+README = """<p align="center"><img src="logo.png"></p>
+
+# Shop
+
+[![Build](https://ci.example/badge.svg)](https://ci.example) ![Coverage](https://cov/x.svg)
+
+Shop sells **things** over <b>HTTP</b>; see [the guide](https://shop.example/guide),
+[the local notes](docs/notes.md) and [nothing](javascript:alert(1)). Beware <script>x</script>.
+
+## Quick start
+
+- install it
+- run it
+
+```python
+from shop import Engine
+Engine().run()
+```
+
+## Sponsors
+
+Thanks to ACME Corp for the money.
+
+## Contributing
+
+Send patches to ContributorsOnly.
+
+## License
+
+MIT LicenseText.
+
+## Changelog
+
+### 1.0
+
+ChangelogEntry.
+"""
+
+
+def _section(page: str, title: str) -> str:
+    return page.split(f"## {title}", 1)[1].split("\n## ", 1)[0]
+
+
+def test_readme_is_rendered_as_markdown_without_the_noise(build_site, tmp_path: Path) -> None:
+    repo = write_files(tmp_path / "shop", {"README.md": README, "shop/core.py": "X = 1\n"})
+    overview = build_site(repo).text("overview.md")
+    about = _section(overview, "What this repository is")
+    assert "### Quick start" in about
+    assert "- install it\n- run it" in about
+    assert "```python\nfrom shop import Engine\nEngine().run()\n```" in about
+    assert "[the guide](https://shop.example/guide)" in about
+    assert "the local notes" in about and "(docs/notes.md)" not in about
+    assert "javascript:" not in about and "nothing" in about
+    assert "Beware &lt;script&gt;x&lt;/script&gt;" in about
+    assert "over HTTP" in about  # layout tags go, their text stays
+    for noise in ("badge.svg", "logo.png", "ACME", "ContributorsOnly", "LicenseText"):
+        assert noise not in overview, noise
+    assert "ChangelogEntry" not in overview
+    html = render_markdown(overview, page="overview.md")
+    assert "<script" not in html and "<img" not in html
+
+
+def test_start_here_ranks_components_by_production_use(build_site, tmp_path: Path) -> None:
+    files = {
+        "shop/core.py": (
+            '"""The core."""\n\n\nclass Engine:\n    """Runs the shop."""\n\n\n'
+            "class Rarely:\n    pass\n\n\nclass Unused:\n    pass\n"
+        ),
+        "shop/a.py": "from shop.core import Engine, Rarely\n\n\ndef a():\n    Engine(); Rarely()\n",
+        "shop/b.py": "from shop.core import Engine\n\n\ndef b():\n    Engine()\n",
+        "shop/c.py": "from shop.core import Engine\n\n\ndef c():\n    Engine()\n",
+    }
+    # Many tests use Rarely: tests are no users, so it still ranks below Engine.
+    for i in range(5):
+        files[f"tests/test_{i}.py"] = (
+            f"from shop.core import Rarely, Unused\n\n\ndef test_{i}():\n    Rarely(); Unused()\n"
+        )
+    overview = build_site(write_files(tmp_path / "shop", files)).text("overview.md")
+    start = _section(overview, "Start here")
+    lines = [ln for ln in start.splitlines() if ln.startswith("- ")]
+    assert lines[0].startswith("- [Engine](") and "used in 3 files" in lines[0]
+    assert "Runs the shop." in lines[0]
+    assert lines[1].startswith("- [Rarely](") and "used in 1 file" in lines[1]
+    assert "Unused" not in start
+
+
+def test_entry_points_from_metadata(build_site, tmp_path: Path) -> None:
+    package = {
+        "name": "kit",
+        "main": "lib/index.js",
+        "bin": {"kit": "bin/kit.js"},
+        "exports": {
+            ".": {"import": "./lib/index.mjs", "require": "./lib/index.js"},
+            "./cli": "./lib/cli.js",
+        },
+    }
+    repo = write_files(
+        tmp_path / "poly",
+        {
+            "package.json": json.dumps(package),
+            "lib/index.js": "function kit() {}\nmodule.exports = kit;\n",
+            "Cargo.toml": '[package]\nname = "kit"\n\n'
+            '[[bin]]\nname = "kit-tool"\npath = "src/tool.rs"\n',
+            "src/main.rs": "fn main() {}\n",
+            "src/tool.rs": "fn main() {}\n",
+            "cmd/kitd/main.go": "package main\n\nfunc main() {}\n",
+            "pom.xml": "<project><build><plugins><plugin><configuration>"
+            "<mainClass>com.acme.kit.Main</mainClass></configuration></plugin></plugins>"
+            "</build></project>",
+            "app/build.gradle.kts": 'application {\n    mainClass.set("com.acme.kit.AppKt")\n}\n',
+            "manage.py": "import sys\n",
+            "tests/test_kit.py": "def main():\n    pass\n\n\n"
+            "if __name__ == '__main__':\n    main()\n",
+        },
+    )
+    entry = _section(build_site(repo).text("overview.md"), "Entry points")
+    for expected in (
+        "npm bin: kit → bin/kit.js",
+        "package main: lib/index.js",
+        "package export: . → ./lib/index.mjs",
+        "package export: ./cli → ./lib/cli.js",
+        "cargo binary: kit-tool → src/tool.rs",
+        "Rust binary (Cargo's default layout): [src/main.rs]",
+        "Go program: `main` function: cmd/kitd/main.go:3",
+        "main class: com.acme.kit.Main → pom.xml",
+        "main class: com.acme.kit.AppKt → app/build.gradle.kts",
+        "Django management script: [manage.py]",
+    ):
+        assert expected in entry, (expected, entry)
+    assert "tests/" not in entry
+
+
+def test_architecture_diagram_stays_readable(build_site, tmp_path: Path) -> None:
+    # 6 packages of 6 sub-packages each (42 modules), every one used by the next package.
+    files: dict[str, str] = {}
+    for p in range(6):
+        for s in range(6):
+            uses = f"from pkg{(p + 1) % 6}.sub{s}.mod import f0\n\n\n" if p < 5 else ""
+            body = "".join(f"def f{i}():\n    return {i}\n\n\n" for i in range(5))
+            files[f"pkg{p}/sub{s}/mod.py"] = uses + body
+    overview = build_site(write_files(tmp_path / "big", files)).text("overview.md")
+    [diagram] = mermaid_blocks(_section(overview, "Architecture"))
+    nodes = re.findall(r"^\s+m\d+\[", diagram, re.MULTILINE)
+    assert 6 <= len(nodes) <= 25, diagram
+
+
+def test_tree_is_named_by_concepts(build_site, tmp_path: Path) -> None:
+    files: dict[str, str] = {}
+    base = "store/src/main/java/com/acme/store"
+    for name in ("Store", "Shelf", "Item", "Price"):
+        methods = "".join(f"  public void m{i}() {{}}\n" for i in range(4))
+        files[f"{base}/{name}.java"] = (
+            f"package com.acme.store;\n\npublic class {name} {{\n{methods}}}\n"
+        )
+    deep = f"{base}/a/b/c/d/e"
+    deep_methods = "".join(f"  public void d{i}() {{}}\n" for i in range(4))
+    files[f"{deep}/Deep.java"] = f"package x;\n\npublic class Deep {{\n{deep_methods}}}\n"
+    site = build_site(write_files(tmp_path / "repo", files))
+    overview = site.text("overview.md")
+    modules = _section(overview, "Modules")
+    assert modules.strip().startswith("- [store](")
+    assert "src/main/java" not in modules and "related file" not in modules
+    tree = site.json("module_tree.json")
+
+    def depth(nodes: dict) -> int:
+        return max((1 + depth(n["children"]) for n in nodes.values()), default=0)
+
+    assert depth(tree) <= 4  # type: ignore[arg-type]
+    for page in site.pages():
+        title = site.text(page).splitlines()[0]
+        assert len(title) - 2 < 60, title
+    # Deep.java is still documented, on its level-4 ancestor's page.
+    assert any("### Deep" in site.text(p) for p in site.pages())
+
+
+def test_component_named_like_its_page_still_has_an_anchor(build_site, tmp_path: Path) -> None:
+    files = {
+        "engine/__init__.py": (
+            '"""The engine."""\n\n\nclass Engine:\n    """Runs."""\n\n\n'
+            + "".join(f"def helper{i}():\n    return Engine()\n\n\n" for i in range(4))
+        ),
+        "app/main.py": "from engine import Engine\n\n\ndef run():\n    return Engine()\n",
+        "app/other.py": "".join(f"def x{i}():\n    pass\n\n\n" for i in range(4)),
+    }
+    site = build_site(write_files(tmp_path / "repo", files))
+    page = site.text("engine.md")
+    assert page.startswith("# engine\n")
+    app = site.text("app.md")
+    assert "[Engine](engine.md#engine-1)" in app
+    html = render_markdown(page, page="engine.md")
+    assert re.search(r'<h3 id="[^"]*engine-1"', html), html[:2000]

@@ -1,0 +1,150 @@
+"""References come from code, never from comments or string literals (issue 7, point 6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.gitserve import write_files
+
+from .conftest import analyse
+
+# Per language: files, the component that mentions `Command` only in a comment and a
+# string, and the component it really uses (so the test cannot pass by finding nothing).
+CASES: dict[str, tuple[dict[str, str], str, str]] = {
+    "python": (
+        {
+            "app/cli.py": (
+                "class Command:\n    pass\n\n\nclass Helper:\n    pass\n\n\n"
+                "def open_url(url):\n"
+                "    # Command not found: fall back to the browser\n"
+                '    print("Command failed", \'Command\', """Command""")\n'
+                "    return Helper()\n"
+            )
+        },
+        "open_url",
+        "Helper",
+    ),
+    "go": (
+        {
+            "cli.go": (
+                "package cli\n\ntype Command struct{}\n\ntype Helper struct{}\n\n"
+                "func OpenURL(url string) *Helper {\n"
+                "\t// Command not found: fall back to the browser\n"
+                '\tprintln("Command failed", `Command`)\n'
+                "\treturn &Helper{}\n}\n"
+            )
+        },
+        "OpenURL",
+        "Helper",
+    ),
+    "java": (
+        {
+            "src/main/java/app/Cli.java": (
+                "package app;\n\nclass Command {}\n\nclass Helper {}\n\n"
+                "public class Cli {\n"
+                "  /** Opens a URL. */\n"
+                "  public Helper openUrl(String url) {\n"
+                "    // Command not found: fall back to the browser\n"
+                '    System.out.println("Command failed"); /* Command */\n'
+                "    return new Helper();\n  }\n}\n"
+            )
+        },
+        "Cli.openUrl",
+        "Helper",
+    ),
+    "javascript": (
+        {
+            "lib/cli.js": (
+                "class Command {}\n\nclass Helper {}\n\n"
+                "function openUrl(url) {\n"
+                "  // Command not found: fall back to the browser\n"
+                "  console.log('Command failed', \"Command\", `Command`); /* Command */\n"
+                "  return new Helper();\n}\n"
+            )
+        },
+        "openUrl",
+        "Helper",
+    ),
+    "typescript": (
+        {
+            "src/cli.ts": (
+                "export class Command {}\n\nexport class Helper {}\n\n"
+                "export function openUrl(url: string): Helper {\n"
+                "  // Command not found: fall back to the browser\n"
+                "  console.log('Command failed');\n"
+                "  return new Helper();\n}\n"
+            )
+        },
+        "openUrl",
+        "Helper",
+    ),
+    "rust": (
+        {
+            "src/lib.rs": (
+                "pub struct Command;\n\npub struct Helper;\n\n"
+                "pub fn open_url<'a>(url: &'a str) -> Helper {\n"
+                "    // Command not found: fall back to the browser\n"
+                '    println!("Command failed");\n'
+                "    Helper\n}\n"
+            )
+        },
+        "open_url",
+        "Helper",
+    ),
+    "ruby": (
+        {
+            "lib/cli.rb": (
+                "class Command\nend\n\nclass Helper\nend\n\n"
+                "class Cli\n  def open_url(url)\n"
+                "    # Command not found: fall back to the browser\n"
+                "    puts 'Command failed'\n"
+                "    Helper.new\n  end\nend\n"
+            )
+        },
+        "Cli.open_url",
+        "Helper",
+    ),
+    "csharp": (
+        {
+            "Cli.cs": (
+                "class Command {}\nclass Helper {}\n"
+                "class Cli {\n  public Helper OpenUrl(string url) {\n"
+                "    // Command not found: fall back to the browser\n"
+                '    System.Console.WriteLine(@"Command ""failed""");\n'
+                "    return new Helper();\n  }\n}\n"
+            )
+        },
+        "Cli.OpenUrl",
+        "Helper",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(CASES))
+def test_a_comment_or_string_mention_is_no_dependency(tmp_path: Path, language: str) -> None:
+    files, user, used = CASES[language]
+    analysis = analyse(write_files(tmp_path / language, files))
+    refs = analysis.ref_names(user)
+    assert used in refs, refs
+    assert "Command" not in refs, refs
+    assert not analysis.comp("Command").refs
+
+
+def test_production_code_never_uses_a_test_module(tmp_path: Path) -> None:
+    repo = write_files(
+        tmp_path / "repo",
+        {
+            "app/core.py": "from tests.helpers import make_user\n\n\n"
+            "def handler():\n    return make_user()\n",
+            "tests/helpers.py": "def make_user():\n    return 1\n",
+            "tests/test_core.py": "from app.core import handler\n\n\n"
+            "def test_handler():\n    assert handler()\n",
+        },
+    )
+    analysis = analyse(repo)
+    assert analysis.ref_names("handler") == set()
+    assert analysis.file_deps["app/core.py"] == set()
+    # The other way round is how tests work: they use production code.
+    assert analysis.ref_names("test_handler") == {"handler"}
