@@ -500,3 +500,19 @@ class CacheEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repo_url}@{self.commit_sha[:12]}"
+
+
+class SubmissionRecord(models.Model):
+    """One submission by a rate-limited client, kept for one window (jobs/rate_limit.py)."""
+
+    client = models.CharField(max_length=200, help_text="'user:<id>' or 'ip:<address>'")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["client", "created_at"], name="submission_client_idx"),
+            models.Index(fields=["created_at"], name="submission_age_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} at {self.created_at:%Y-%m-%d %H:%M:%S}"
