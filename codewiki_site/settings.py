@@ -29,6 +29,16 @@ def env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name, "").strip().lower()
     if not raw:
@@ -126,6 +136,17 @@ CODEWIKI_GIT_CREDENTIAL_VARS = {
     name: value for name, value in os.environ.items() if name.startswith("CODEWIKI_GIT_CREDENTIAL_")
 }
 MAIN_MODEL = env_str("MAIN_MODEL", "")
+# Model-written prose (jobs/docgen/prose): any OpenAI-compatible chat-completions endpoint,
+# such as https://api.openai.com/v1 or http://127.0.0.1:11434/v1. Empty: static docs only.
+CODEWIKI_LLM_BASE_URL = env_str("CODEWIKI_LLM_BASE_URL", "").strip()
+CODEWIKI_LLM_API_KEY = env_str("CODEWIKI_LLM_API_KEY", "")  # never logged, shown or stored
+CODEWIKI_LLM_TOKEN_BUDGET = env_int("CODEWIKI_LLM_TOKEN_BUDGET", 200_000)
+CODEWIKI_LLM_TIMEOUT = env_float("CODEWIKI_LLM_TIMEOUT", 120.0)
+CODEWIKI_LLM_CONCURRENCY = env_int("CODEWIKI_LLM_CONCURRENCY", 2)
+CODEWIKI_LLM_MAX_OUTPUT_TOKENS = env_int("CODEWIKI_LLM_MAX_OUTPUT_TOKENS", 800)
+CODEWIKI_LLM_MAX_INPUT_CHARS = env_int("CODEWIKI_LLM_MAX_INPUT_CHARS", 12_000)
+CODEWIKI_LLM_RETRIES = env_int("CODEWIKI_LLM_RETRIES", 3)
+CODEWIKI_LLM_BACKOFF_SECONDS = env_float("CODEWIKI_LLM_BACKOFF_SECONDS", 2.0)
 
 # The SQLite file lives beside the docs so one folder holds a whole installation.
 DATABASES = {
@@ -150,6 +171,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # One per test run, so concurrent runs in one checkout never share it.
         "NAME": str(CODEWIKI_OUTPUT_DIR / f"test-codewiki-{os.getpid()}.sqlite3"),
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server must fail a connection attempt in seconds, not hang a
+    # worker past its leases (`?connect_timeout=` in DATABASE_URL overrides it).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

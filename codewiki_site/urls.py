@@ -5,3 +5,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("jobs.urls")),
 ]
+
+handler500 = "jobs.errors.server_error"

@@ -50,6 +50,13 @@ def job_json(job: Job, *, include_trace: bool) -> dict[str, Any]:
         "lease_expires_at": _iso(job.lease_expires_at),
         "cancel_requested": job.cancel_requested,
         "from_cache": job.from_cache,
+        # Model-written prose: "" when no model is configured.
+        "prose_status": job.prose_status or None,
+        "prose_note": job.prose_note or None,
+        "llm_calls": job.llm_calls,
+        "llm_calls_reused": job.llm_calls_reused,
+        "llm_tokens_in": job.llm_tokens_in,
+        "llm_tokens_out": job.llm_tokens_out,
         "url": reverse("api-job", args=[job.job_id]),
         "docs_url": f"/docs/{job.job_id}/" if job.status == Status.COMPLETED else None,
     }

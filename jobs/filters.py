@@ -64,6 +64,10 @@ LIST_FIELDS = (
     "error_message",
     "from_cache",
     "cancel_requested",
+    "main_model",
+    "prose_status",
+    "llm_tokens_in",
+    "llm_tokens_out",
 )
 
 

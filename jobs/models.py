@@ -49,6 +49,13 @@ class Status(models.TextChoices):
 # Text a job row shows anyone: a configured git token never reaches these columns.
 REDACTED_FIELDS = frozenset({"error_message", "error_trace", "progress"})
 
+
+class ProseStatus(models.TextChoices):
+    COMPLETED = "completed", "Completed"
+    PARTIAL = "partial", "Partly completed"
+    FALLBACK = "fallback", "Fell back to static docs"
+
+
 ACTIVE_STATES = frozenset({Status.QUEUED, Status.PROCESSING})
 FINISHED_STATES = frozenset({Status.COMPLETED, Status.FAILED, Status.CANCELLED})
 
@@ -170,6 +177,18 @@ class Job(models.Model):
         default=False,
         help_text="Fetched with a configured credential: only logged-in users see it",
     )
+
+    # Model-written prose (empty status: static docs only, no model configured).
+    prose_status = models.CharField(
+        max_length=16, choices=ProseStatus.choices, blank=True, default=""
+    )
+    prose_note = models.CharField(max_length=500, blank=True, default="")
+    llm_calls = models.PositiveIntegerField(default=0, help_text="Requests sent to the model")
+    llm_calls_reused = models.PositiveIntegerField(
+        default=0, help_text="Answers reused from the model answer cache"
+    )
+    llm_tokens_in = models.PositiveIntegerField(default=0)
+    llm_tokens_out = models.PositiveIntegerField(default=0)
 
     objects = JobQuerySet.as_manager()
 
@@ -327,8 +346,12 @@ class Job(models.Model):
         resolved_commit: str,
         from_cache: bool,
         worker_id: uuid.UUID | None = None,
+        progress: str = "",
     ) -> None:
-        progress = "Documentation retrieved from cache" if from_cache else "Documentation generated"
+        if not progress:
+            progress = (
+                "Documentation retrieved from cache" if from_cache else "Documentation generated"
+            )
         self._transition(
             "complete",
             Status.COMPLETED,
@@ -337,7 +360,7 @@ class Job(models.Model):
             docs_path=docs_path,
             resolved_commit=resolved_commit,
             from_cache=from_cache,
-            progress=progress,
+            progress=progress[:255],
             progress_percent=100,
             error_message="",
             lease_expires_at=None,

@@ -39,6 +39,8 @@ from jobs.docgen import GenerationOptions, generate_docs
 from jobs.fetch import FetchError, resolve_commit, shallow_fetch, uses_credential
 from jobs.git_credentials import redact
 from jobs.models import CacheEntry, InvalidTransition, Job, JobAttempt
+from jobs.prose_config import job_deadline, prose_settings
+from jobs.prose_config import summary as prose_summary
 from jobs.repo_urls import display_name, is_full_sha, web_url
 
 logger = logging.getLogger("jobs.worker")
@@ -199,6 +201,7 @@ def run(job: Job, log: OutageLog | None = None) -> None:
 
 
 def _run_pipeline(job: Job, progress: Progress, workdir: Path, db: Retrying) -> None:
+    started = time.monotonic()  # the worker's time limit counts from about here
     progress(2, "Checking cache")
     if is_full_sha(job.commit_id) and db(
         lambda: complete_from_cache(job, job.commit_id), "checking the cache"
@@ -239,12 +242,13 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path, db: Retrying) -> 
         result = generate_docs(
             workdir / "repo",
             built,
-            # No model writes prose yet: the generator reports "static-analysis", and the
-            # job then shows that instead of the MAIN_MODEL it was submitted under.
+            # Without a model endpoint the generator reports "static-analysis", and the job
+            # then shows that instead of the MAIN_MODEL it was submitted under.
             GenerationOptions(
                 repo_name=display_name(job.repo_url),
                 repo_url=web_url(job.repo_url) or "",
                 commit=sha,
+                prose=prose_settings(deadline=job_deadline(started), worker_id=job.worker_id),
             ),
             progress=progress.scaled(20, 95),
         )
@@ -255,17 +259,36 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path, db: Retrying) -> 
             lambda: docs_cache.record(job.repo_url, sha, relpath, private=private),
             "recording the cache entry",
         )
-    db(lambda: _complete(job, relpath, sha, result.main_model), "recording the outcome")
+    outcome = "Documentation generated"
+    fields: dict[str, object] = {"main_model": result.main_model}
+    if result.prose is not None:
+        report = result.prose
+        outcome += f"; {prose_summary(report)}"
+        fields.update(
+            prose_status=report.status,
+            prose_note=report.note[:500],
+            llm_calls=report.calls_made,
+            llm_calls_reused=report.calls_reused,
+            llm_tokens_in=report.tokens_in,
+            llm_tokens_out=report.tokens_out,
+        )
+        log = logger.warning if report.status == "fallback" else logger.info
+        log("Job %s: %s", job.job_id, prose_summary(report))
+    db(lambda: _complete(job, relpath, sha, fields, outcome), "recording the outcome")
     logger.info("Job %s: Documentation generated successfully", job.job_id)
 
 
 @transaction.atomic  # all or nothing, so a retry after a lost connection is safe
-def _complete(job: Job, relpath: str, sha: str, main_model: str) -> None:
-    Job.objects.filter(pk=job.pk).update(main_model=main_model)
+def _complete(job: Job, relpath: str, sha: str, fields: dict[str, object], outcome: str) -> None:
+    Job.objects.filter(pk=job.pk).update(**fields)
     job.mark_completed(
-        docs_path=relpath, resolved_commit=sha, from_cache=False, worker_id=job.worker_id
+        docs_path=relpath,
+        resolved_commit=sha,
+        from_cache=False,
+        worker_id=job.worker_id,
+        progress=outcome,
     )
-    finish_attempt(job, JobAttempt.Outcome.COMPLETED, "Documentation generated")
+    finish_attempt(job, JobAttempt.Outcome.COMPLETED, outcome)
 
 
 def backoff_seconds(attempt: int) -> float:

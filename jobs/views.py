@@ -122,7 +122,7 @@ def _cells(job: Job, detail_prefix: str) -> str:
     else:
         progress = ""
     if status == Status.COMPLETED:
-        result = f'<a class="docs-link" href="/docs/{job_id}/">Docs</a>'
+        result = f'<a class="docs-link" href="/docs/{job_id}/">Docs</a>' + _prose_cell(job)
     elif status in (Status.FAILED, Status.CANCELLED) and job.error_message:
         message = escape(Truncator(job.error_message).chars(160))
         result = f'<span class="error-text">{message}</span>'
@@ -143,6 +143,21 @@ def _cells(job: Job, detail_prefix: str) -> str:
         f'<span title="Run time">run {short_duration(job.run_seconds)}</span></span></td>'
         f'<td data-label="Attempts" class="num">{job.attempts}/{job.max_attempts}</td>'
         f'<td data-label="Result" class="result">{result}</td>'
+    )
+
+
+PROSE_LABELS = {"completed": "prose", "partial": "prose partly", "fallback": "static: prose failed"}
+
+
+def _prose_cell(job: Job) -> str:
+    """The model, its tokens and how the prose went, under a completed job's docs link."""
+    if not job.prose_status:
+        return ""
+    tokens = job.llm_tokens_in + job.llm_tokens_out
+    label = escape(PROSE_LABELS.get(job.prose_status, job.prose_status))
+    return (
+        f'<span class="prose-info muted small prose-{escape(job.prose_status)}">'
+        f"{escape(job.main_model)} · {tokens:,} tokens · {label}</span>"
     )
 
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .prose import ProseReport, ProseSettings
 
 ProgressCallback = Callable[[int, str], None]  # (percent 0-100, step text)
 
@@ -29,6 +33,7 @@ class GenerationOptions:
     repo_name: str = ""  # display name such as "owner/repo" (never an absolute server path)
     repo_url: str = ""  # canonical URL for links, may be ""
     commit: str = ""  # resolved sha, recorded in metadata
+    prose: ProseSettings | None = None  # a model endpoint: adds model-written prose
 
 
 @dataclass
@@ -37,6 +42,7 @@ class GenerationResult:
     main_model: str
     component_count: int
     module_count: int
+    prose: ProseReport | None = None  # what the prose step did, when it ran
 
 
 def generate_docs(

@@ -551,6 +551,11 @@ _STRIP_TAG = re.compile(
 )
 
 
+_HTML_HINT = re.compile(
+    r"</?(?:p|pre|code|br|ul|ol|li|b|i|em|strong|a|table|img|div|h[1-6])\b", re.I
+)
+
+
 def _plain_code(text: str, unescape: bool) -> str:
     text = inline_tags(text, lambda s: s, raw_code=True)
     text = _STRIP_TAG.sub("", _BREAK_TAG.sub("\n", text))
@@ -627,14 +632,14 @@ def convert_jsdoc(text: str, language: str) -> str:
     """JSDoc / TSDoc (and PHPDoc, Doxygen, YARD, which share the block-tag shape)."""
     protect = _Protector()
     code_language = {"tsx": "typescript", "c": "c", "cpp": "cpp"}.get(language, language)
-    if "<" in text and re.search(r"</?(?:p|pre|code|br|ul|li|b|i|em|strong|a)\b", text, re.I):
+    if "<" in text and _HTML_HINT.search(text):
         text = convert_html(text, protect, code_language)
     text = inline_tags(text, protect, js=language in ("javascript", "typescript", "tsx"))
     text = convert_markdown_blocks(text, protect, code_language)
     text = convert_tags(text, protect, code_language, yard=language == "ruby")
     if language == "php":
         text = _unescape_prose(text)
-    return protect.restore(_tidy(text))
+    return protect.restore(_tidy(_md_unescape(text)))
 
 
 # --- Markdown-based doc comments (rustdoc, KDoc, JSDoc, Go's headings) ------------------------
@@ -764,13 +769,28 @@ def _ref_definitions(lines: list[str]) -> tuple[list[str], dict[str, str]]:
     return kept, defs
 
 
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~])")
+_BACKTICK_SPLIT = re.compile(r"(`+[^`\n]*`+)")
+
+
+def _md_unescape(text: str) -> str:
+    """Markdown's backslash escapes (`\\[`, `\\*`) as the characters they stand for; the
+    renderer escapes them again its own way. Code spans are left as they are."""
+    if "\\" not in text:
+        return text
+    parts = _BACKTICK_SPLIT.split(text)
+    return "".join(p if i % 2 else _MD_ESCAPE.sub(r"\1", p) for i, p in enumerate(parts))
+
+
 def convert_rustdoc(text: str) -> str:
     protect = _Protector()
     lines, defs = _ref_definitions(text.split("\n"))
     text = convert_markdown_blocks("\n".join(lines), protect, "rust")
+    if "<" in text and _HTML_HINT.search(text):
+        text = convert_html(text, protect, "rust")  # crate docs hold tables, images, breaks
     if "[" in text:
         text = _intra_links(text, protect, defs)
-    return protect.restore(_tidy(text))
+    return protect.restore(_tidy(_md_unescape(text)))
 
 
 def convert_markdown(text: str, code_language: str) -> str:

@@ -47,6 +47,13 @@ _SKIP_LINE = re.compile(
     r"@|//|#(?!\[)|/\*|\*|\}|\)|$)"
 )
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
+# README block languages that show no call of the code: config, shell sessions, output.
+_NOT_CODE = frozenset(
+    {"mermaid", "text", "console", "sh", "bash", "shell", "txt", "diff", "toml", "yaml", "yml"}
+    | {"json", "ini", "cfg", "xml", "html", "css", "output", "plaintext", "powershell", "cmd"}
+    | {"dockerfile", "makefile", "sql", "csv", "log", "md", "markdown", "rst", "svg"}
+)
+_COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|\*|--|;)")
 _LANGUAGE_FENCE = {"tsx": "tsx", "csharp": "csharp", "cpp": "cpp"}
 
 
@@ -140,6 +147,10 @@ def _call_site(comp: Component, user: Component, lines: list[str], language: str
 
 _RECEIVER_CALL = re.compile(r"([A-Za-z_$][\w$]*)[ \t]*(?:\.|->|::)[ \t]*([A-Za-z_$][\w$]*)[ \t]*\(")
 MAX_SCANNED_FILES = 3000
+_CONSTRUCTED = re.compile(
+    r"\b([A-Za-z_$][\w$]*)\s*(?::=|=)\s*(?:new\s+|&)?([A-Z][\w$]*)(?:<[^<>\n]*>)?\s*[({]"
+)
+_DECLARED = re.compile(r"\b([A-Z][\w$]*)(?:<[^<>\n]*>)?\s+([a-z_$][\w$]*)\s*=[^=]")
 
 
 def _receiver_calls(
@@ -163,11 +174,23 @@ def _receiver_calls(
         lines = sources.lines(path)
         if lines is None:
             continue
+        # Variables the file assigns a construction to (`rootCmd := &Command{`,
+        # `Gson gson = new Gson()`, `app = Flask(__name__)`): their calls are the type's.
+        types: dict[str, str] = {}
+        text = "\n".join(lines)
+        for match in _CONSTRUCTED.finditer(text):
+            types.setdefault(match.group(1), match.group(2))
+        for match in _DECLARED.finditer(text):
+            types.setdefault(match.group(2), match.group(1))
         for index, line in enumerate(lines):
             if "(" not in line:
                 continue
             for match in _RECEIVER_CALL.finditer(line):
-                calls.setdefault(match.group(2), []).append((path, index, match.group(1)))
+                receiver = match.group(1)
+                calls.setdefault(match.group(2), []).append((path, index, receiver))
+                typed = types.get(receiver)
+                if typed is not None and typed != receiver:
+                    calls[match.group(2)].append((path, index, typed))
     return calls
 
 
@@ -211,9 +234,11 @@ def _receiver_example(
 ) -> list[tuple[int, int, str, int, Example]]:
     found = []
     seen: set[str] = set()
+    lines_seen: set[tuple[str, int]] = set()
     for path, index, receiver in hits:
-        if receiver not in receivers:
+        if receiver not in receivers or (path, index) in lines_seen:
             continue
+        lines_seen.add((path, index))
         info = files[path]
         lines = sources.lines(path)
         if lines is None:
@@ -297,7 +322,7 @@ def _readme_blocks(text: str, markdown: bool) -> list[tuple[int, str, str]]:
         for match in _README_FENCE.finditer(text):
             code = match.group(4)
             lang = match.group(3).lower()
-            if lang in ("mermaid", "text", "console", "sh", "bash", "shell", "txt", "diff"):
+            if lang in _NOT_CODE:
                 continue
             line = text.count("\n", 0, match.start()) + 2
             blocks.append((line, lang, code))
@@ -320,14 +345,15 @@ def _readme_examples(
             lines = code.split("\n")
             if len(lines) > MAX_README_BLOCK_LINES or "$ " in code[:4]:
                 continue
-            words = set(re.findall(r"[A-Za-z_][\w]*", code))
+            code_only = "\n".join(ln for ln in lines if not _COMMENT_LINE.match(ln))
+            words = set(re.findall(r"[A-Za-z_][\w]*", code_only))
             for word in sorted(words):
                 comps = public.get(word)
                 if not comps or len(comps) != 1 or len(word) < MIN_README_NAME:
                     continue
                 comp = comps[0]
                 if comp.kind in ("function", "method") and not _mention(word, comp.kind).search(
-                    code
+                    code_only
                 ):
                     continue
                 example = Example(name, line, _dedent(lines), lang or default_language)
@@ -362,8 +388,13 @@ def mine_examples(
     readme = _readme_examples(read, public_top, _fence_language(main_language))
     role_rank = {FileRole.EXAMPLE: 0, FileRole.TEST: 1}
     receiver_calls = _receiver_calls(files, sources)
+    used_by = graph.used_by
     for cid in sorted(wanted):
         comp = components[cid]
+        if cid not in used_by and comp.name not in receiver_calls and cid not in go:
+            if cid in readme:
+                results[cid] = readme[cid][:1]
+            continue  # the common case: nothing calls it from tests or examples
         picked: list[Example] = []
         picked += sorted(go.get(cid, []), key=lambda e: (len(e.code), e.path, e.line))
         picked += readme.get(cid, [])[:1]
@@ -373,8 +404,8 @@ def mine_examples(
             for uid in graph.used_by.get(cid, ()):
                 user = components[uid]
                 rank = role_rank.get(user.role)  # type: ignore[call-overload]
-                if rank is None or uid in seen_users:
-                    continue
+                if rank is None or uid in seen_users or user.is_class_like:
+                    continue  # a type's body declares; functions show calls
                 if _is_go_example(user):
                     continue  # shown above as Go's own example
                 seen_users.add(uid)
@@ -384,8 +415,6 @@ def mine_examples(
                     continue
                 example = _call_site(comp, user, lines, _fence_language(info.language))
                 if example is not None:
-                    # A call inside a function reads better than a class body's field.
-                    rank = rank * 2 + (1 if user.is_class_like else 0)
                     code_lines = example.code.count("\n") + 1
                     candidates.append((rank, code_lines, example.path, example.line, example))
             hits = receiver_calls.get(comp.name) if comp.kind in ("function", "method") else None
@@ -395,11 +424,15 @@ def mine_examples(
                     candidates += _receiver_example(comp, hits, files, sources, receivers)
             candidates.sort(key=lambda c: c[:4])
             files_used = {e.path for e in picked}
+            codes = {e.code for e in picked}
             for *_key, example in candidates:
                 if len(picked) >= MAX_EXAMPLES:
                     break
+                if example.code in codes:
+                    continue  # the same line again teaches nothing new
                 if example.path in files_used and len(candidates) > MAX_EXAMPLES:
                     continue  # different files show different uses
+                codes.add(example.code)
                 files_used.add(example.path)
                 picked.append(example)
         if picked:

@@ -334,7 +334,7 @@ def _author_fence_lang(info: str) -> str:
     return "text" if "mermaid" in lang else lang
 
 
-def render_doc(text: str, resolve: Resolver | None = None) -> str:
+def render_doc(text: str, resolve: Resolver | None = None, literal_language: str = "") -> str:
     """A docstring (or README excerpt) as Markdown blocks: reflowed, structured and escaped.
 
     Paragraphs are joined into single lines; blank lines separate paragraphs. Literal
@@ -370,7 +370,7 @@ def render_doc(text: str, resolve: Resolver | None = None) -> str:
                 j = i
                 while j < n and (not lines[j].strip() or _indent(lines[j]) > pending):
                     j += 1
-                blocks.append(code_fence(_dedent(lines[i:j])))
+                blocks.append(code_fence(_dedent(lines[i:j]), literal_language))
                 i = j
                 continue
         if stripped.startswith(("```", "~~~")):
@@ -418,7 +418,7 @@ def render_doc(text: str, resolve: Resolver | None = None) -> str:
         chunk = lines[i:j]
         i = j
         continuation = 0 <= list_indent < indent
-        rendered, ends_literal, is_list = _render_chunk(chunk, resolve)
+        rendered, ends_literal, is_list = _render_chunk(chunk, resolve, literal_language)
         if continuation:
             rendered = [
                 "\n".join("  " + ln if ln else ln for ln in b.split("\n")) for b in rendered
@@ -534,7 +534,7 @@ class _Fields:
         words = name.split()
         if len(words) > 1 and group in ("Parameters", "Attributes"):
             typ, name = " ".join(words[:-1]), words[-1]  # `:param int x:`
-        entry = [name.strip(), typ, desc]
+        entry = [name.strip().replace("\\", ""), typ, desc]  # RST's `\*\*kwargs`
         self.groups.setdefault(group, []).append(entry)
         self.last = entry
 
@@ -591,7 +591,7 @@ class _Fields:
 
 
 def _render_chunk(
-    chunk: list[str], resolve: Resolver | None = None
+    chunk: list[str], resolve: Resolver | None = None, literal_language: str = ""
 ) -> tuple[list[str], bool, bool]:
     """(Markdown blocks, whether it ends with "::", whether it ends as a list)."""
     base = min(_indent(ln) for ln in chunk)
@@ -666,7 +666,7 @@ def _render_chunk(
         if head.endswith("::"):
             para.append(head[:-1].rstrip(" :") + ":" if head != "::" else "")
             flush_para()
-            blocks.append(code_fence(_dedent(kids)))
+            blocks.append(code_fence(_dedent(kids), literal_language))
             continue
         if head.endswith(":"):
             para.append(head)

@@ -55,6 +55,7 @@ def render_module(ctx: SiteContext, module: Module, parent: Module | None) -> st
     out += [" › ".join(crumbs), ""]
     if module.path and not _is_group(module):  # a group's purpose lists its files
         out += [f"**Path:** {code_span(module.path)}", ""]
+    out += ctx.prose.get(module.page, [])
     out += _module_purpose(ctx, module, comps)
     if module.children:
         out += ["## Sub-modules", ""]
@@ -528,7 +529,9 @@ def _module_api(
         if comp.overloads:
             out += _overloads(comp, language)
         if comp.doc:
-            out += [render_doc(comp.doc, resolver(ctx, comp.file)), ""]
+            # An RST literal block (`::`) in a Python docstring is Python, as Sphinx shows it.
+            literal = "python" if language == "python" else ""
+            out += [render_doc(comp.doc, resolver(ctx, comp.file), literal), ""]
         if comp.members:
             out += _members_table(comp)
         exported = ctx.graph.reexported_by.get(comp.id)
@@ -566,7 +569,7 @@ MAX_MEMBERS_LISTED = 200
 
 
 def _member_count(members: list[Member]) -> str:
-    kinds = Counter(m.kind for m in members)
+    kinds = {m.kind for m in members}
     if len(kinds) == 1:
         kind = next(iter(kinds))
         noun, title = _MEMBER_TITLES.get(kind, ("member", "Members"))

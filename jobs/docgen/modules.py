@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from .classify import FileRole
@@ -19,6 +19,7 @@ from .model import FileInfo
 MIN_COMPONENTS = 4  # a leaf folder with fewer components is folded into its parent
 MAX_COMPONENTS = 120  # a module whose own files hold more is split by file
 SUBSTANTIAL = 25  # in a folder being split, a file with this many components is a module
+SUBSTANTIAL_LINES = 600  # ... and so is a file this long (a big class with many overloads)
 MIN_GROUP = 8  # a group of small files needs this many components to be a module
 MAX_GROUP = 80  # groups of small files stop growing at this size
 MAX_PAGE_STEM = 80
@@ -116,6 +117,11 @@ def build_module_tree(
 def _folder_modules(
     files: list[FileInfo], counts: dict[str, int], deps: dict[str, set[str]]
 ) -> list[Module]:
+    long_files = frozenset(
+        info.path
+        for info in files
+        if info.lines >= SUBSTANTIAL_LINES and counts.get(info.path, 0) >= MIN_COMPONENTS
+    )
     root = _Dir("")
     for info in sorted(files, key=lambda i: i.path):
         node = root
@@ -128,14 +134,10 @@ def _folder_modules(
     if top.files:
         modules.append(Module(name="root", path="", files=top.files))
     for child in top.children:
-        if "/" in child.path:
-            # A collapsed chain at the top: named after its project folder (`extras` for
-            # extras/src/main/java/com/google/gson) unless that is a mere container (`src`).
-            first = child.path.split("/", 1)[0]
-            child.name = child.name if first.lower() in CONTAINER_DIRS else first
+        child.name = _chain_name(child.path, "", top_level=True)
         modules.append(child)
     for module in modules:
-        _split_huge(module, counts, deps)
+        _split_huge(module, counts, deps, long_files)
     return modules
 
 
@@ -198,6 +200,25 @@ def _short_title(text: str) -> str:
     return short if len(short) <= MAX_TITLE else text[: MAX_TITLE - 1].rstrip() + "…"
 
 
+def _chain_name(path: str, parent_path: str, *, top_level: bool = False) -> str:
+    """The name of a folder module that may stand for a chain of folders collapsed into one.
+
+    At the top, the project folder (`extras` for extras/src/main/java/com/google/gson);
+    below, the deepest name that is not a mere container (`zod` for zod/src, `flask` for
+    src/flask).
+    """
+    rel = (
+        path[len(parent_path) + 1 :] if parent_path and path.startswith(parent_path + "/") else path
+    )
+    segments = [s for s in rel.split("/") if s]
+    if not segments:
+        return path
+    meaningful = [s for s in segments if s.lower() not in CONTAINER_DIRS]
+    if not meaningful:
+        return segments[-1]
+    return meaningful[0] if top_level else meaningful[-1]
+
+
 def _name_nodes(module: Module, parent_full: str, parent_path: str = "") -> None:
     """Page titles that follow the concepts (`gson/internal`), not the file system path
     (`gson/src/main/java/com/google/gson/internal`): a folder that only leads to another
@@ -218,8 +239,24 @@ def _name_nodes(module: Module, parent_full: str, parent_path: str = "") -> None
             module.full = f"{parent_full}/{module.name}" if parent_full else module.name
     module.full = _short_title(module.full)
     module.name = _short_title(module.name)
+    if not module.appendix and module.path:
+        _name_folders(module.children, module.path)
     for child in module.children:
         _name_nodes(child, module.full if module.path else "", module.path)
+
+
+def _name_folders(children: list[Module], parent_path: str) -> None:
+    """Concept names for sub-folders; siblings that would share one (Kotlin's source sets
+    `commonMain/kotlin/okio`, `jvmMain/kotlin/okio`) are told apart by their first name."""
+    folders = [c for c in children if not c.is_group and c.path not in c.files]
+    for child in folders:
+        child.name = _chain_name(child.path, parent_path)
+    names = Counter(c.name for c in children)
+    for child in folders:
+        if names[child.name] > 1:
+            first = _chain_name(child.path, parent_path, top_level=True)
+            if first != child.name:
+                child.name = f"{first}/{child.name}" if first.lower().endswith("main") else first
 
 
 def _count(module: Module, counts: dict[str, int]) -> int:
@@ -275,9 +312,14 @@ def _joined(folder: str, rel: str) -> str:
     return f"{folder}/{rel}" if folder else rel
 
 
-def _split_huge(module: Module, counts: dict[str, int], deps: dict[str, set[str]]) -> None:
+def _split_huge(
+    module: Module,
+    counts: dict[str, int],
+    deps: dict[str, set[str]],
+    long_files: frozenset[str] = frozenset(),
+) -> None:
     for child in module.children:
-        _split_huge(child, counts, deps)
+        _split_huge(child, counts, deps, long_files)
     own = sum(counts.get(path, 0) for path in module.files)
     if own <= MAX_COMPONENTS or len(module.files) < 2:
         return
@@ -287,8 +329,10 @@ def _split_huge(module: Module, counts: dict[str, int], deps: dict[str, set[str]
         p for p in module.files if _stem(p) in PACKAGE_FILES and "/" not in _relative(p, folder)
     ]
     candidates = [p for p in module.files if p not in anchored]
-    big = [p for p in candidates if counts.get(p, 0) >= SUBSTANTIAL]
-    small = [p for p in candidates if counts.get(p, 0) < SUBSTANTIAL]
+    # A long file is a module of its own even when its overloads count as one component
+    # (`Gson.java`): it is where a reader looks for the thing it is named after.
+    big = [p for p in candidates if counts.get(p, 0) >= SUBSTANTIAL or p in long_files]
+    small = [p for p in candidates if p not in big]
     groups = _group_small(small, folder, counts, deps)
     grouped = {p for _label, _slug, members, _doc in groups for p in members}
     rest = [p for p in small if p not in grouped]

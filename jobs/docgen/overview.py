@@ -42,6 +42,7 @@ def render_overview(ctx: SiteContext) -> str:
     if ctx.commit:
         stamp += f" at commit {ctx.commit[:12]}"
     out += [f"_{escape_inline(stamp)}_", ""]
+    out += ctx.prose.get("overview.md", [])
     out += _overview_about(ctx)
     out += _overview_start_here(ctx)
     out += _overview_languages(ctx)
@@ -195,8 +196,9 @@ def _overview_architecture(ctx: SiteContext) -> list[str]:
         key=lambda e: (-e[1], e[0]),
     )
     # A dense graph (every module of a framework uses every other) becomes a hairball: keep
-    # about two arrows per module, each module's strongest one first, then the strongest rest.
-    budget = min(MAX_DIAGRAM_EDGES, 2 * len(drawn) + 8)
+    # about one and a half arrows per module, each module's strongest one first, then the
+    # strongest others.
+    budget = min(MAX_DIAGRAM_EDGES, len(drawn) + len(drawn) // 2 + 6)
     chosen: dict[tuple[str, str], int] = {}
     has_edge: set[str] = set()
     for pair, count in ranked:
@@ -324,7 +326,10 @@ def _module_list_item(ctx: SiteContext, module: Module, level: int, out: list[st
 def _overview_entry_points(ctx: SiteContext) -> list[str]:
     items: list[str] = []
     commands: dict[str, list[str]] = {}  # Django management commands, by folder
+    scripts = [e for e in ctx.project.entry_points if e.kind == "npm script"]
     for entry in ctx.project.entry_points:
+        if entry.kind == "npm script":
+            continue  # development commands, listed together below
         text = f"{escape_inline(entry.kind)}: {escape_inline(entry.name)}"
         if entry.target:
             text += f" → {escape_inline(entry.target)}"
@@ -365,6 +370,10 @@ def _overview_entry_points(ctx: SiteContext) -> list[str]:
             where = link(item, module.page) if module else escape_inline(item)
             listed = ", ".join(code_span(n) for n in names)
             items[i] = f"Django management commands (`manage.py <name>`) in {where}: {listed}"
+    if scripts:
+        # `npm run <name>`: how the project is built and tested, not how it is used.
+        shown = ", ".join(code_span(e.name) for e in scripts[:MAX_LISTED])
+        items.append(f"Development scripts in package.json (`npm run <name>`): {shown}")
     out = ["## Entry points", ""]
     if not items:
         return [*out, "No entry points were detected.", ""]

@@ -20,6 +20,7 @@ from .modules import Module, build_module_tree, depth, module_of_file
 from .overview import render_overview
 from .parsers import parse_source
 from .project import checkout_commit, read_project
+from .prose import ProseReport, write_prose
 from .scan import Candidate, content_skip_reason, read_repo_file, scan_repository
 from .site import SiteContext, compute_module_edges, safe_commit, safe_url
 from .writer import OutputWriter
@@ -28,6 +29,8 @@ STATIC_MODEL = "static-analysis"
 # Progress bands: analysis dominates the run time, page writing most of the rest.
 ANALYSE_START, ANALYSE_END = 2, 75
 WRITE_START, WRITE_END = 82, 97
+# With a model, waiting on it dominates: analysis ends early and the prose step gets a band.
+PROSE_ANALYSE_END, PROSE_START, PROSE_END = 30, 36, 80
 
 
 class _Progress:
@@ -37,11 +40,11 @@ class _Progress:
         self.callback = callback
         self.last = -1
 
-    def __call__(self, percent: float, text: str) -> None:
+    def __call__(self, percent: float, text: str, *, always: bool = False) -> None:
         if self.callback is None:
             return
         value = max(0, min(100, int(percent)))
-        if value <= self.last:
+        if value < self.last or (value == self.last and not always):
             return
         self.last = value
         self.callback(value, text)
@@ -90,15 +93,18 @@ def _run(
         exclude=list(options.exclude),
     )
     skipped: list[SkippedFile] = list(scan.skipped)
-    files = _analyse(root, real_root, scan.candidates, options.max_file_bytes, skipped, progress)
+    analyse_end = ANALYSE_END if options.prose is None else PROSE_ANALYSE_END
+    files = _analyse(
+        root, real_root, scan.candidates, options.max_file_bytes, skipped, progress, analyse_end
+    )
     assign_roles(files)
 
-    progress(ANALYSE_END + 1, "Reading project metadata")
+    progress(analyse_end + 1, "Reading project metadata")
     project = read_project(root, real_root)
-    progress(ANALYSE_END + 2, "Resolving references")
+    progress(analyse_end + 2, "Resolving references")
     resolver = ImportResolver(files, root_name=os.path.basename(root), go_module=project.go_module)
     graph = build_graph(files, resolver)
-    progress(ANALYSE_END + 5, "Building module tree")
+    progress(analyse_end + 5, "Building module tree")
     modules = build_module_tree(files, graph.file_deps)
 
     budget_note = ""
@@ -122,8 +128,11 @@ def _run(
     )
     compute_module_edges(ctx)
     compute_anchors(ctx)
-    progress(ANALYSE_END + 6, "Finding usage examples")
+    progress(analyse_end + 6, "Finding usage examples")
     ctx.examples = _examples(ctx, root, real_root, options.max_file_bytes)
+    prose_report = None
+    if options.prose is not None:
+        prose_report = _write_prose(root, real_root, ctx, options, progress)
 
     writer = OutputWriter(out_dir)
     try:
@@ -144,7 +153,8 @@ def _run(
         writer.write_json("module_tree.json", tree, compact=len(graph.components) > 2000)
         first = {m.page[:-3]: _first_json(m) for m in modules}
         writer.write_json("first_module_tree.json", first, compact=len(graph.components) > 2000)
-        main_model = options.main_model or STATIC_MODEL
+        main_model = (prose_report.model if prose_report else "") or options.main_model
+        main_model = main_model or STATIC_MODEL
         leaves = sum(1 for top in modules for node in top.walk() if not node.children)
         metadata = {
             "generation_info": {
@@ -161,6 +171,8 @@ def _run(
             },
             "files_generated": [*writer.files_generated, "metadata.json"],
         }
+        if prose_report is not None:
+            metadata["llm"] = prose_report.as_json()
         writer.write_json("metadata.json", metadata)
     finally:
         # Waits for the background writes; metadata.json, queued last, lands last.
@@ -171,7 +183,28 @@ def _run(
         main_model=main_model,
         component_count=len(graph.components),
         module_count=total,
+        prose=prose_report,
     )
+
+
+def _write_prose(
+    root: str, real_root: str, ctx: SiteContext, options: GenerationOptions, progress: _Progress
+) -> ProseReport:
+    sources: dict[str, str | None] = {}
+
+    def read_source(rel: str) -> str | None:
+        if rel not in sources:
+            data = read_repo_file(root, real_root, rel, options.max_file_bytes)
+            sources[rel] = None if data is None else data.decode("utf-8", "replace")
+        return sources[rel]
+
+    def report(done: int, total: int, text: str) -> None:
+        span = PROSE_END - PROSE_START
+        progress(PROSE_START + span * done / max(total, 1), text, always=True)
+
+    assert options.prose is not None
+    progress(PROSE_START, f"Writing module prose with {options.prose.model}", always=True)
+    return write_prose(ctx, options.prose, read_source, report)
 
 
 # Parsing is per file and most of the run time: with enough files, forked processes take
@@ -189,6 +222,7 @@ def _analyse(
     max_bytes: int,
     skipped: list[SkippedFile],
     progress: _Progress,
+    analyse_end: int = ANALYSE_END,
 ) -> list[FileInfo]:
     helpers = _parse_helpers(len(candidates))
     futures: list[Future[list[FileInfo | SkippedFile]]] = []
@@ -210,7 +244,7 @@ def _analyse(
         except (OSError, ValueError):
             pool, futures, own = None, [], candidates
     total = len(candidates)
-    span = ANALYSE_END - ANALYSE_START
+    span = analyse_end - ANALYSE_START
 
     def report(done: int) -> None:
         progress(ANALYSE_START + span * done / max(total, 1), f"Analysing {done}/{total} files")
@@ -280,8 +314,14 @@ def _examples(
     ctx: SiteContext, root: str, real_root: str, max_bytes: int
 ) -> dict[str, list[Example]]:
     """Usage examples for the production components that have a section of their own."""
-    components = ctx.graph.components
-    wanted = {cid for cid in ctx.anchors if components[cid].role == FileRole.PRODUCTION}
+    # Every public production component has a section (an anchor or not: one named like
+    # its page shares the page's heading id).
+    wanted = {
+        comp.id
+        for public, _private in ctx.split_cache.values()
+        for comp in public
+        if comp.role == FileRole.PRODUCTION
+    }
 
     def read(rel: str) -> str | None:
         data = read_repo_file(root, real_root, rel, max_bytes)

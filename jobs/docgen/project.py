@@ -9,6 +9,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 
+from .classify import FileRole, classify_path
 from .readme import readme_markdown
 from .scan import read_repo_file
 
@@ -228,10 +229,12 @@ def _jvm_main_class(root: str, real_root: str, info: ProjectInfo) -> None:
             text = _read(root, real_root, f"{folder}/{name}" if folder else name)
             if text is None:
                 continue
+            where = f"{folder}/{name}" if folder else name
+            if classify_path(f"{where}/Main.java", "java") is not FileRole.PRODUCTION:
+                continue  # the build of a test or sample project
             for match in _MAIN_CLASS.finditer(text):
                 value = match.group(1) or match.group(2)
                 if value and _JVM_NAME.match(value):
-                    where = f"{folder}/{name}" if folder else name
                     info.entry_points.append(EntryPoint("main class", value, where))
 
 

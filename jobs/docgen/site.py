@@ -59,6 +59,8 @@ class SiteContext:
     xref_cache: dict[str, str | None] = field(default_factory=dict)
     # component id -> usage examples mined from the repository (see examples.py)
     examples: dict[str, list[Example]] = field(default_factory=dict)
+    # page -> model-written Markdown (or a note why there is none), from the prose step
+    prose: dict[str, list[str]] = field(default_factory=dict)
 
 
 def safe_url(url: str) -> str:

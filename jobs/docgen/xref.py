@@ -36,21 +36,23 @@ def split_target(target: str) -> list[str]:
 
 
 def _index(ctx: SiteContext) -> dict[str, list[str]]:
-    """Qualname and its last one or two parts -> component ids, in a stable order."""
+    """Qualname and its last one or two parts -> component ids."""
     index = ctx.xref_index
     if index is not None:
         return index
+    # Unsorted: `resolve` picks among candidates on a total order (ending in the id).
     index = {}
-    for cid in sorted(ctx.graph.components):
-        comp = ctx.graph.components[cid]
-        if comp.file not in ctx.module_of_file:
+    paged = ctx.module_of_file
+    for cid, comp in ctx.graph.components.items():
+        if comp.file not in paged:
             continue
-        parts = comp.qualname.split(".")
-        keys = {comp.qualname, parts[-1]}
-        if len(parts) > 2:
-            keys.add(".".join(parts[-2:]))
-        for key in keys:
-            index.setdefault(key, []).append(cid)
+        qualname = comp.qualname
+        index.setdefault(qualname, []).append(cid)
+        if "." in qualname:
+            parts = qualname.split(".")
+            index.setdefault(parts[-1], []).append(cid)
+            if len(parts) > 2:
+                index.setdefault(".".join(parts[-2:]), []).append(cid)
     ctx.xref_index = index
     return index
 

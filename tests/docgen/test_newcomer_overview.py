@@ -203,3 +203,21 @@ def test_component_named_like_its_page_still_has_an_anchor(build_site, tmp_path:
     assert "[Engine](engine.md#engine-1)" in app
     html = render_markdown(page, page="engine.md")
     assert re.search(r'<h3 id="[^"]*engine-1"', html), html[:2000]
+
+
+def test_kotlin_source_sets_keep_apart_and_packages_are_named(build_site, tmp_path: Path) -> None:
+    files: dict[str, str] = {}
+    for source_set in ("commonMain", "jvmMain"):
+        for name in ("Buffer", "Sink"):
+            funs = "".join(f"  fun f{i}() {{}}\n" for i in range(3))
+            files[f"okio/src/{source_set}/kotlin/okio/{name}.kt"] = (
+                f"package okio\n\nclass {name}{source_set} {{\n{funs}}}\n"
+            )
+    funcs = "".join(f"export function f{i}() {{}}\n" for i in range(5))
+    files["packages/zod/src/index.ts"] = funcs
+    files["packages/other/src/index.ts"] = funcs
+    overview = build_site(write_files(tmp_path / "repo", files)).text("overview.md")
+    modules = _section(overview, "Modules")
+    assert "[commonMain/okio](" in modules and "[jvmMain/okio](" in modules
+    assert "[zod](" in modules and "[other](" in modules
+    assert "[src](" not in modules

@@ -26,7 +26,7 @@ def test_package_json_scripts_and_bin(build_site, tmp_path: Path) -> None:
     assert "**Package:** widgets" in overview and "**Version:** 2.0.0" in overview
     assert "Widgets for &lt;everyone&gt;" in overview
     assert "npm bin: widgets → bin/cli.js" in overview
-    assert "npm script: build → tsc -p ." in overview
+    assert "Development scripts in package.json (`npm run <name>`): `build`, `test`" in overview
 
 
 def test_setup_cfg_console_scripts_and_rst_readme(build_site, tmp_path: Path) -> None:

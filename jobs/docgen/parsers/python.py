@@ -119,7 +119,7 @@ class _PythonVisitor:
         # target); the candidates for re-exports once `__all__` is known.
         self.from_imports: dict[str, tuple[str, str, int, str]] = {}
         self.all_names: list[str] | None = None
-        self.variables: list[tuple[bool, Member]] = []
+        self.variables: list[tuple[bool, str, ast.Assign | ast.AnnAssign, ast.stmt | None]] = []
         self.variable_names: set[str] = set()
 
     def visit_module(self, tree: ast.Module) -> None:
@@ -146,30 +146,31 @@ class _PythonVisitor:
         value = stmt.value
         if isinstance(value, ast.Call) and _dotted_tail(value.func) in _TYPE_FACTORIES:
             return  # `T = TypeVar("T")`: typing machinery, not a value users read
-        annotation = stmt.annotation if isinstance(stmt, ast.AnnAssign) else None
-        shown = self._segment(annotation)
-        default = self._segment(value)
-        if default:
-            shown = f"{shown} = {default}" if shown else f"= {default}"
-        strong = annotation is not None or (name.isupper() and len(name) > 1)
-        kind = "constant" if name.isupper() else "variable"
+        strong = isinstance(stmt, ast.AnnAssign) or (name.isupper() and len(name) > 1)
         self.variable_names.add(name)
-        self.variables.append(
-            (
-                strong,
-                Member(
-                    name,
-                    kind,
-                    one_line(shown, MAX_MEMBER_TYPE) if shown else "",
-                    self._attribute_doc(stmt, following),
-                    stmt.lineno,
-                ),
-            )
-        )
+        # Described later, and only if kept: most module-level names are neither.
+        self.variables.append((strong, name, stmt, following))
 
     def _variables(self) -> None:
         listed = set(self.all_names or ())
-        self.info.variables = [m for strong, m in self.variables if strong or m.name in listed]
+        out = self.info.variables
+        for strong, name, stmt, following in self.variables:
+            if not strong and name not in listed:
+                continue
+            annotation = stmt.annotation if isinstance(stmt, ast.AnnAssign) else None
+            shown = self._segment(annotation)
+            default = self._segment(stmt.value)
+            if default:
+                shown = f"{shown} = {default}" if shown else f"= {default}"
+            out.append(
+                Member(
+                    name,
+                    "constant" if name.isupper() else "variable",
+                    one_line(shown, MAX_MEMBER_TYPE) if shown else "",
+                    self._attribute_doc(stmt, following),
+                    stmt.lineno,
+                )
+            )
 
     def _reexports(self) -> None:
         """Names this module makes public that are defined elsewhere.

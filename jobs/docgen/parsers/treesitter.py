@@ -750,6 +750,8 @@ class _Walker:
         for _ in range(3):
             prev = target.prev_named_sibling
             while prev is not None and prev.type in spec.between:
+                # Attributes between the doc and the item (`#[cfg_attr(...)]` over lines).
+                start_row = min(start_row, prev.start_point[0])
                 prev = prev.prev_named_sibling
             if prev is not None or target.parent is None:
                 break
@@ -773,6 +775,7 @@ class _Walker:
                 comments.append(text)
             prev = prev.prev_named_sibling
             while prev is not None and prev.type in spec.between:
+                row = min(row, prev.start_point[0])
                 prev = prev.prev_named_sibling
             if len(comments) > MAX_DOC_NODES:
                 break

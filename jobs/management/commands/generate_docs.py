@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jobs.docgen import DocGenError, GenerationOptions, generate_docs
+from jobs.prose_config import prose_settings
 
 
 class Command(BaseCommand):
@@ -24,6 +26,21 @@ class Command(BaseCommand):
             "--exclude", action="append", default=[], metavar="PAT", help="glob to exclude"
         )
         parser.add_argument("--name", default="", help="display name such as owner/repo")
+        llm = parser.add_argument_group(
+            "model-written prose",
+            "Defaults come from the CODEWIKI_LLM_* settings and MAIN_MODEL. The API key is "
+            "read from CODEWIKI_LLM_API_KEY only (a flag would show in the process list).",
+        )
+        llm.add_argument(
+            "--llm-base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1"
+        )
+        llm.add_argument("--model", help="model name sent to the endpoint (MAIN_MODEL)")
+        llm.add_argument("--llm-token-budget", type=_positive_int, help="tokens per run")
+        llm.add_argument("--llm-timeout", type=float, help="seconds per request")
+        llm.add_argument("--llm-concurrency", type=_positive_int, help="requests at once")
+        llm.add_argument("--llm-max-output-tokens", type=_positive_int)
+        llm.add_argument("--llm-cache", type=Path, help="answer cache folder")
+        llm.add_argument("--no-llm", action="store_true", help="static docs only")
 
     def handle(self, *args: Any, **options: Any) -> None:
         gen_options = GenerationOptions(
@@ -32,6 +49,18 @@ class Command(BaseCommand):
             exclude=options["exclude"],
             repo_name=options["name"] or Path(options["path"]).resolve().name,
         )
+        if not options["no_llm"]:
+            gen_options.prose = prose_settings(
+                overrides={
+                    "base_url": options["llm_base_url"],
+                    "model": options["model"],
+                    "token_budget": options["llm_token_budget"],
+                    "timeout": options["llm_timeout"],
+                    "concurrency": options["llm_concurrency"],
+                    "max_output_tokens": options["llm_max_output_tokens"],
+                    "cache_dir": options["llm_cache"],
+                }
+            )
 
         def report(percent: int, step: str) -> None:
             self.stdout.write(f"[{percent:3d}%] {step}")
@@ -47,3 +76,20 @@ class Command(BaseCommand):
                 f"to {options['out']}"
             )
         )
+        if result.prose is not None:
+            report = result.prose
+            self.stdout.write(
+                f"Model {report.model}: prose {report.status}, {report.calls_made} calls, "
+                f"{report.calls_reused} reused, {report.tokens_in} tokens in, "
+                f"{report.tokens_out} out" + (f". {report.note}" if report.note else "")
+            )
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
