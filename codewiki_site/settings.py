@@ -122,6 +122,13 @@ CODEWIKI_REPO_HOSTS = env_list(
     "CODEWIKI_REPO_HOSTS", "github.com,gitlab.com,bitbucket.org,codeberg.org"
 )
 CODEWIKI_ALLOW_LOCAL_REPOS = env_bool("CODEWIKI_ALLOW_LOCAL_REPOS", False)
+# Tracked repositories: default minutes between scheduled checks of a followed branch
+# (0: only webhooks refresh), and each provider's webhook secret (empty: endpoint off).
+CODEWIKI_REFRESH_MINUTES = env_int("CODEWIKI_REFRESH_MINUTES", 60)
+CODEWIKI_WEBHOOK_SECRET_GITHUB = env_str("CODEWIKI_WEBHOOK_SECRET_GITHUB", "")
+CODEWIKI_WEBHOOK_SECRET_GITLAB = env_str("CODEWIKI_WEBHOOK_SECRET_GITLAB", "")
+CODEWIKI_WEBHOOK_SECRET_GITEA = env_str("CODEWIKI_WEBHOOK_SECRET_GITEA", "")
+CODEWIKI_WEBHOOK_MAX_BYTES = env_int("CODEWIKI_WEBHOOK_MAX_BYTES", 1024 * 1024)
 CODEWIKI_LOGIN_REQUIRED = env_bool("CODEWIKI_LOGIN_REQUIRED", False)
 # Private repositories: a file of "https://host[/owner] token" lines, re-read at every
 # use (rotation needs no restart), plus any CODEWIKI_GIT_CREDENTIAL_<NAME> variables

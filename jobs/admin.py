@@ -16,17 +16,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from jobs import docs_cache, services
 from jobs.filters import repo_prefix_q
-from jobs.models import CacheEntry, Job, JobAttempt, Status, Worker
-from jobs.repo_urls import web_url
+from jobs.models import CacheEntry, Job, JobAttempt, Repository, Status, WebhookDelivery, Worker
+from jobs.repo_urls import RepoURLError, normalize_commit, normalize_repo_url, web_url
+from jobs.repositories import stable_url
 
 ADMIN_COUNT_CAP = 10_000
 BULK_CHUNK = 500
@@ -351,4 +354,98 @@ class WorkerAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RepositoryForm(forms.ModelForm):
+    """Staff add repositories by any URL users may submit; it is stored canonical."""
+
+    class Meta:
+        model = Repository
+        fields = ("url", "branch", "refresh_minutes", "enabled")
+
+    def clean_url(self) -> str:
+        try:
+            return normalize_repo_url(self.cleaned_data["url"])
+        except RepoURLError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+    def clean_branch(self) -> str:
+        try:
+            return normalize_commit(self.cleaned_data["branch"])
+        except RepoURLError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
+@admin.register(Repository)
+class RepositoryAdmin(admin.ModelAdmin):
+    form = RepositoryForm
+    list_display = (
+        "url",
+        "branch",
+        "enabled",
+        "refresh_minutes",
+        "latest_docs",
+        "last_checked_at",
+        "next_check_at",
+        "private",
+    )
+    list_filter = ("enabled", "private")
+    search_fields = ("url",)
+    readonly_fields = (
+        "private",
+        "last_seen_sha",
+        "last_checked_at",
+        "next_check_at",
+        "last_check_error",
+        "latest_docs",
+        "created_at",
+        "created_by",
+    )
+    actions = ("enable_repositories", "disable_repositories", "check_now")
+
+    @admin.display(description="Latest docs")
+    def latest_docs(self, repo: Repository) -> str:
+        if repo.latest_job_id is None:
+            return "—"
+        url = stable_url(repo.url) or f"/docs/{repo.latest_job.job_id}/"
+        return format_html('<a href="{}">{}</a>', url, repo.latest_job.resolved_commit[:12])
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Repository]:
+        return super().get_queryset(request).select_related("latest_job")
+
+    def save_model(self, request: HttpRequest, obj: Repository, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user.get_username()[:150]
+        obj.next_check_at = timezone.now()  # a new or edited repository is checked soon
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Enable refreshing of selected repositories")
+    def enable_repositories(self, request: HttpRequest, queryset: QuerySet[Repository]) -> None:
+        count = queryset.update(enabled=True, next_check_at=timezone.now())
+        self.message_user(request, f"Enabled {count} repositor{'y' if count == 1 else 'ies'}")
+
+    @admin.action(description="Disable refreshing of selected repositories")
+    def disable_repositories(self, request: HttpRequest, queryset: QuerySet[Repository]) -> None:
+        count = queryset.update(enabled=False)
+        self.message_user(request, f"Disabled {count} repositor{'y' if count == 1 else 'ies'}")
+
+    @admin.action(description="Check selected repositories for new commits now")
+    def check_now(self, request: HttpRequest, queryset: QuerySet[Repository]) -> None:
+        count = queryset.filter(enabled=True).update(next_check_at=timezone.now())
+        self.message_user(
+            request, f"{count} repositor{'y' if count == 1 else 'ies'} will be checked shortly"
+        )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("provider", "delivery_id", "received_at")
+    list_filter = ("provider",)
+    search_fields = ("delivery_id",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

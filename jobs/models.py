@@ -539,3 +539,85 @@ class SubmissionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RepositoryQuerySet(models.QuerySet["Repository"]):
+    def visible_to(self, user: Any) -> RepositoryQuerySet:
+        if user is not None and user.is_authenticated:
+            return self
+        return self.filter(private=False)
+
+    def due(self, now: datetime | None = None) -> RepositoryQuerySet:
+        """Enabled repositories with a refresh interval whose next check has come."""
+        return self.filter(
+            enabled=True, refresh_minutes__gt=0, next_check_at__lte=now or timezone.now()
+        ).order_by("next_check_at", "id")
+
+
+class Repository(models.Model):
+    """A repository whose docs follow one branch: webhooks and the scheduled refresh keep
+    them current, and ``/r/<host>/<owner>/<name>/`` always points at the newest."""
+
+    url = models.CharField(max_length=500, unique=True, help_text="Canonical repository URL")
+    branch = models.CharField(
+        max_length=255, blank=True, default="", help_text="Branch to follow; empty: the default"
+    )
+    refresh_minutes = models.PositiveIntegerField(
+        default=60, help_text="Minutes between checks of the branch head; 0: webhooks only"
+    )
+    enabled = models.BooleanField(default=True)
+    private = models.BooleanField(default=False, help_text="Fetched with a configured credential")
+    last_seen_sha = models.CharField(max_length=40, blank=True, default="")
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(default=timezone.now)
+    last_check_error = models.CharField(max_length=500, blank=True, default="")
+    latest_job = models.ForeignKey(
+        Job,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Newest completed docs of the followed branch",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=150, blank=True, default="")
+
+    objects = RepositoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "repositories"
+        ordering = ["url"]
+        indexes = [
+            models.Index(fields=["next_check_at"], condition=Q(enabled=True), name="repo_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def display(self) -> str:
+        from jobs.repo_urls import display_name
+
+        return display_name(self.url)
+
+    @property
+    def followed(self) -> str:
+        return self.branch or "default branch"
+
+
+class WebhookDelivery(models.Model):
+    """Delivery ids already handled, so a replayed webhook is ignored."""
+
+    provider = models.CharField(max_length=16)
+    delivery_id = models.CharField(max_length=200)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "delivery_id"], name="webhook_delivery_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.delivery_id}"

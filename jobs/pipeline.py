@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from jobs import docs_cache, logs
+from jobs import docs_cache, logs, repositories
 from jobs.db_outage import (
     DatabaseUnavailable,
     OutageLog,
@@ -96,13 +96,16 @@ def complete_from_entry(job: Job, entry: CacheEntry) -> None:
         # Docs of a private repository stay private whoever asks for them again.
         Job.objects.filter(pk=job.pk).update(private=True)
         job.private = True
-    job.mark_completed(
-        docs_path=entry.docs_path,
-        resolved_commit=entry.commit_sha,
-        from_cache=True,
-        worker_id=job.worker_id,
-    )
-    finish_attempt(job, JobAttempt.Outcome.COMPLETED, CACHE_HIT_MESSAGE)
+    # One transaction: whoever sees the job completed also sees its repository record.
+    with transaction.atomic():
+        job.mark_completed(
+            docs_path=entry.docs_path,
+            resolved_commit=entry.commit_sha,
+            from_cache=True,
+            worker_id=job.worker_id,
+        )
+        finish_attempt(job, JobAttempt.Outcome.COMPLETED, CACHE_HIT_MESSAGE)
+        repositories.record_completed(job)
     logger.info("Job %s: Using cached documentation", job.job_id)
 
 
@@ -274,6 +277,8 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path, db: Retrying) -> 
         )
         log = logger.warning if report.status == "fallback" else logger.info
         log("Job %s: %s", job.job_id, prose_summary(report))
+    # The clone goes before the job reads "completed", so nothing is left behind then.
+    shutil.rmtree(workdir, ignore_errors=True)
     db(lambda: _complete(job, relpath, sha, fields, outcome), "recording the outcome")
     logger.info("Job %s: Documentation generated successfully", job.job_id)
 
@@ -289,6 +294,7 @@ def _complete(job: Job, relpath: str, sha: str, fields: dict[str, object], outco
         progress=outcome,
     )
     finish_attempt(job, JobAttempt.Outcome.COMPLETED, outcome)
+    repositories.record_completed(job)
 
 
 def backoff_seconds(attempt: int) -> float:

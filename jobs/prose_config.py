@@ -61,7 +61,7 @@ def job_deadline(started: float) -> float:
     not the job.
     """
     limit = float(settings.CODEWIKI_JOB_TIMEOUT)
-    reserve = max(2.0, min(120.0, limit * 0.1))
+    reserve = max(5.0, min(120.0, limit * 0.1))
     return started + max(1.0, limit - reserve)
 
 

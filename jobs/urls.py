@@ -1,6 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 
-from jobs import api, docs_viewer, ops_views, views
+from jobs import api, docs_viewer, ops_views, repository_views, views
 from jobs.models import JOB_ID_PATTERN
 
 
@@ -34,4 +34,13 @@ urlpatterns = [
     path("docs/<job:job_id>/", docs_viewer.docs_page, name="docs-index"),
     path("docs/<job:job_id>/download.zip", docs_viewer.docs_download, name="docs-download"),
     path("docs/<job:job_id>/<path:page>", docs_viewer.docs_page, name="docs-page"),
+    path("repositories/", repository_views.repository_list, name="repositories"),
+    path("repositories/<int:pk>/", repository_views.repository_detail, name="repository-detail"),
+    path(
+        "repositories/<int:pk>/enabled",
+        repository_views.repository_toggle,
+        name="repository-toggle",
+    ),
+    # Stable links: any name a host allows (dots, nested groups), an optional @ref and page.
+    re_path(r"^r/(?P<rest>.+)$", repository_views.stable_link, name="stable-link"),
 ]

@@ -16,6 +16,7 @@ and the same for every run. The rules, in order:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from enum import StrEnum
 
 from .model import FileInfo
@@ -184,3 +185,49 @@ def assign_roles(files: list[FileInfo]) -> None:
         info.role = role.value
         for comp in info.components:
             comp.role = role.value
+
+
+def promote_shipped_test_support(
+    files: list[FileInfo], resolve: Callable[[str, str], list[str]]
+) -> list[str]:
+    """Production code that imports a file under a test folder ships it: `django/test/`,
+    whose `TestCase` is part of Django's API, is production code, not a test.
+
+    Only files put aside by a folder inside the package are promoted: never test files by
+    name (`test_*.py`, `*_test.go`), never a top-level `tests/` folder (production code that
+    imports from there uses test code, and that link is dropped). `resolve(target,
+    importer)` maps an import target to files.
+    Returns the promoted paths.
+    """
+    by_path = {info.path: info for info in files}
+    promoted: list[str] = []
+    pending = [info for info in files if info.role == FileRole.PRODUCTION]
+    while pending:
+        found: list[FileInfo] = []
+        for info in pending:
+            for target in info.imports:
+                for path in resolve(target, info.path):
+                    other = by_path.get(path)
+                    if (
+                        other is not None
+                        and other.role == FileRole.TEST
+                        and _inside_package(path, other.language)
+                    ):
+                        other.role = FileRole.PRODUCTION.value
+                        for comp in other.components:
+                            comp.role = other.role
+                        promoted.append(path)
+                        found.append(other)
+        pending = found
+    return sorted(promoted)
+
+
+def _inside_package(path: str, language: str) -> bool:
+    """Put aside by a test folder below some other folder (`django/test/`), not by name."""
+    parts = path.split("/")
+    if _TEST_FILE.match(parts[-1]):
+        return False
+    for i, segment in enumerate(parts[:-1]):
+        if _folder_role(segment, language) is not None:
+            return i > 0
+    return False

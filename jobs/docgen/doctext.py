@@ -89,9 +89,12 @@ def is_licence(text: str) -> bool:
     return _LICENCE.search(text, 0, 800) is not None
 
 
+_DIRECTIVE_ANY_LINE = re.compile(_DIRECTIVE.pattern, re.MULTILINE)
+
+
 def drop_directives(text: str) -> str:
     """The text without directive lines (`eslint-disable`, `//go:build`, `# noqa`, ...)."""
-    if not any(_DIRECTIVE.match(line) for line in text.split("\n")):
+    if _DIRECTIVE_ANY_LINE.search(text) is None:
         return text
     return "\n".join(ln for ln in text.split("\n") if not _DIRECTIVE.match(ln)).strip()
 
@@ -109,12 +112,15 @@ def is_noise(text: str) -> bool:
 _LICENCE_FIELD = re.compile(r"^\s*:(?:copyright|license|licence):", re.IGNORECASE)
 
 
+_LICENCE_FIELD_ANY_LINE = re.compile(_LICENCE_FIELD.pattern, re.IGNORECASE | re.MULTILINE)
+
+
 def clean_doc(text: str) -> str:
     """Directive lines and licence paragraphs out (`:copyright:` fields too)."""
     text = drop_directives(text.strip())
     if not text:
         return ""
-    if _LICENCE.search(text) is None and ":" not in text:
+    if _LICENCE.search(text) is None and _LICENCE_FIELD_ANY_LINE.search(text) is None:
         return "" if _RULE.match(text) else text
     kept = []
     for paragraph in re.split(r"\n[ \t]*\n", text):
@@ -356,6 +362,11 @@ def _param_field(tag: str, rest: str, yard_types: bool) -> list[str]:
     yard = _YARD_TYPE.match(rest) if yard_types else None
     if yard:  # YARD: `@param [Type] name desc`
         typ, rest = yard.group(1), rest[yard.end() :]
+    if not typ and "$" in rest:
+        # PHPDoc `@param Type[]|null ...$name desc`: the type is all before the `$name`.
+        php = re.match(r"^\s*([^\s$]+)\s+(?:\.{3})?(\$\w+)\s*(.*)$", rest)
+        if php:
+            typ, rest = php.group(1), f"{php.group(2)} {php.group(3)}"
     generic = re.match(r"^\s*<(\w+)>", rest)
     if generic:  # Javadoc `@param <T> desc`: a type parameter
         return [_field_line("tparam", generic.group(1), rest[generic.end() :])]
@@ -387,8 +398,12 @@ def _param_field(tag: str, rest: str, yard_types: bool) -> list[str]:
     return lines
 
 
-def _typed_field(kind: str, type_kind: str, rest: str) -> list[str]:
+def _typed_field(kind: str, type_kind: str, rest: str, type_first: bool = False) -> list[str]:
     typ, rest = _js_type(rest)
+    if type_first and not typ:  # PHPDoc `@return Type desc`
+        word = re.match(r"^\s*(\S+)", rest)
+        if word:
+            typ, rest = word.group(1), rest[word.end() :]
     yard = _YARD_TYPE.match(rest)
     if yard and not typ:
         typ, rest = yard.group(1), rest[yard.end() :]
@@ -405,7 +420,7 @@ def _throws_field(rest: str, protect: Callable[[str], str]) -> list[str]:
     if yard and not typ:
         typ, rest = yard.group(1), rest[yard.end() :]
     if not typ:
-        word = re.match(r"^\s*([\w.$#:]+)", rest)
+        word = re.match(r"^\s*([\w.$#:\\]+)", rest)
         if word:
             typ, rest = word.group(1), rest[word.end() :]
     rest = re.sub(r"^\s*[-–—]\s+", "", rest).strip()
@@ -499,7 +514,7 @@ def convert_tags(
         if tag in _PARAM_TAGS:
             fields.extend(_param_field(tag, joined, yard))
         elif tag in _RETURN_TAGS:
-            fields.extend(_typed_field("returns", "rtype", joined))
+            fields.extend(_typed_field("returns", "rtype", joined, code_language == "php"))
         elif tag in _THROW_TAGS:
             fields.extend(_throws_field(joined, protect))
         elif tag in ("yields", "yield"):
@@ -840,6 +855,53 @@ def convert_godoc(text: str) -> str:
     return protect.restore(_tidy(text))
 
 
+# --- RDoc (Ruby) -------------------------------------------------------------------------------
+
+_RDOC_HEADING = re.compile(r"^(={1,6})\s+(\S.*)$")
+_RDOC_TT = re.compile(r"<(tt|code)>(.*?)</\1>|(?<![\w+])\+([\w.:#?!=\[\]-]+)\+(?!\w)")
+_RDOC_LABEL = re.compile(r"^(?:\[([^\]\n]{1,80})\]|([A-Z][\w ]{0,40})::)\s+(\S.*)$")
+_RDOC_LIST = re.compile(r"^\s*(?:[-*]|\d+\.|\[[^\]]+\]|\S+::)\s")
+
+
+def convert_rdoc(text: str) -> str:
+    """Ruby comments (RDoc with YARD tags): indented spans are code, `== Title` headings,
+    `<tt>x</tt>` and `+x+` literals."""
+    protect = _Protector()
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    n = len(lines)
+    while i < n:
+        line = lines[i]
+        after_blank = i == 0 or not lines[i - 1].strip()
+        if line.startswith("  ") and line.strip() and after_blank and not _RDOC_LIST.match(line):
+            j = i
+            while j < n and (not lines[j].strip() or lines[j].startswith("  ")):
+                j += 1
+            out.append(protect(fence("\n".join(lines[i:j]), "ruby")))
+            out.append("")
+            i = j
+            continue
+        match = _RDOC_HEADING.match(line)
+        if match:
+            out.append(heading(match.group(2)))
+        elif labelled := _RDOC_LABEL.match(line):
+            # `[label] text` and `Label:: text`: RDoc's labelled lists.
+            label = labelled.group(1) or labelled.group(2)
+            out.append(f"- **{label.strip()}** — {labelled.group(3)}")
+        else:
+            out.append(line)
+        i += 1
+    text = "\n".join(out)
+    if "<" in text or "+" in text:
+        text = _RDOC_TT.sub(
+            lambda m: protect(code_span(html.unescape(m.group(2) or m.group(3) or ""))), text
+        )
+    if "@" in text:
+        text = convert_tags(text, protect, "ruby", yard=True)
+    return protect.restore(_tidy(text))
+
+
 # --- C# XML documentation comments ------------------------------------------------------------
 
 _XML_CODE = re.compile(r"<code\b[^>]*>(.*?)</code\s*>", re.IGNORECASE | re.DOTALL)
@@ -961,7 +1023,9 @@ def convert_doc(text: str, language: str) -> str:
         return convert_godoc(text)
     if language == "csharp":
         return convert_xmldoc(text)
-    if language in ("c", "cpp", "ruby"):
+    if language == "ruby":
+        return convert_rdoc(text)
+    if language in ("c", "cpp"):
         if re.search(r"^\s*[@\\][A-Za-z]", text, re.MULTILINE):
             return convert_jsdoc(text, language)
         return convert_markdown(text, language)

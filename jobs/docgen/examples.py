@@ -17,6 +17,7 @@ key before they are cut, so the same commit always gives the same examples.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -265,6 +266,96 @@ def _receiver_example(
     return found
 
 
+_JS_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})
+_JS_IMPORT = re.compile(
+    r"(?:\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*require\(\s*(['\"])(\.[^'\"\n]*)\2\s*\)"
+    r"|\bimport\s+([A-Za-z_$][\w$]*)\s+from\s+(['\"])(\.[^'\"\n]*)\5)"
+)
+_JS_DEFAULT = re.compile(
+    r"^\s*(?:(?:exports\s*=\s*)?module\.exports\s*=\s*(?:exports\s*=\s*)?|export\s+default\s+)"
+    r"(?:require\(\s*(['\"])(\.[^'\"\n]*)\1\s*\)|([A-Za-z_$][\w$]*))\s*;?\s*$",
+    re.M,
+)
+_JS_SUFFIXES = ("", ".js", ".ts", ".mjs", ".cjs", ".tsx", "/index.js", "/index.ts")
+
+
+def _js_module(files: dict[str, FileInfo], base: str, target: str) -> str | None:
+    """The repository file a relative `require`/`import` names, if it is one."""
+    joined = posixpath.normpath(posixpath.join(base, target))
+    if joined.startswith(".."):
+        return None
+    joined = "" if joined == "." else joined
+    for suffix in _JS_SUFFIXES:
+        candidate = (joined + suffix).lstrip("/")
+        if candidate in files:
+            return candidate
+    return None
+
+
+def _default_export(files: dict[str, FileInfo], sources: _Sources, path: str) -> str | None:
+    """The id of the component a JS module exports as a whole (`module.exports = fn`),
+    following `module.exports = require('./lib/x')` a few steps."""
+    for _ in range(4):
+        lines = sources.lines(path)
+        if lines is None:
+            return None
+        # The last assignment wins, as at run time.
+        assignments = list(_JS_DEFAULT.finditer("\n".join(lines)))
+        if not assignments:
+            return None
+        match = assignments[-1]
+        if match.group(3):
+            name = match.group(3)
+            comp = next(
+                (c for c in files[path].components if c.parent is None and c.name == name), None
+            )
+            return comp.id if comp is not None else None
+        nxt = _js_module(files, posixpath.dirname(path), match.group(2))
+        if nxt is None:
+            return None
+        path = nxt
+    return None
+
+
+def _default_export_calls(
+    files: dict[str, FileInfo], sources: _Sources
+) -> dict[str, list[tuple[str, int, str]]]:
+    """Calls of a module's default export under the name a test or example gave it
+    (`var express = require('../..')` then `express()`): component id -> hits."""
+    found: dict[str, list[tuple[str, int, str]]] = {}
+    exports: dict[str, str | None] = {}
+    for path in sorted(files):
+        info = files[path]
+        if info.language not in _JS_LANGUAGES or info.role not in (
+            FileRole.TEST,
+            FileRole.EXAMPLE,
+        ):
+            continue
+        lines = sources.lines(path)
+        if lines is None:
+            continue
+        text = "\n".join(lines)
+        aliases: dict[str, str] = {}
+        for match in _JS_IMPORT.finditer(text):
+            alias = match.group(1) or match.group(4)
+            module = _js_module(files, posixpath.dirname(path), match.group(3) or match.group(6))
+            if module is None:
+                continue
+            if module not in exports:
+                exports[module] = _default_export(files, sources, module)
+            if exports[module] is not None:
+                aliases[alias] = exports[module]  # type: ignore[assignment]
+        if not aliases:
+            continue
+        call = re.compile(r"(?<![\w.$])(" + "|".join(map(re.escape, aliases)) + r")\s*\(")
+        for index, line in enumerate(lines):
+            if "(" not in line or "require(" in line:
+                continue
+            for match in call.finditer(line):
+                found.setdefault(aliases[match.group(1)], []).append((path, index, ""))
+    return found
+
+
 def _is_go_example(comp: Component) -> bool:
     return comp.name.startswith("Example") and comp.file.endswith("_test.go")
 
@@ -371,13 +462,21 @@ def mine_examples(
     """Up to MAX_EXAMPLES examples for each component id in `wanted`."""
     components = graph.components
     sources = _Sources(read)
+    order = sorted(wanted)
     by_qualname: dict[str, list[Component]] = {}
     public_top: dict[str, list[Component]] = {}
-    for cid in sorted(wanted):
+    for cid in order:
         comp = components[cid]
         by_qualname.setdefault(comp.qualname, []).append(comp)
         if comp.parent is None:
             public_top.setdefault(comp.name, []).append(comp)
+    # What test and example code uses: everything else needs no look at its users.
+    used_by_samples = {
+        ref
+        for comp in components.values()
+        if comp.role in (FileRole.TEST, FileRole.EXAMPLE)
+        for ref in comp.refs
+    }
     languages = sorted(
         (info.language for info in files.values() if info.role == FileRole.PRODUCTION),
     )
@@ -388,10 +487,15 @@ def mine_examples(
     readme = _readme_examples(read, public_top, _fence_language(main_language))
     role_rank = {FileRole.EXAMPLE: 0, FileRole.TEST: 1}
     receiver_calls = _receiver_calls(files, sources)
-    used_by = graph.used_by
-    for cid in sorted(wanted):
+    export_calls = _default_export_calls(files, sources) if _JS_LANGUAGES & set(languages) else {}
+    for cid in order:
         comp = components[cid]
-        if cid not in used_by and comp.name not in receiver_calls and cid not in go:
+        if (
+            cid not in used_by_samples
+            and comp.name not in receiver_calls
+            and cid not in go
+            and cid not in export_calls
+        ):
             if cid in readme:
                 results[cid] = readme[cid][:1]
             continue  # the common case: nothing calls it from tests or examples
@@ -422,6 +526,9 @@ def mine_examples(
                 receivers = _receivers(comp, components)
                 if receivers:
                     candidates += _receiver_example(comp, hits, files, sources, receivers)
+            if cid in export_calls:
+                hits = export_calls[cid]
+                candidates += _receiver_example(comp, hits, files, sources, {""})
             candidates.sort(key=lambda c: c[:4])
             files_used = {e.path for e in picked}
             codes = {e.code for e in picked}

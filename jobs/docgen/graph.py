@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .model import Component, FileInfo, Reexport
+from .parsers.common import NOISE_WORDS
 
 PRODUCTION = "production"
 
@@ -198,7 +199,9 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
 
     used_by: dict[str, list[str]] = defaultdict(list)
     components = graph.components
-    known_names = {comp.name for comp in components.values()}
+    # Keywords, `self`, common builtins: never worth resolving (dropped here once rather
+    # than from every component's names).
+    known_names = {comp.name for comp in components.values()} - NOISE_WORDS
     for info in files:
         deps = graph.file_deps[info.path]
         # Later updates win: imported names beat this file's own, which beat its dependencies'.

@@ -157,7 +157,7 @@ def code_span(content: str, *, table: bool = False) -> str:
 
 # `*emphasis*`, `**strong**`, `_emphasis_` around words (never `__dunder__`, `*args`).
 _EMPHASIS = re.compile(
-    r"(?<![\w*\\])(\*\*|\*|_)(?=[^\s*_])([^*_\n`]{1,200}?)(?<=[^\s*_\\])\1(?![\w*])"
+    r"(?<![\w*\\])(\*\*|\*|_)(?=[^\s*_])((?:(?!\1)[^\n`]){1,200}?)(?<=[^\s\\])\1(?![\w*])"
 )
 
 
@@ -497,6 +497,7 @@ _FIELD_GROUPS = {
     **dict.fromkeys(("see", "seealso"), "See also"),
 }
 _TYPE_KINDS = {"type": "Parameters", "vartype": "Attributes", "rtype": "Returns", "ytype": "Yields"}
+_RST_NAME_ESCAPE = re.compile(r"\\(?=[*_])")
 _BRACED_TYPE = re.compile(r"^\{([^{}\n]{1,200})\}\s*")
 _NAME_REF = re.compile(r"^[A-Za-z_][\w.#:$]*$")
 
@@ -534,7 +535,7 @@ class _Fields:
         words = name.split()
         if len(words) > 1 and group in ("Parameters", "Attributes"):
             typ, name = " ".join(words[:-1]), words[-1]  # `:param int x:`
-        entry = [name.strip().replace("\\", ""), typ, desc]  # RST's `\*\*kwargs`
+        entry = [_RST_NAME_ESCAPE.sub("", name.strip()), typ, desc]  # RST's `\*\*kwargs`
         self.groups.setdefault(group, []).append(entry)
         self.last = entry
 

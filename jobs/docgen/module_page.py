@@ -533,7 +533,7 @@ def _module_api(
             literal = "python" if language == "python" else ""
             out += [render_doc(comp.doc, resolver(ctx, comp.file), literal), ""]
         if comp.members:
-            out += _members_table(comp)
+            out += _members_table(ctx, comp)
         exported = ctx.graph.reexported_by.get(comp.id)
         if exported:
             out += [f"**Re-exported as:** {_reexport_places(ctx, exported)}", ""]
@@ -562,6 +562,7 @@ _MEMBER_TITLES = {
     "embedded": ("embedded type", "Embedded types"),
     "event": ("event", "Events"),
     "constant": ("constant", "Constants"),
+    "associated type": ("associated type", "Associated types"),
     "signature": ("signature", "Signatures"),
     "constraint": ("type constraint", "Type constraints"),
 }
@@ -577,9 +578,12 @@ def _member_count(members: list[Member]) -> str:
     return plural(len(members), "member")
 
 
-def _members_table(comp: Component) -> list[str]:
+def _members_table(ctx: SiteContext, comp: Component) -> list[str]:
     """Fields, properties, variants: what a reader sets, reads or matches on."""
     members = comp.members
+    # A type that is one of this repository's components links to its section.
+    components = ctx.graph.components
+    known = {components[r].name: r for r in comp.refs if r in components}
     kinds = list(dict.fromkeys(m.kind for m in members))
     mixed = len(kinds) > 1
     title = "Members" if mixed else _MEMBER_TITLES.get(kinds[0], ("", "Members"))[1]
@@ -590,12 +594,26 @@ def _members_table(comp: Component) -> list[str]:
         cells = [code_span(member.name, table=True)]
         if mixed:
             cells.append(_MEMBER_TITLES.get(member.kind, (member.kind, ""))[0])
-        cells.append(code_span(member.type, table=True) if member.type else "")
+        cells.append(_member_type(ctx, member.type, known))
         cells.append(inline_doc(summary(member.doc), table=True) if member.doc else "")
         out.append("| " + " | ".join(cells) + " |")
     if len(members) > MAX_MEMBERS_LISTED:
         out.append(f"| … and {len(members) - MAX_MEMBERS_LISTED} more |" + " |" * (len(head) - 1))
     return [*out, ""]
+
+
+def _member_type(ctx: SiteContext, text: str, known: dict[str, str]) -> str:
+    if not text:
+        return ""
+    shown = code_span(text, table=True)
+    target = known.get(text.lstrip("*&?[]").removesuffix("?"))
+    if target is None:
+        return shown
+    module = ctx.module_of_file.get(ctx.graph.components[target].file)
+    anchor = ctx.anchors.get(target)
+    if module is None:
+        return shown
+    return f"[{shown}]({module.page}#{anchor})" if anchor else f"[{shown}]({module.page})"
 
 
 def _overloads(comp: Component, language: str) -> list[str]:

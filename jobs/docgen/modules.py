@@ -283,7 +283,9 @@ def _build(directory: _Dir, counts: dict[str, int]) -> Module:
         # A stray small file (`module-info.java`, a folded `java-templates` folder) does not
         # keep a pass-through level alive: it goes along into the one folder below.
         direct = [p for p in module.files if posixpath.dirname(p) == directory.path]
-        if own == 0 or (own < MIN_COMPONENTS and not direct):
+        # A crate's root (`src/lib.rs`) is the crate's page, never a mere way through.
+        crate_root = any(posixpath.basename(p) in ("lib.rs", "main.rs") for p in direct)
+        if not crate_root and (own == 0 or (own < MIN_COMPONENTS and not direct)):
             only = module.children[0]
             only.files = sorted(module.files + only.files)
             return only

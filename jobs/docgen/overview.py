@@ -116,6 +116,8 @@ def _overview_start_here(ctx: SiteContext) -> list[str]:
             continue
         if comp.kind not in ("function",) and not comp.is_class_like:
             continue
+        if comp.id not in ctx.anchors:
+            continue  # no section of its own to point the reader to
         files = {components[u].file for u in users_of(ctx, comp)} - {comp.file}
         if files:
             scored.append((len(files), comp.qualname, comp))

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import DocGenError, GenerationOptions, GenerationResult, ProgressCallback, __version__
-from .classify import FileRole, assign_roles
+from .classify import FileRole, assign_roles, promote_shipped_test_support
 from .examples import Example, mine_examples
 from .graph import ImportResolver, build_graph
 from .model import FileInfo, SkippedFile
@@ -30,7 +30,7 @@ STATIC_MODEL = "static-analysis"
 ANALYSE_START, ANALYSE_END = 2, 75
 WRITE_START, WRITE_END = 82, 97
 # With a model, waiting on it dominates: analysis ends early and the prose step gets a band.
-PROSE_ANALYSE_END, PROSE_START, PROSE_END = 30, 36, 80
+PROSE_ANALYSE_END, PROSE_START, PROSE_END = 30, 38, 80
 
 
 class _Progress:
@@ -103,6 +103,7 @@ def _run(
     project = read_project(root, real_root)
     progress(analyse_end + 2, "Resolving references")
     resolver = ImportResolver(files, root_name=os.path.basename(root), go_module=project.go_module)
+    promote_shipped_test_support(files, resolver.resolve)
     graph = build_graph(files, resolver)
     progress(analyse_end + 5, "Building module tree")
     modules = build_module_tree(files, graph.file_deps)
@@ -203,7 +204,6 @@ def _write_prose(
         progress(PROSE_START + span * done / max(total, 1), text, always=True)
 
     assert options.prose is not None
-    progress(PROSE_START, f"Writing module prose with {options.prose.model}", always=True)
     return write_prose(ctx, options.prose, read_source, report)
 
 
@@ -275,7 +275,10 @@ def _parse_helpers(count: int) -> int:
     if count < PARALLEL_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(0, min((cores or 1), MAX_PARSE_PROCESSES) - 1)
+    idle = (cores or 1) - (os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)
+    # Helpers only pay on cores nobody else is using: on a busy machine (other jobs,
+    # other workers) they would only add the cost of sending results back.
+    return max(0, min(int(idle + 0.5), cores or 1, MAX_PARSE_PROCESSES) - 1)
 
 
 def _analyse_slice(

@@ -187,6 +187,9 @@ def _package_json(root: str, real_root: str, info: ProjectInfo) -> None:
             info.entry_points.append(EntryPoint("npm script", str(name), str(command)))
     if isinstance(data.get("main"), str):
         info.entry_points.append(EntryPoint("package main", data["main"]))
+    elif "exports" not in data and _read(root, real_root, "index.js") is not None:
+        # Node's default when package.json names no entry: `require("<name>")` loads it.
+        info.entry_points.append(EntryPoint("package main", "index.js (Node's default)"))
     exports = data.get("exports")
     if isinstance(exports, str):
         info.entry_points.append(EntryPoint("package export", ".", exports))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from jobs.docgen import GenerationOptions, GenerationResult, generate_docs
-from jobs.docgen.classify import assign_roles
+from jobs.docgen.classify import assign_roles, promote_shipped_test_support
 from jobs.docgen.graph import ImportResolver, build_graph
 from jobs.docgen.model import Component, FileInfo
 from jobs.docgen.parsers import parse_source
@@ -51,7 +51,9 @@ def analyse(root: Path) -> Analysis:
         assert data is not None
         infos.append(parse_source(cand.rel, cand.language, data.decode("utf-8", "replace"), data))
     assign_roles(infos)
-    graph = build_graph(infos, ImportResolver(infos, root_name=root.name))
+    resolver = ImportResolver(infos, root_name=root.name)
+    promote_shipped_test_support(infos, resolver.resolve)
+    graph = build_graph(infos, resolver)
     by_qualname: dict[str, Component] = {}
     for comp in graph.components.values():
         by_qualname.setdefault(comp.qualname, comp)

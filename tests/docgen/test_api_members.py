@@ -54,7 +54,8 @@ def test_go_struct_fields_embedded_types_and_interface_members(build_site) -> No
     item_section = section(page, "### Item")
     assert "**Members:**" in item_section
     assert "| `Name` | field | `string` | Name is shown to customers. |" in item_section
-    assert "| `Base` | embedded type | `Base` |" in item_section
+    # A type defined in the repository links to its section.
+    assert "| `Base` | embedded type | [`Base`](store.md#base) |" in item_section
     assert "| Item | struct (4 members) |" in page
     assert "## Re-exports" in page
     assert "| `Reader` | `io` |" in page
@@ -80,6 +81,13 @@ def test_typescript_interface_and_type_literal_members_and_overloads(build_site)
     assert parse.doc == "Parse a value."
     assert len([c for c in a.by_id.values() if c.qualname == "parse"]) == 1
     assert len(a.comp("Client.get").overloads) == 2
+    # A namespace is a component; its functions and values are its members.
+    assert a.comp("util").kind == "module"
+    assert a.comp("util.join").kind == "method"
+    assert members(a.comp("util")) == {"SEPARATOR": '= "/"'}
+    # A setter is shown under its getter, not as an overload.
+    size = a.comp("Box.size")
+    assert [(m.kind, m.type) for m in size.overloads] == [("setter", "set size(value: number)")]
     reexports = {(r.name, r.source, r.original) for r in a.files["src/options.ts"].reexports}
     assert reexports == {("schema", "zod", "z"), ("*", "./helpers", "")}
 
@@ -201,6 +209,11 @@ def test_rust_enum_variants_public_fields_and_pub_use(build_site) -> None:
     }
     assert {m.name: m.doc for m in colour.members}["Red"] == "Pure red."
     assert members(a.comp("Point")) == {"x": "f64", "y": "f64"}  # `cache` is private
+    draw = {m.name: (m.kind, m.type, m.doc) for m in a.comp("Draw").members}
+    assert draw == {
+        "Output": ("associated type", "Clone", "What drawing produces."),
+        "LAYERS": ("constant", "usize", ""),
+    }
     reexports = {(r.name, r.source, r.original) for r in a.files["src/lib.rs"].reexports}
     assert reexports == {
         ("Serialize", "serde", ""),
@@ -228,6 +241,7 @@ def test_csharp_kotlin_and_c_members() -> None:
         "x": "int",
         "y": "int",
         "label": "char *",
+        "name": "char[16]",
         "draw": "int (*draw)(struct point *p)",
     }
     assert {m.name: m.doc for m in point.members}["x"] == "Horizontal position."

@@ -116,3 +116,32 @@ def test_a_repository_without_production_code_is_documented_as_production() -> N
     ]
     assign_roles(files)
     assert {f.role for f in files} == {"production"}
+
+
+def test_test_support_shipped_with_the_package_is_production(tmp_path) -> None:
+    from tests.support.gitserve import write_files
+
+    from .conftest import analyse
+
+    repo = write_files(
+        tmp_path / "web",
+        {
+            "web/__init__.py": "",
+            "web/runner.py": "from web.test.utils import get_runner\n\n\n"
+            "def run():\n    return get_runner()\n",
+            "web/test/__init__.py": "",
+            "web/test/utils.py": "from web.test.client import Client\n\n\n"
+            "def get_runner():\n    return Client\n",
+            "web/test/client.py": "class Client:\n    pass\n",
+            "web/test/test_client.py": "from web.test.client import Client\n\n\n"
+            "def test_client():\n    Client()\n",
+            "tests/helpers.py": "def helper():\n    pass\n",
+        },
+    )
+    analysis = analyse(repo)
+    roles = {path: info.role for path, info in analysis.files.items()}
+    assert roles["web/test/utils.py"] == "production"
+    assert roles["web/test/client.py"] == "production"  # imported by a promoted file
+    assert roles["web/test/test_client.py"] == "test"  # a test by its name stays one
+    assert roles["tests/helpers.py"] == "test"
+    assert analysis.ref_names("run") == {"get_runner"}

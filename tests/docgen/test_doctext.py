@@ -446,3 +446,50 @@ def test_link_tags_with_schemes_are_never_links(language: str) -> None:
     rendered = render_doc(doc, lambda name: "page.md#x")
     assert "](" not in rendered
     assert "`javascript:alert(1)`" in rendered
+
+
+def test_ruby_rdoc_and_yard(tmp_path: Path) -> None:
+    source = (
+        "module Rack\n  # Checks tokens.\n  #\n  # == Example\n  #\n"
+        "  #   app = Rack::Builder.app do\n  #     use Rack::Protection\n  #   end\n  #\n"
+        "  # [:key] the session key. Default +:csrf+.\n"
+        "  #\n  # @param env [Hash] the request\n  # @return [Boolean] whether it passed\n"
+        "  class Token\n  end\nend\n"
+    )
+    doc = analyse(write_files(tmp_path / "rb", {"lib/token.rb": source})).comp("Rack.Token").doc
+    rendered = render_doc(doc)
+    assert rendered.startswith(
+        "Checks tokens.\n\n**Example**\n\n```ruby\napp = Rack::Builder.app do"
+    )
+    assert "- **:key** — the session key. Default `:csrf`." in rendered
+    assert "- `env` (`Hash`) — the request" in rendered
+    assert "**Returns:** `Boolean` — whether it passed" in rendered
+
+
+def test_phpdoc_params_with_types(tmp_path: Path) -> None:
+    source = (
+        "<?php\n/**\n * Add a route.\n *\n * @param string[] $methods HTTP methods\n"
+        " * @param callable|string $handler The handler\n * @return RouteInterface\n"
+        " * @throws \\InvalidArgumentException when bad\n */\nfunction map($methods, $handler) {}\n"
+    )
+    doc = analyse(write_files(tmp_path / "php", {"src/App.php": source})).comp("map").doc
+    rendered = render_doc(doc)
+    assert "- `$methods` (`string[]`) — HTTP methods" in rendered
+    assert "- `$handler` (`callable|string`) — The handler" in rendered
+    assert "**Returns:** `RouteInterface`" in rendered
+    assert "**Throws:**\n- `\\InvalidArgumentException` — when bad" in rendered
+
+
+def test_rust_doc_above_a_multi_line_attribute_is_attached(tmp_path: Path) -> None:
+    source = (
+        "/// A data structure that can be serialized.\n#[cfg_attr(\n    not(no_diagnostic),\n"
+        '    diagnostic::on_unimplemented(\n        message = "x",\n        note = "y",\n'
+        '        note = "z",\n    )\n)]\npub trait Serialize {}\n'
+    )
+    a = analyse(write_files(tmp_path / "rs", {"src/lib.rs": source}))
+    assert a.comp("Serialize").doc == "A data structure that can be serialized."
+
+
+def test_markdown_emphasis_and_escapes_in_doc_comments() -> None:
+    doc = convert_doc("A **data structure** for *ser*ializing; no \\[derive\\] here.", "rust")
+    assert render_doc(doc) == "A **data structure** for \\*ser\\*ializing; no \\[derive\\] here."

@@ -145,3 +145,25 @@ def test_js_example_from_examples_folder(build_site, tmp_path: Path) -> None:
     site = build_site(repo)
     section = _section(_page_with(site, "createApplication"), "createApplication")
     assert "From `examples/hello/index.js:3`:\n\n```javascript\nfunction start() {" in section
+
+
+def test_js_default_export_called_under_its_import_name(build_site, tmp_path: Path) -> None:
+    repo = write_files(
+        tmp_path / "jsdefault",
+        {
+            "package.json": '{"name": "mini", "main": "index.js"}',
+            "index.js": "module.exports = require('./lib/mini');\n",
+            "lib/mini.js": (
+                "/** Create an application. */\nfunction createApplication() { return {}; }\n"
+                "exports = module.exports = createApplication;\n"
+            ),
+            "examples/hello/index.js": (
+                "var mini = require('../..');\n\nvar app = mini();\napp.listen(3000);\n"
+            ),
+            "test/app.js": "const mini = require('../');\n\nit('works', () => { mini(); });\n",
+        },
+    )
+    site = build_site(repo)
+    section = _section(_page_with(site, "createApplication"), "createApplication")
+    assert "From `examples/hello/index.js:3`:\n\n```javascript\nvar app = mini();\n```" in section
+    assert "From `test/app.js:3`:" in section

@@ -221,3 +221,16 @@ def test_kotlin_source_sets_keep_apart_and_packages_are_named(build_site, tmp_pa
     assert "[commonMain/okio](" in modules and "[jvmMain/okio](" in modules
     assert "[zod](" in modules and "[other](" in modules
     assert "[src](" not in modules
+
+
+def test_a_crate_root_is_not_a_pass_through_folder(build_site, tmp_path: Path) -> None:
+    items = "".join(f"pub fn f{i}() {{}}\n" for i in range(5))
+    files = {
+        "serde/src/lib.rs": "//! Serde is a framework for serializing.\n\npub mod private;\n",
+        "serde/src/private/mod.rs": "pub mod de;\n",
+        "serde/src/private/de.rs": items,
+    }
+    overview = build_site(write_files(tmp_path / "repo", files)).text("overview.md")
+    modules = _section(overview, "Modules")
+    assert "- [serde](serde-src.md) — 5 components in 3 files: Serde is a framework" in modules
+    assert "  - [private](serde-src-private.md)" in modules

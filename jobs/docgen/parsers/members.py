@@ -537,28 +537,54 @@ def rust_variant(ctx: MemberContext, node: Node, comp: Component) -> bool:
     return True
 
 
+def rust_associated_type(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    """`type Ok;` / `type Error: Error;` in a trait: what every implementation chooses."""
+    name = node_text(node.child_by_field_name("name"))
+    bounds = node.child_by_field_name("bounds")
+    default = node.child_by_field_name("default_type")
+    shown = _type_text(bounds).lstrip(":").strip() if bounds is not None else ""
+    if default is not None:
+        shown = f"{shown} = {_type_text(default)}".strip()
+    if name:
+        _add(comp, name, "associated type", shown, _doc(ctx, node), node)
+    return True
+
+
+def rust_trait_const(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    if comp.kind != "trait":
+        return True
+    name = node_text(node.child_by_field_name("name"))
+    type_ = _type_text(node.child_by_field_name("type"))
+    if name:
+        _add(comp, name, "constant", type_, _doc(ctx, node), node)
+    return True
+
+
 # --- C / C++ --------------------------------------------------------------------------------
 
 _DECLARATOR_NAMES = ("field_identifier", "identifier")
 
 
 def _c_field_names(node: Node) -> list[tuple[str, str]] | None:
-    """(name, pointer stars) declared by a C field declaration; None when it declares a
-    function (a C++ method)."""
+    """(name, pointer stars and array sizes) declared by a C field declaration; None when it
+    declares a function (a C++ method)."""
     names: list[tuple[str, str]] = []
     for child in node.children_by_field_name("declarator"):
         current = child
-        stars = ""
+        stars = dims = ""
         for _ in range(8):
             if current.type == "pointer_declarator":
                 stars += "*"
+            elif current.type == "array_declarator":
+                size = current.child_by_field_name("size")
+                dims = f"[{one_line(node_text(size), 20) if size is not None else ''}]" + dims
             if current.type == "function_declarator":
                 inner = current.child_by_field_name("declarator")
                 if inner is None or inner.type != "parenthesized_declarator":
                     return None  # a method, not a function-pointer field
                 stars = "fn"
             if current.type in _DECLARATOR_NAMES:
-                names.append((node_text(current), stars))
+                names.append((node_text(current), f"{stars}{dims}" if stars != "fn" else stars))
                 break
             nxt = current.child_by_field_name("declarator")
             if nxt is None:
@@ -605,7 +631,7 @@ def c_field(ctx: MemberContext, node: Node, comp: Component) -> bool:
         if stars.startswith("fn"):  # a function pointer: its whole declaration is its type
             shown = one_line(node_text(node).rstrip(";"), MAX_MEMBER_TYPE)
         else:
-            shown = f"{type_} {stars}" if stars else type_
+            shown = f"{type_} {stars}" if stars.startswith("*") else f"{type_}{stars}"
         _add(comp, name, "field", shown, doc, node)
     return True
 
@@ -679,6 +705,13 @@ def js_exported_variables(ctx: MemberContext, node: Node, scope: ModuleScope) ->
     return False
 
 
+def js_namespace_values(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    """`export const X = 1` inside a TypeScript `namespace`: a member of the namespace."""
+    if comp.kind != "module":
+        return False
+    return js_exported_variables(ctx, node, comp)  # type: ignore[arg-type]
+
+
 def _object_with_methods(value: Node) -> bool:
     if value.type != "object":
         return False
@@ -704,6 +737,7 @@ _TS = {
     "property_identifier": ts_enum_member,
     "pair": js_pair,
     "shorthand_property_identifier": js_shorthand,
+    "lexical_declaration": js_namespace_values,
 }
 _C = {"field_declaration": c_field, "enumerator": c_enumerator}
 
@@ -738,6 +772,8 @@ HANDLERS: dict[str, dict[str, Handler]] = {
         "field_declaration": rust_field,
         "ordered_field_declaration_list": rust_tuple_fields,
         "enum_variant": rust_variant,
+        "associated_type": rust_associated_type,
+        "const_item": rust_trait_const,
     },
     "c": _C,
     "cpp": _C,

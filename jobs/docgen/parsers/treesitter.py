@@ -485,6 +485,8 @@ class _Walker:
             comp.private = True
         if has_body is None:
             has_body = node.child_by_field_name("body") is not None
+        if node.type == "method_definition" and any(c.type == "set" for c in node.children):
+            self.sink.accessors[comp.id] = "setter"  # shown under its getter
         if kind in ("function", "method") and not has_body:
             self.sink.stubs.add(comp.id)  # an overload signature or a prototype
         self.ranges[comp.id] = (node.start_byte, node.end_byte, [])

@@ -224,6 +224,7 @@ TS_DEFS = {
     "method_signature": "function",
     "abstract_method_signature": "function",
     "function_signature": "function",
+    "internal_module": "module",
 }
 JS_IMPORTS = {"import_statement": _js_import, "export_statement": _js_import}
 C_DEFS = {

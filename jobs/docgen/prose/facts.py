@@ -19,10 +19,12 @@ from ..modules import Module
 from ..site import SiteContext, full_name, module_doc
 
 # Bump when the prompts or the facts' shape change: every cached answer is then stale.
-PROMPT_VERSION = "1"
+PROMPT_VERSION = "2"
 
 MAX_COMPONENTS = 40
 MAX_METHODS = 15
+MAX_MEMBERS = 15
+MAX_REEXPORTS = 20
 MAX_NEIGHBOURS = 10
 MAX_SIGNATURE = 240
 MAX_DOC = 300
@@ -84,6 +86,8 @@ def _clip_block(text: str, limit: int) -> str:
 
 
 def _public(comp: Component) -> bool:
+    if comp.private:  # its doc says `@private` / `@internal`
+        return False
     return not comp.name.startswith("_") or (
         comp.name.startswith("__") and comp.name.endswith("__") and bool(comp.doc)
     )
@@ -112,6 +116,14 @@ def module_facts(
             item["doc"] = _clip(doc_summary(comp.doc) or comp.doc, MAX_DOC)
         if methods.get(comp.id):
             item["methods"] = methods[comp.id][:MAX_METHODS]
+        if comp.members:
+            # Fields, properties, variants: what users set, read or match on.
+            item["members"] = [
+                _clip(f"{m.name}: {m.type}" if m.type else m.name, 80)
+                for m in comp.members[:MAX_MEMBERS]
+            ]
+        if comp.overloads:
+            item["overloads"] = len(comp.overloads)
         listed.append(item)
     facts: dict[str, Any] = {"module": full_name(module), "path": module.path}
     doc = module_doc(ctx, module)
@@ -123,6 +135,14 @@ def module_facts(
         if p in ctx.files
     ]
     facts["components"] = listed
+    reexports = [
+        f"{entry.name} from {entry.source}"
+        for path in module.files
+        if path in ctx.files
+        for entry in ctx.files[path].reexports
+    ]
+    if reexports:
+        facts["reexports"] = reexports[:MAX_REEXPORTS]
     if len(top) > MAX_COMPONENTS:
         facts["more_components"] = len(top) - MAX_COMPONENTS
     private = [c.qualname for c in comps if c.parent is None and not _public(c)]

@@ -161,12 +161,14 @@ class _Run:
             self.report.tokens_in += tokens_in
             self.report.tokens_out += tokens_out
 
-    def _tick(self, total: int) -> None:
+    def _started(self, total: int) -> None:
+        """Progress as each page starts: a slow answer shows which page it is waiting on."""
         with self.lock:
             self.done += 1
             done = self.done
         if self.progress is not None:
-            self.progress(done, total, f"Writing module {done}/{total} with {self.settings.model}")
+            text = f"Writing module {done}/{total} with {self.settings.model}"
+            self.progress(done - 1, total, text)
 
     # --- one answer -----------------------------------------------------------------
 
@@ -248,6 +250,7 @@ class _Run:
     # --- pages ----------------------------------------------------------------------
 
     def module(self, module: Module, total: int) -> None:
+        self._started(total)
         facts = module_facts(self.ctx, module, self.summaries, self.read_source)
         answer, failure = self._ask(MODULE_SYSTEM, facts, MODULE_SCHEMA, MODULE_FIELDS)
         page = module.page
@@ -267,9 +270,9 @@ class _Run:
             self.summaries[page] = render.plain_summary(answer["what"])
             with self.lock:
                 self.report.pages_with_prose += 1
-        self._tick(total)
 
     def overview(self, total: int) -> None:
+        self._started(total)
         facts = overview_facts(self.ctx, self.summaries)
         answer, failure = self._ask(OVERVIEW_SYSTEM, facts, OVERVIEW_SCHEMA, OVERVIEW_FIELDS)
         if answer is None:
@@ -292,15 +295,18 @@ class _Run:
             self.ctx.prose[OVERVIEW_PAGE] = lines
             with self.lock:
                 self.report.pages_with_prose += 1
-        self._tick(total)
 
-    def _fail(self, page: str, kind: str) -> None:
+    def _reason(self, kind: str) -> str:
         reason = REASONS.get(kind, "the model call failed")
         if kind == "budget":
             budget = f"{self.settings.token_budget:,}"
             reason += f" ({budget} tokens, CODEWIKI_LLM_TOKEN_BUDGET)"
         elif kind == "stopped" and self.settings.stop.reason:
-            reason += f": {self.settings.stop.reason}"
+            reason += f" ({self.settings.stop.reason})"
+        return reason
+
+    def _fail(self, page: str, kind: str) -> None:
+        reason = self._reason(kind)
         self.ctx.prose[page] = render.note(
             f"No model-written summary on this page: {reason}. "
             "What follows is static analysis only."
@@ -331,7 +337,7 @@ class _Run:
             report.status = "completed"
             return
         kinds = Counter(report.failures.values())
-        detail = ", ".join(f"{REASONS.get(k, k)} ({n})" for k, n in kinds.most_common())
+        detail = ", ".join(f"{self._reason(k)} ({n})" for k, n in kinds.most_common())
         if report.pages_with_prose == 0:
             report.status = "fallback"
             first = next(iter(self.first_error.values()), "")

@@ -1,0 +1,169 @@
+"""Tracked repositories: their records, their stable links, and which docs are "latest".
+
+A ``Repository`` row appears when a job for it first completes (or when staff add
+one). It follows one branch (empty: the default branch). The newest completed job
+of that branch is its ``latest_job``: a job that asked for the branch by name (or
+for the default branch), or one whose commit is the head last seen on the branch
+by a webhook or the scheduled refresh.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from jobs.models import Job, Repository, Status
+from jobs.repo_urls import CASE_INSENSITIVE_HOSTS, HEX_RE, is_local, normalize_commit
+
+logger = logging.getLogger("jobs.repositories")
+
+LINK_SCHEMES = ("https", "http", "git")
+
+
+def documents_followed_branch(repo: Repository, job: Job) -> bool:
+    if job.commit_id == repo.branch:
+        return True
+    return bool(repo.last_seen_sha) and job.resolved_commit == repo.last_seen_sha
+
+
+def record_completed(job: Job) -> Repository | None:
+    """Create the repository record on a first completed job; advance its latest docs.
+
+    Never raises: tracking is a convenience on top of a job that already succeeded.
+    """
+    if job.status != Status.COMPLETED or is_local(job.repo_url):
+        return None
+    try:
+        with transaction.atomic():  # a savepoint: a failure here never undoes the completion
+            repo = _get_or_create(job.repo_url, private=job.private, created_by="")
+            if documents_followed_branch(repo, job):
+                Repository.objects.filter(pk=repo.pk).update(latest_job=job, private=job.private)
+                repo.latest_job, repo.private = job, job.private
+        return repo
+    except Exception:
+        logger.exception("Could not record repository for job %s", job.job_id)
+        return None
+
+
+def _get_or_create(url: str, *, private: bool, created_by: str) -> Repository:
+    repo = Repository.objects.filter(url=url).first()
+    if repo is not None:
+        return repo
+    minutes = max(0, settings.CODEWIKI_REFRESH_MINUTES)
+    try:
+        with transaction.atomic():
+            return Repository.objects.create(
+                url=url,
+                refresh_minutes=minutes,
+                private=private,
+                created_by=created_by,
+                next_check_at=timezone.now() + timedelta(minutes=minutes),
+            )
+    except IntegrityError:  # created by a concurrent job meanwhile
+        return Repository.objects.get(url=url)
+
+
+def track(
+    url: str, branch: str = "", *, refresh_minutes: int | None = None, by: str = ""
+) -> Repository:
+    """Staff: start tracking ``url`` (already canonical) on ``branch``."""
+    repo = _get_or_create(url, private=False, created_by=by)
+    fields = {"branch": normalize_commit(branch), "enabled": True}
+    if refresh_minutes is not None:
+        fields["refresh_minutes"] = refresh_minutes
+    Repository.objects.filter(pk=repo.pk).update(**fields)
+    repo.refresh_from_db()
+    return repo
+
+
+def set_enabled(repo: Repository, enabled: bool) -> None:
+    now = timezone.now()
+    Repository.objects.filter(pk=repo.pk).update(enabled=enabled, next_check_at=now)
+    repo.enabled, repo.next_check_at = enabled, now
+
+
+def completed_jobs(repo: Repository) -> list[Job]:
+    """Its docs by commit, newest first: one row per resolved commit (the newest job)."""
+    seen: set[str] = set()
+    rows = []
+    queryset = Job.objects.filter(repo_url=repo.url, status=Status.COMPLETED).order_by(
+        "-completed_at", "-id"
+    )
+    for job in queryset[:500]:
+        if job.resolved_commit in seen:
+            continue
+        seen.add(job.resolved_commit)
+        rows.append(job)
+    return rows
+
+
+# --- stable links ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StableLink:
+    candidates: tuple[str, ...]  # canonical URLs this host/path may stand for
+    ref: str  # "" for the followed branch, else a sha prefix or ref name
+    page: str  # a docs page below the docs root, or ""
+
+
+def parse_stable_link(rest: str) -> StableLink | None:
+    """``host/owner/name[/@ref][/page…]`` → what it names, or None if malformed.
+
+    Names may hold dots (``three.js``) and groups may nest (GitLab): everything
+    up to ``@ref`` (or the end) is the repository, unless a page follows a ref.
+    """
+    path, at, after = rest.strip("/").partition("/@")
+    segments = [s for s in path.split("/") if s]
+    if len(segments) < 3 or any(s in {".", ".."} for s in segments):
+        return None
+    ref, page = "", ""
+    if at:
+        ref, _, page = after.partition("/")
+        if not ref:
+            return None
+    host = segments[0].lower()
+    repo_path = segments[1:]
+    if host.removeprefix("www.") in CASE_INSENSITIVE_HOSTS:
+        repo_path = [s.lower() for s in repo_path]
+    tail = "/".join(repo_path).removesuffix(".git")
+    return StableLink(
+        tuple(f"{scheme}://{host}/{tail}" for scheme in LINK_SCHEMES), ref, page.strip("/")
+    )
+
+
+def find_docs(link: StableLink, user: object) -> tuple[Repository | None, Job | None]:
+    """The repository and the completed job a stable link names (either may be None)."""
+    repo = Repository.objects.visible_to(user).filter(url__in=link.candidates).first()
+    jobs = Job.objects.visible_to(user).filter(
+        repo_url__in=[repo.url] if repo else link.candidates, status=Status.COMPLETED
+    )
+    jobs = jobs.order_by("-completed_at", "-id")
+    if link.ref:
+        ref = link.ref.lower() if HEX_RE.match(link.ref) else link.ref
+        condition = Q(commit_id=ref)
+        if HEX_RE.match(ref):
+            condition |= Q(resolved_commit__startswith=ref)
+        return repo, jobs.filter(condition).first()
+    if repo is not None:
+        latest = repo.latest_job  # visible: a private job makes its repository private
+        if latest is not None and latest.status == Status.COMPLETED:
+            return repo, latest
+        return repo, jobs.filter(commit_id=repo.branch).first()
+    return None, jobs.filter(commit_id="").first()
+
+
+def stable_url(repo_url: str, ref: str = "") -> str | None:
+    """``/r/<host>/<owner>/<name>/`` (or ``…/@ref/``) for a canonical URL; None for local ones."""
+    if is_local(repo_url):
+        return None
+    parts = urlsplit(repo_url)
+    base = f"/r/{parts.netloc}{parts.path.rstrip('/')}/"
+    return f"{base}@{ref}/" if ref else base

@@ -1,0 +1,94 @@
+"""Tracked repositories: the list, one repository's docs by commit, stable links, the toggle."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from jobs import repositories
+from jobs.models import Repository
+from jobs.repo_urls import web_url
+
+
+@require_safe
+def repository_list(request: HttpRequest) -> HttpResponse:
+    repos = list(
+        Repository.objects.visible_to(request.user).select_related("latest_job").order_by("url")
+    )
+    rows = [(repo, repositories.stable_url(repo.url)) for repo in repos]
+    return render(
+        request,
+        "jobs/repositories.html",
+        {"rows": rows, "is_staff": request.user.is_staff, "here": request.get_full_path()},
+    )
+
+
+@require_safe
+def repository_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    repo = get_object_or_404(
+        Repository.objects.visible_to(request.user).select_related("latest_job"), pk=pk
+    )
+    jobs = [
+        (job, repositories.stable_url(repo.url, job.resolved_commit))
+        for job in repositories.completed_jobs(repo)
+        if job.visible_to(request.user)
+    ]
+    return render(
+        request,
+        "jobs/repository_detail.html",
+        {
+            "repo": repo,
+            "jobs": jobs,
+            "stable_url": repositories.stable_url(repo.url),
+            "repo_link": web_url(repo.url),
+            "is_staff": request.user.is_staff,
+            "here": request.get_full_path(),
+        },
+    )
+
+
+@require_safe
+def stable_link(request: HttpRequest, rest: str) -> HttpResponse:
+    """``/r/<host>/<owner>/<name>/[@<sha-or-ref>/][page]`` → the docs it names (302)."""
+    link = repositories.parse_stable_link(rest)
+    if link is None:
+        raise Http404("Not a repository link: /r/<host>/<owner>/<name>/[@<commit>/]")
+    repo, job = repositories.find_docs(link, request.user)
+    if job is None:
+        if repo is not None and not link.ref:
+            # Tracked but nothing generated yet: its page says what is going on.
+            return HttpResponseRedirect(reverse("repository-detail", args=[repo.pk]))
+        raise Http404("No documentation for this repository and commit yet")
+    target = reverse("docs-index", args=[job.job_id]) + link.page
+    return HttpResponseRedirect(target)
+
+
+@require_POST
+def repository_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff may enable or disable tracked repositories.")
+    repo = get_object_or_404(Repository, pk=pk)
+    enabled = request.POST.get("enabled") == "1"
+    repositories.set_enabled(repo, enabled)
+    messages.success(
+        request,
+        f"{'Enabled' if enabled else 'Disabled'} refreshing of {repo.display}.",
+    )
+    response = HttpResponseRedirect(_next_url(request, reverse("repositories")))
+    response.status_code = 303
+    return response
+
+
+def _next_url(request: HttpRequest, fallback: str) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    candidate = request.POST.get("next", "")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return fallback
