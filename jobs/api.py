@@ -11,9 +11,9 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jobs import rate_limit, services
+from jobs import rate_limit, services, webhooks
 from jobs.models import Job, Status
 from jobs.pagination import BadCursor, newest_first
 
@@ -171,3 +171,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
+
+
+@csrf_exempt  # authenticated by the provider's signature or token instead
+@require_POST
+def webhook(request: HttpRequest, provider: str) -> JsonResponse:
+    """``POST /hooks/<provider>``: a push from GitHub, GitLab or Gitea (see jobs.webhooks)."""
+    outcome = webhooks.handle(provider, request)
+    return JsonResponse(outcome.body(), status=outcome.status)

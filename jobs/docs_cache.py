@@ -12,7 +12,8 @@ import json
 import logging
 import os
 import shutil
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -70,37 +71,55 @@ def is_complete(docs_dir: Path) -> bool:
 
 
 def lookup(repo_url: str, sha: str) -> CacheEntry | None:
-    """A usable cache entry for (repo_url, sha), or None.
+    """A usable cache entry for (repo_url, sha), or None (see ``lookup_many``)."""
+    return lookup_many([(repo_url, sha)]).get((repo_url, sha))
 
-    Errors are misses, except a lost database connection: that is raised for
-    the caller to retry, since a miss would regenerate docs that exist.
+
+def lookup_many(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], CacheEntry]:
+    """The usable cache entries among ``keys`` (repo_url, sha) pairs, found with one query.
+
+    A worker claiming a batch of jobs asks for all of them at once: a query per
+    job was most of the cost of a cache hit. Errors are misses, except a lost
+    database connection: that is raised for the caller to retry, since a miss
+    would regenerate docs that exist.
     """
+    wanted = set(keys)
+    if not wanted:
+        return {}
     try:
-        entry = CacheEntry.objects.filter(repo_url=repo_url, commit_sha=sha).first()
-        if entry is None:
-            return None
-        expiry = timedelta(days=settings.CODEWIKI_CACHE_EXPIRY_DAYS)
-        docs_dir = resolve_docs_dir(entry.docs_path)
-        if entry.created_at < timezone.now() - expiry:
-            logger.info("Cache entry %s expired; regenerating", entry)
-            entry.delete()
-            return None
-        if docs_dir is None or not is_complete(docs_dir):
-            logger.warning(
-                "Cache entry %s points at a missing or incomplete folder; dropped", entry
-            )
-            entry.delete()
-            return None
+        rows = CacheEntry.objects.filter(
+            repo_url__in={repo for repo, _ in wanted}, commit_sha__in={sha for _, sha in wanted}
+        )
         now = timezone.now()
-        if entry.last_used_at < now - LAST_USED_RESOLUTION:
-            # Coarse on purpose: a write per hit would double the cost of a cache hit.
-            CacheEntry.objects.filter(pk=entry.pk).update(last_used_at=now)
-        return entry
+        found: dict[tuple[str, str], CacheEntry] = {}
+        for entry in rows:
+            key = (entry.repo_url, entry.commit_sha)
+            if key in wanted and _usable(entry, now):
+                found[key] = entry
+        # Coarse on purpose: a write per hit would double the cost of a cache hit.
+        stale = [e.pk for e in found.values() if e.last_used_at < now - LAST_USED_RESOLUTION]
+        if stale:
+            CacheEntry.objects.filter(pk__in=stale).update(last_used_at=now)
+        return found
     except DISCONNECT_ERRORS:
         raise
     except Exception:
-        logger.exception("Cache lookup failed for %s@%s; treating as a miss", repo_url, sha)
-        return None
+        logger.exception("Cache lookup failed for %d key(s); treating as misses", len(wanted))
+        return {}
+
+
+def _usable(entry: CacheEntry, now: datetime) -> bool:
+    """True if the entry is fresh and its folder complete; else the row is removed."""
+    if entry.created_at < now - timedelta(days=settings.CODEWIKI_CACHE_EXPIRY_DAYS):
+        logger.info("Cache entry %s expired; regenerating", entry)
+        entry.delete()
+        return False
+    docs_dir = resolve_docs_dir(entry.docs_path)
+    if docs_dir is None or not is_complete(docs_dir):
+        logger.warning("Cache entry %s points at a missing or incomplete folder; dropped", entry)
+        entry.delete()
+        return False
+    return True
 
 
 def publish(built_dir: Path, repo_url: str, sha: str) -> str:

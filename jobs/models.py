@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from jobs.git_credentials import redact
@@ -115,6 +116,48 @@ class JobQuerySet(models.QuerySet["Job"]):
 
     def lease_expired(self, now: datetime | None = None) -> JobQuerySet:
         return self.processing().filter(lease_expires_at__lt=now or timezone.now())
+
+    def claim_completed_from_cache(
+        self,
+        docs_paths: Mapping[int, str],
+        worker: Worker,
+        message: str,
+        *,
+        make_private: Collection[int] = (),
+    ) -> int:
+        """Claim and complete queued jobs whose docs are cached, in one UPDATE.
+
+        ``docs_paths`` maps each job's pk to its cache entry's folder. The rows end
+        as ``claim()`` followed by ``mark_completed(from_cache=True)`` would leave
+        them; the job's own commit is the resolved one (only a full sha is looked
+        up this way); the jobs in ``make_private`` become private. Returns how many
+        rows moved: only those still queued do.
+        """
+        now = timezone.now()
+        extra: dict[str, Any] = {}
+        if make_private:
+            extra["private"] = Case(
+                When(pk__in=list(make_private), then=True), default=F("private")
+            )
+        return self.filter(pk__in=list(docs_paths), status__in=TRANSITIONS["claim"]).update(
+            **extra,
+            status=Status.COMPLETED,
+            worker=worker,
+            attempts=F("attempts") + 1,
+            started_at=now,
+            completed_at=now,
+            heartbeat_at=now,
+            lease_expires_at=None,
+            docs_path=Case(
+                *(When(pk=pk, then=Value(path)) for pk, path in docs_paths.items()),
+                default=F("docs_path"),
+            ),
+            resolved_commit=F("commit_id"),
+            from_cache=True,
+            progress=message,
+            progress_percent=100,
+            error_message="",
+        )
 
 
 class Worker(models.Model):

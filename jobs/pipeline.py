@@ -18,7 +18,7 @@ import os
 import shutil
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -38,7 +38,7 @@ from jobs.db_outage import (
 from jobs.docgen import GenerationOptions, generate_docs
 from jobs.fetch import FetchError, resolve_commit, shallow_fetch, uses_credential
 from jobs.git_credentials import redact
-from jobs.models import CacheEntry, InvalidTransition, Job, JobAttempt
+from jobs.models import CacheEntry, InvalidTransition, Job, JobAttempt, Worker
 from jobs.prose_config import job_deadline, prose_settings
 from jobs.prose_config import summary as prose_summary
 from jobs.repo_urls import display_name, is_full_sha, web_url
@@ -107,6 +107,49 @@ def complete_from_entry(job: Job, entry: CacheEntry) -> None:
         finish_attempt(job, JobAttempt.Outcome.COMPLETED, CACHE_HIT_MESSAGE)
         repositories.record_completed(job)
     logger.info("Job %s: Using cached documentation", job.job_id)
+
+
+class _BatchRaced(Exception):
+    """Fewer jobs moved than were claimed: undo the batch and go one by one."""
+
+
+def complete_many_from_cache(hits: Sequence[tuple[Job, CacheEntry]], worker: Worker) -> bool:
+    """Claim and complete queued cache-hit jobs together; False if nothing was done.
+
+    One UPDATE moves every job and one INSERT writes their attempt records, instead
+    of five statements per job: that was most of the cost of a cache hit. Runs
+    inside the claiming transaction, whose row locks (PostgreSQL) or write lock
+    (SQLite) keep the jobs queued, so all of them move; should fewer move anyway,
+    the batch is rolled back and the caller claims the jobs one by one.
+    """
+    paths = {job.pk: entry.docs_path for job, entry in hits}
+    # As in complete_from_entry: docs of a private repository stay private.
+    private = [job.pk for job, entry in hits if entry.private and not job.private]
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            moved = Job.objects.claim_completed_from_cache(
+                paths, worker, CACHE_HIT_MESSAGE, make_private=private
+            )
+            if moved != len(paths):
+                raise _BatchRaced
+            JobAttempt.objects.bulk_create(
+                JobAttempt(
+                    job_id=job.pk,
+                    number=job.attempts + 1,
+                    worker_name=str(worker),
+                    started_at=now,
+                    finished_at=now,
+                    outcome=JobAttempt.Outcome.COMPLETED,
+                    message=CACHE_HIT_MESSAGE,
+                )
+                for job, _ in hits
+            )
+    except _BatchRaced:
+        return False
+    for job, _ in hits:
+        logger.info("Job %s: Using cached documentation", job.job_id)
+    return True
 
 
 def complete_from_cache(job: Job, sha: str) -> bool:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from jobs import rate_limit
+from jobs import rate_limit, wakeup
 from jobs.fetch import uses_credential
 from jobs.models import TRANSITIONS, InvalidTransition, Job, JobError, Status, new_job_id
 from jobs.repo_urls import RepoURLError, display_name, normalize_commit, normalize_repo_url
@@ -128,6 +128,7 @@ def submit(
     try:
         with transaction.atomic():
             job.save(force_insert=True)
+            wakeup.jobs_ready()
     except IntegrityError:
         # Lost a race with an identical submission: the constraint kept one.
         existing = Job.objects.active().filter(repo_url=canonical, commit_id=commit).first()
@@ -172,6 +173,7 @@ def retry(job: Job) -> Job:
     try:
         with transaction.atomic():
             job.retry()
+            wakeup.jobs_ready()
     except IntegrityError as exc:
         raise ActiveDuplicate(
             f"Cannot retry job {job.job_id}: another job for {job.repo_display} "

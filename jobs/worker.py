@@ -31,22 +31,46 @@ from django.db import (
 )
 from django.utils import timezone
 
-from jobs import docs_cache, logs, pipeline, startup_signals
+from jobs import docs_cache, logs, pipeline, startup_signals, wakeup
 from jobs.db_outage import DatabaseUnavailable, OutageLog, is_disconnect, retrying
 from jobs.job_process import JobProcess, lease_margin
 from jobs.metrics import WorkerMetrics, serve_worker_metrics
 from jobs.models import CacheEntry, InvalidTransition, Job, JobAttempt, Status
 from jobs.models import Worker as WorkerRecord
+from jobs.repo_urls import is_full_sha
 
 logger = logging.getLogger("jobs.worker")
 
 SUPERVISE_INTERVAL = 0.5  # seconds between cancel/time-limit checks while jobs run
 
+# Ready jobs looked at per claiming transaction. Cache hits among them complete
+# in that transaction, so its commit is shared by up to this many jobs.
+CLAIM_BATCH = 100
+LEGACY_CLAIM_BATCH = 25
 
-CLAIM_BATCH = 25  # ready jobs looked at per claiming transaction
 # A job child's exit code when the database stayed unreachable past its retry
 # budget (EX_TEMPFAIL): the job goes back to the queue, not to "failed".
 EXIT_DATABASE_UNAVAILABLE = 75
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """How a worker finds and claims work; ``legacy`` is kept to benchmark against."""
+
+    listen: bool  # PostgreSQL LISTEN/NOTIFY wakes an idle worker
+    adaptive_poll: bool  # polls start short after work and slow down while idle
+    batch_cache_hits: bool  # one UPDATE + one INSERT per batch of cache hits
+    claim_batch: int
+
+
+STRATEGIES = {
+    "current": Strategy(
+        listen=True, adaptive_poll=True, batch_cache_hits=True, claim_batch=CLAIM_BATCH
+    ),
+    "legacy": Strategy(
+        listen=False, adaptive_poll=False, batch_cache_hits=False, claim_batch=LEGACY_CLAIM_BATCH
+    ),
+}
 
 
 @dataclass
@@ -66,46 +90,82 @@ def claim_ready(
     *,
     slots: int,
     budget: int | None = None,
+    strategy: Strategy = STRATEGIES["current"],
     metrics: WorkerMetrics | None = None,
 ) -> Claimed:
     """Claim ready jobs in one short transaction, priority first, then age.
 
     Up to ``slots`` jobs are claimed to run in children. A job asking for a full
     sha whose docs are cached needs no slot: it is claimed and completed inside
-    this transaction, so a cache hit costs one commit shared by the whole batch.
-    On PostgreSQL the candidates are locked with SKIP LOCKED so workers never
-    wait on each other; on SQLite the conditional UPDATE in ``Job.claim``
-    decides who wins and losers move on.
+    this transaction, all such jobs of the batch together, so a cache hit costs a
+    share of one lookup, one UPDATE, one INSERT and one commit. On PostgreSQL the
+    candidates are locked with SKIP LOCKED so workers never wait on each other; on
+    SQLite the transaction holds the write lock from its start (IMMEDIATE) and the
+    conditional UPDATEs in ``Job`` decide who wins should that ever not hold.
     """
     result = Claimed()
     with transaction.atomic():
         ready = Job.objects.ready(timezone.now())
         if connection.features.has_select_for_update_skip_locked:
             ready = ready.select_for_update(skip_locked=True)
-        candidates = list(ready[:CLAIM_BATCH])
+        candidates = list(ready[: strategy.claim_batch])
         result.seen = len(candidates)
+        entries = (
+            docs_cache.lookup_many(
+                (job.repo_url, job.commit_id) for job in candidates if is_full_sha(job.commit_id)
+            )
+            if strategy.batch_cache_hits
+            else {}
+        )
+        hits: list[tuple[Job, CacheEntry]] = []
         for job in candidates:
-            if budget is not None and result.count >= budget:
+            if budget is not None and result.count + len(hits) >= budget:
                 break
-            entry = pipeline.cached_entry(job)
+            entry = entries.get((job.repo_url, job.commit_id))
+            if entry is not None:
+                hits.append((job, entry))
+                continue
+            if not strategy.batch_cache_hits:
+                entry = pipeline.cached_entry(job)
             if entry is None and len(result.to_run) >= slots:
                 continue
-            try:
-                job.claim(worker, lease_seconds)
-            except InvalidTransition:
-                continue  # another worker got it first
-            JobAttempt.objects.create(
-                job=job, number=job.attempts, worker_name=str(worker), started_at=job.started_at
-            )
-            if metrics is not None and job.started_at is not None:
-                metrics.claimed((job.started_at - job.run_after).total_seconds())
-            if entry is not None and _complete_from_entry(job, entry):
-                result.from_cache += 1
-                if metrics is not None:
+            _claim_one(job, entry, worker, lease_seconds, result, metrics)
+        if hits and pipeline.complete_many_from_cache(hits, worker):
+            result.from_cache += len(hits)
+            if metrics is not None:
+                now = timezone.now()
+                for job, _ in hits:
+                    metrics.claimed((now - job.run_after).total_seconds())
                     metrics.attempt_finished(JobAttempt.Outcome.COMPLETED, 0.0, from_cache=True)
-            else:
-                result.to_run.append(job)
+        elif hits:
+            for job, entry in hits:
+                _claim_one(job, entry, worker, lease_seconds, result, metrics)
     return result
+
+
+def _claim_one(
+    job: Job,
+    entry: CacheEntry | None,
+    worker: WorkerRecord,
+    lease_seconds: int,
+    result: Claimed,
+    metrics: WorkerMetrics | None = None,
+) -> None:
+    try:
+        job.claim(worker, lease_seconds)
+    except InvalidTransition:
+        return  # another worker got it first
+    JobAttempt.objects.create(
+        job=job, number=job.attempts, worker_name=str(worker), started_at=job.started_at
+    )
+    if metrics is not None and job.started_at is not None:
+        metrics.claimed((job.started_at - job.run_after).total_seconds())
+    if entry is not None and _complete_from_entry(job, entry):
+        result.from_cache += 1
+        if metrics is not None:
+            metrics.attempt_finished(JobAttempt.Outcome.COMPLETED, 0.0, from_cache=True)
+    else:
+        result.to_run.append(job)
 
 
 def _complete_from_entry(job: Job, entry: CacheEntry) -> bool:
@@ -124,11 +184,14 @@ def reap_lost_jobs(limit: int = 100, metrics: WorkerMetrics | None = None) -> in
     reaped = 0
     for job in Job.objects.lease_expired(now).select_related("worker")[:limit]:
         try:
-            outcome = job.reclaim_lost(now)
+            with transaction.atomic():  # the state and the timeline change together
+                outcome = job.reclaim_lost(now)
+                pipeline.finish_attempt(job, JobAttempt.Outcome.LOST, job.progress)
+                if outcome == Status.QUEUED:
+                    wakeup.jobs_ready()
         except InvalidTransition:
             continue  # heartbeat renewed or finished meanwhile
         reaped += 1
-        pipeline.finish_attempt(job, JobAttempt.Outcome.LOST, job.progress)
         if metrics is not None and job.started_at is not None:
             metrics.attempt_finished(
                 JobAttempt.Outcome.LOST, (now - job.started_at).total_seconds()
@@ -208,11 +271,13 @@ class Worker:
         batch: bool = False,
         max_jobs: int | None = None,
         grace_seconds: float | None = None,
+        strategy: str = "current",
         metrics_port: int | None = None,
         metrics_host: str = "127.0.0.1",
     ) -> None:
         self.concurrency = max(1, concurrency)
         self.interval = max(0.01, interval)
+        self.strategy = STRATEGIES[strategy]
         self.batch = batch
         self.max_jobs = max_jobs
         self.grace_seconds = (
@@ -233,6 +298,10 @@ class Worker:
         self._next_reap = 0.0
         self._next_supervise = 0.0
         self._outage = OutageLog(logger, "Worker")
+        self.listener = (
+            wakeup.Listener() if self.strategy.listen and wakeup.notifications_supported() else None
+        )
+        self.backoff = wakeup.IdleBackoff(ceiling=self.interval)
 
     # --- lifecycle ------------------------------------------------------------
 
@@ -303,13 +372,31 @@ class Worker:
             reap_lost_jobs(metrics=self.metrics)
             prune_dead_workers(self.lease_seconds)
             self._next_reap = now + max(1.0, self.lease_seconds / 4)
+        if self.listener is not None:
+            self.listener.ensure()  # (re)LISTEN before claiming: nothing slips between
         claimed_any, queue_empty = self._claim_available()
         if claimed_any:
+            self.backoff.reset()
             return  # keep draining without sleeping
         if self._done_claiming(queue_empty) and not self.running:
             self.stop_requested_at = self.stop_requested_at or time.monotonic()
             return
-        self._sleep(SUPERVISE_INTERVAL if self.running else self.interval)
+        wait = self._idle_wait()
+        listening = self.listener is not None and self.listener.listening
+        logger.debug(
+            "Nothing to claim; waiting up to %.2f s%s", wait, " or a notification" * listening
+        )
+        self._sleep(wait)
+
+    def _idle_wait(self) -> float:
+        """How long to wait before polling again when there was nothing to claim."""
+        if self.listener is not None and self.listener.listening:
+            wait = self.interval  # a notification ends the wait sooner
+        elif self.strategy.adaptive_poll:
+            wait = self.backoff.next_wait()
+        else:
+            wait = self.interval
+        return min(wait, SUPERVISE_INTERVAL) if self.running else wait
 
     def _done_claiming(self, queue_empty: bool) -> bool:
         reached_max = self.max_jobs is not None and self.claimed >= self.max_jobs
@@ -327,6 +414,7 @@ class Worker:
                 self.lease_seconds,
                 slots=self.concurrency - len(self.running),
                 budget=budget,
+                strategy=self.strategy,
                 metrics=self.metrics,
             )
             self.claimed += claimed.count
@@ -361,6 +449,7 @@ class Worker:
             if running.process.is_alive():
                 continue
             running.process.join()
+            self.backoff.reset()  # a slot is free and work tends to come in bursts
             # Forgotten only once its outcome is settled: if the database is down
             # now, the next tick tries again.
             self._after_child_exit(running)
@@ -440,22 +529,26 @@ class Worker:
             "retry_later": JobAttempt.Outcome.RETRYING,
         }[action]
         try:
-            if action == "fail":
-                job.mark_failed(message, worker_id=self.record_id)
-                logger.error("Job %s: Failed with error: %s", job.job_id, message)
-            elif action == "cancel":
-                job.mark_cancelled(message)
-                logger.info("Job %s: %s", job.job_id, message)
-            else:
-                # Not the job's fault (a stopping worker, an unreachable database):
-                # the attempt is not counted.
-                job.requeue(message, count_attempt=False, worker_id=self.record_id)
-                logger.info("Job %s: %s", job.job_id, message)
+            # One transaction: whoever sees the job's new state sees its timeline too.
+            with transaction.atomic():
+                if action == "fail":
+                    job.mark_failed(message, worker_id=self.record_id)
+                elif action == "cancel":
+                    job.mark_cancelled(message)
+                else:
+                    # Not the job's fault (a stopping worker, an unreachable database):
+                    # the attempt is not counted.
+                    job.requeue(message, count_attempt=False, worker_id=self.record_id)
+                    wakeup.jobs_ready()
+                pipeline.finish_attempt(job, outcome, message)
         except InvalidTransition:
             pass  # the child finished first, or the job was taken back; that outcome stands
         else:
-            pipeline.finish_attempt(job, outcome, message)
             self.metrics.attempt_finished(outcome, time.monotonic() - running.started)
+            if action == "fail":
+                logger.error("Job %s: Failed with error: %s", job.job_id, message)
+            else:
+                logger.info("Job %s: %s", job.job_id, message)
         self.running.pop(job.pk, None)
 
     def _heartbeat(self) -> None:
@@ -531,15 +624,26 @@ class Worker:
             logger.warning("%s received again: stopping now", name)
 
     def _sleep(self, seconds: float) -> None:
-        """Wait for a child to exit, a signal, or the timeout, whichever comes first."""
-        sentinels = [r.process.sentinel for r in self.running.values() if r.process.is_alive()]
-        ready = wait([self._wakeup_r, *sentinels], timeout=seconds)
+        """Wait for a child to exit, a signal, a new job's notification, or the timeout."""
+        waitables: list[int] = [
+            self._wakeup_r,
+            *(r.process.sentinel for r in self.running.values() if r.process.is_alive()),
+        ]
+        listener = self.listener
+        listening = listener.fileno() if listener is not None else None
+        if listening is not None:
+            waitables.append(listening)
+        ready = wait(waitables, timeout=seconds)
         if self._wakeup_r in ready:
             with contextlib.suppress(BlockingIOError):
                 os.read(self._wakeup_r, 512)
+        if listener is not None and listening in ready:
+            listener.drain()
 
     def _shutdown(self) -> None:
         """Hand back whatever still runs, then remove this worker's row."""
+        if self.listener is not None:
+            self.listener.close()
         try:
             for running in list(self.running.values()):
                 if running.process.is_alive():

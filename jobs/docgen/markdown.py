@@ -23,7 +23,8 @@ _FENCE_LANG = re.compile(r"[^a-z0-9+#-]")
 MERMAID_LABEL_MAX = 48
 
 
-_NEEDS_ESCAPE = re.compile(r'[&<>"\\`*_\[\]|~]')
+# `"` needs no escape: with `<` escaped no attribute can be opened, and prose shows quotes.
+_NEEDS_ESCAPE = re.compile(r"[&<>\\`*_\[\]|~]")
 
 
 def _escape_chars(text: str) -> str:
@@ -38,7 +39,6 @@ def _escape_chars(text: str) -> str:
     return (
         text.replace("<", "&lt;")
         .replace(">", "&gt;")
-        .replace('"', "&quot;")
         .replace("`", "\\`")
         .replace("*", "\\*")
         .replace("_", "\\_")
@@ -499,6 +499,13 @@ _FIELD_GROUPS = {
 _TYPE_KINDS = {"type": "Parameters", "vartype": "Attributes", "rtype": "Returns", "ytype": "Yields"}
 _RST_NAME_ESCAPE = re.compile(r"\\(?=[*_])")
 _BRACED_TYPE = re.compile(r"^\{([^{}\n]{1,200})\}\s*")
+# Built-in type names: a parameter typed `object` means no function of the repository.
+_PRIMITIVES = frozenset(
+    {"string", "number", "boolean", "object", "any", "void", "null", "undefined", "int"}
+    | {"float", "bool", "str", "dict", "list", "tuple", "set", "array", "function", "symbol"}
+    | {"bigint", "never", "unknown", "mixed", "callable", "iterable", "self", "true", "false"}
+    | {"char", "byte", "long", "short", "double", "integer", "bytes", "none", "error", "map"}
+)
 _NAME_REF = re.compile(r"^[A-Za-z_][\w.#:$]*$")
 
 
@@ -507,7 +514,7 @@ def _type_text(text: str, table: bool, resolve: Resolver | None) -> str:
     text = " ".join(text.split())
     if "`" in text:
         return inline_doc(text, resolve=resolve)
-    if resolve is not None and _NAME_REF.match(text):
+    if resolve is not None and _NAME_REF.match(text) and text.lower() not in _PRIMITIVES:
         href = resolve(text)
         if href is not None:
             return f"[{code_span(text)}]({href})"

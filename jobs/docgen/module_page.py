@@ -393,7 +393,7 @@ def _module_diagram(ctx: SiteContext, module: Module, comps: list[Component]) ->
             degree[src] += 1
     by_degree = sorted(
         (components[cid] for cid in degree),
-        key=lambda c: (-degree[c.id], not c.is_class_like, c.qualname),
+        key=lambda c: (-degree[c.id], not c.is_class_like, c.qualname, c.id),
     )
     shown = by_degree[: MAX_DIAGRAM_NODES - len(top_external)]
     ids = {c.id: f"c{i}" for i, c in enumerate(shown)}
@@ -704,6 +704,9 @@ def _module_reexports(ctx: SiteContext, module: Module) -> list[str]:
         if entry.resolved and entry.resolved in ctx.graph.components:
             name = comp_link(ctx, entry.resolved)
         source = code_span(entry.source, table=True)
+        source_module = ctx.module_of_file.get(entry.source_file) if entry.source_file else None
+        if source_module is not None and source_module is not module:
+            source = f"[{source}]({source_module.page})"
         if entry.original:
             source += f" (as {code_span(entry.original, table=True)})"
         where = code_span(f"{posixpath.basename(path)}:{entry.line}", table=True)

@@ -163,7 +163,9 @@ def _appendix(
         )
         for top in _folder_modules(members, counts, deps):
             if top.name == "root" and not top.path:
+                # Files at the top of the repository; a big one was split off as a child.
                 group.files = top.files
+                group.children.extend(top.children)
             else:
                 group.children.append(top)
         if not group.files and len(group.children) == 1:

@@ -116,7 +116,10 @@ def test_javascript_members_assigned_rather_than_declared(build_site) -> None:
     assert a.comp("module.exports.pad").kind == "method"
     assert set(members(exported)) == {"escape", "VERSION"}
     reexports = a.files["lib/application.js"].reexports
-    assert [(r.name, r.source, r.original) for r in reexports] == [("json", "body-parser", "")]
+    assert [(r.name, r.source, r.original) for r in reexports] == [
+        ("json", "body-parser", ""),
+        ("colors", "../support/colors", ""),
+    ]
 
     site = build_site(API / "js")
     page = page_with(site, "#### app.use")
@@ -127,6 +130,11 @@ def test_javascript_members_assigned_rather_than_declared(build_site) -> None:
     assert "#### Widget.draw" in page
     assert "#### module.exports.trim" in page
     assert "| `json` | `body-parser` |" in page
+    # A re-exported repository file links to its module page.
+    row = next(line for line in page.splitlines() if line.startswith("| `colors` |"))
+    target = row.split("](", 1)[1].split(")", 1)[0]
+    assert row.startswith("| `colors` | [`../support/colors`](")
+    assert "support/colors.js" in site.text(target)
 
 
 def test_java_overloads_all_listed_and_public_fields(build_site) -> None:

@@ -156,3 +156,26 @@ def test_hostile_answer_is_escaped_and_grounded(
     core = (tmp_path / "out" / "app-core.md").read_text()
     assert "- first [`make_greeter`](app-core.md#make_greeter)" in core
     assert "[`Greeter.greet`](app-core.md#greetergreet)" in core
+
+
+def test_refused_json_schema_is_learnt_once_per_cache(
+    tmp_path: Path, scripted_model: ScriptedModel
+) -> None:
+    def respond(seen: Seen, n: int) -> Reply:
+        if seen.body.get("response_format", {}).get("type") == "json_schema":
+            return Reply(status=500, body={"error": {"message": "response_format.type invalid"}})
+        return overview_answer() if seen.is_overview else module_answer()
+
+    scripted_model.responder = respond
+    repo = tmp_path / "repo"
+    write_files(repo, PROSE_REPO)
+    one_at_a_time = settings_for(scripted_model, tmp_path / "cache", concurrency=1)
+    meta = generate(repo, tmp_path / "one", one_at_a_time)
+    assert meta["llm"]["status"] == "completed"
+    assert meta["llm"]["calls_made"] == 5  # one probe, then four answers
+    changed = tmp_path / "changed"
+    shutil.copytree(repo, changed)
+    write_files(changed, CHANGED_UTIL)
+    scripted_model.requests.clear()
+    generate(changed, tmp_path / "two", settings_for(scripted_model, tmp_path / "cache"))
+    assert {s.body["response_format"]["type"] for s in scripted_model.requests} == {"json_object"}

@@ -769,6 +769,8 @@ class _Walker:
             text = node_text(prev).rstrip()  # Rust line comments include their newline
             if text.startswith(("//!", "/*!")):
                 break  # Rust inner doc (or a `/*!` banner): not about the item below
+            if comments and (text.startswith("/*") or comments[0].startswith("/*")):
+                break  # a block comment is a doc of its own: nothing above it joins it
             row = prev.start_point[0]
             if is_noise(strip_markers(text)):
                 if comments:

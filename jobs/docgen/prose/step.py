@@ -24,7 +24,7 @@ from ..modules import Module
 from ..site import SiteContext, module_summary
 from . import render
 from .cache import AnswerCache, answer_key
-from .client import ChatClient, ChatSettings, ModelError, Stop
+from .client import FORMAT_MODES, ChatClient, ChatSettings, ModelError, Stop
 from .facts import (
     MODULE_SCHEMA,
     MODULE_SYSTEM,
@@ -140,6 +140,11 @@ class _Run:
             settings.stop,
         )
         self.cache = AnswerCache(settings.cache_dir)
+        # Servers that refuse OpenAI's json_schema cost one probe request, once per cache.
+        known = self.cache.format_mode(self.client.url, settings.model)
+        if known in FORMAT_MODES:
+            self.client.format_mode = known
+        self.format_mode_seen = self.client.format_mode
         self.grounding = render.Grounding(ctx)
         self.report = ProseReport(model=settings.model, token_budget=settings.token_budget)
         self.lock = threading.Lock()
@@ -333,6 +338,10 @@ class _Run:
     def _conclude(self) -> None:
         report = self.report
         report.calls_made = self.client.requests
+        if self.client.format_mode != self.format_mode_seen:
+            self.cache.remember_format_mode(
+                self.client.url, self.settings.model, self.client.format_mode
+            )
         if report.pages_with_prose == report.pages_total:
             report.status = "completed"
             return
