@@ -68,8 +68,10 @@ lint: $(VENV)/.dev-deps
 
 bench: $(VENV)/.dev-deps
 	$(PY) -m benchmarks.queue
+	$(PY) -m benchmarks.queue_outage
 	$(PY) -m benchmarks.docgen
 	$(PY) -m benchmarks.dashboard --db both
+	$(PY) -m benchmarks.llm
 
 clean:
 	rm -rf $(VENV) output test-artifacts

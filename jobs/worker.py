@@ -31,7 +31,7 @@ from django.db import (
 )
 from django.utils import timezone
 
-from jobs import docs_cache, logs, pipeline, startup_signals, wakeup
+from jobs import docs_cache, logs, pipeline, refresh, startup_signals, wakeup
 from jobs.db_outage import DatabaseUnavailable, OutageLog, is_disconnect, retrying
 from jobs.job_process import JobProcess, lease_margin
 from jobs.metrics import WorkerMetrics, serve_worker_metrics
@@ -48,6 +48,7 @@ SUPERVISE_INTERVAL = 0.5  # seconds between cancel/time-limit checks while jobs 
 CLAIM_BATCH = 100
 LEGACY_CLAIM_BATCH = 25
 
+REFRESH_INTERVAL = 2.0  # seconds between a worker's checks for a due tracked repository
 # A job child's exit code when the database stayed unreachable past its retry
 # budget (EX_TEMPFAIL): the job goes back to the queue, not to "failed".
 EXIT_DATABASE_UNAVAILABLE = 75
@@ -173,7 +174,9 @@ def _complete_from_entry(job: Job, entry: CacheEntry) -> bool:
         with transaction.atomic():  # a savepoint: a failure here keeps the claim
             pipeline.complete_from_entry(job, entry)
         return True
-    except Exception:
+    except Exception as exc:
+        if is_disconnect(exc):
+            raise  # the claiming transaction went with the connection; the loop retries
         logger.exception("Job %s: cache shortcut failed; running it in full", job.job_id)
         return False
 
@@ -296,6 +299,8 @@ class Worker:
         self._wakeup_r, self._wakeup_w = os.pipe()
         self._next_heartbeat = 0.0
         self._next_reap = 0.0
+        self._next_refresh = 0.0
+        self._next_prune = 0.0
         self._next_supervise = 0.0
         self._outage = OutageLog(logger, "Worker")
         self.listener = (
@@ -372,6 +377,9 @@ class Worker:
             reap_lost_jobs(metrics=self.metrics)
             prune_dead_workers(self.lease_seconds)
             self._next_reap = now + max(1.0, self.lease_seconds / 4)
+        if now >= self._next_refresh and self.stop_requested_at is None:
+            self._refresh()
+            self._next_refresh = time.monotonic() + REFRESH_INTERVAL
         if self.listener is not None:
             self.listener.ensure()  # (re)LISTEN before claiming: nothing slips between
         claimed_any, queue_empty = self._claim_available()
@@ -397,6 +405,27 @@ class Worker:
         else:
             wait = self.interval
         return min(wait, SUPERVISE_INTERVAL) if self.running else wait
+
+    def _refresh(self) -> None:
+        """Check one due tracked repository (jobs/refresh.py); never fatal to the loop."""
+        try:
+            # A fraction of the lease: the parent heartbeats between checks, not during.
+            report = refresh.refresh_due(
+                limit=1, timeout=min(settings.CODEWIKI_CLONE_TIMEOUT, self.lease_seconds / 4)
+            )
+            logger.debug(
+                "Refresh pass: %d due, claimed %d, enqueued %d",
+                report.due,
+                report.claimed,
+                report.enqueued,
+            )
+            if time.monotonic() >= self._next_prune:
+                refresh.prune_deliveries()
+                self._next_prune = time.monotonic() + 3600
+        except DatabaseError:
+            raise  # the loop's outage handling deals with it
+        except Exception:
+            logger.exception("Refresh of tracked repositories failed; continuing")
 
     def _done_claiming(self, queue_empty: bool) -> bool:
         reached_max = self.max_jobs is not None and self.claimed >= self.max_jobs
@@ -565,24 +594,30 @@ class Worker:
         renewed = held.update(
             heartbeat_at=now, lease_expires_at=now + timedelta(seconds=self.lease_seconds)
         )
-        still_held = (
-            set(self.running)
-            if renewed == len(self.running)
-            else set(held.values_list("pk", flat=True))
-        )
+        if renewed == len(self.running):
+            taken_back: set[int] = set()
+        else:
+            # Taken back by another worker's reaper (re-queued, or running there):
+            # this worker must not run it any more. A job its child has just
+            # finished is left for _collect_finished.
+            taken_back = set(
+                Job.objects.filter(pk__in=list(self.running))
+                .exclude(worker_id=self.record_id, status=Status.PROCESSING)
+                .filter(status__in=[Status.QUEUED, Status.PROCESSING])
+                .values_list("pk", flat=True)
+            )
         deadline = self._lease_deadline(renewed_at)
         for pk, running in list(self.running.items()):
-            if pk in still_held:
-                running.process.renew(deadline)
-            elif running.process.is_alive():
-                # Finished by its child a moment ago, or taken back by another
-                # worker's reaper: either way this worker must not run it any more.
+            if pk in taken_back:
                 running.process.kill()
                 self.running.pop(pk, None)
                 shutil.rmtree(pipeline.temp_dir_for(running.job), ignore_errors=True)
                 logger.warning(
-                    "Job %s: no longer held by this worker; its process stopped", running.job.job_id
+                    "Job %s: taken back by another worker; its process here stopped",
+                    running.job.job_id,
                 )
+            else:
+                running.process.renew(deadline)
 
     @property
     def record_id(self) -> uuid.UUID:

@@ -621,7 +621,9 @@ def _overloads(comp: Component, language: str) -> list[str]:
     out: list[str] = []
     overloads = [m for m in comp.overloads if m.kind == "overload"]
     if overloads:
-        stubs = language == "python"
+        # Python: `@overload` stubs over a real implementation (in a `.pyi` stub file the
+        # first stub stands for the rest and reads like any other overload).
+        stubs = language == "python" and not comp.signature.startswith("@")
         lead = (
             f"**Overloads ({len(overloads)}),** typed signatures of the implementation above:"
             if stubs

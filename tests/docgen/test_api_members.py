@@ -199,6 +199,11 @@ def test_python_fields_enum_members_overload_stubs_and_reexports(build_site) -> 
     assert "Stub text" not in area_section
     assert "- `@overload def area(shape: Pair) -> int`" in area_section
     assert "| `y` | `float = 0.0` | The vertical coordinate. |" in page
+    # A stub file has no implementation: the first stub stands for the others.
+    scale = section(page_with(site, "### scale"), "### scale")
+    assert "@overload\ndef scale(value: int) -> int" in scale
+    assert "**Also declared as (one more overload):**" in scale
+    assert "- `@overload def scale(value: float) -> float`" in scale
     reexport_page = page_with(site, "## Re-exports")
     assert "| `Ordered` | `collections` (as `OrderedDict`) |" in reexport_page
     assert "[Point](" in reexport_page.split("## Re-exports", 1)[1]
@@ -242,7 +247,7 @@ def test_csharp_kotlin_and_c_members() -> None:
     }
     assert len(cs.comp("Circle.Scale").overloads) == 1
     kt = analyse(API / "kotlin")
-    assert members(kt.comp("Point")) == {"x": "val Int", "y": "var Int", "size": "val Int"}
+    assert members(kt.comp("Point")) == {"x": "val Int", "y": "var Int", "size": "val Int = 1"}
     c = analyse(API / "c")
     point = c.comp("point")
     assert members(point) == {

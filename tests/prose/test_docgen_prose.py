@@ -179,3 +179,25 @@ def test_refused_json_schema_is_learnt_once_per_cache(
     scripted_model.requests.clear()
     generate(changed, tmp_path / "two", settings_for(scripted_model, tmp_path / "cache"))
     assert {s.body["response_format"]["type"] for s in scripted_model.requests} == {"json_object"}
+
+
+def test_bare_names_of_real_components_are_linked_once(
+    tmp_path: Path, scripted_model: ScriptedModel
+) -> None:
+    text = (
+        "The Greeter class calls make_greeter() and Greeter.greet; Greeter again. "
+        "Nothing links Helper, main or greet_all."
+    )
+    scripted_model.responder = lambda seen, n: (
+        overview_answer() if seen.is_overview else module_answer(what=text)
+    )
+    repo = tmp_path / "repo"
+    write_files(repo, PROSE_REPO)
+    generate(repo, tmp_path / "out", settings_for(scripted_model, tmp_path / "cache"))
+    page = (tmp_path / "out" / "app-core.md").read_text()
+    line = next(ln for ln in page.splitlines() if ln.startswith("The "))
+    assert line.startswith("The [`Greeter`](app-core.md#greeter) class calls ")
+    assert "[`make_greeter()`](app-core.md#make_greeter)" in line
+    assert "[`Greeter.greet`](app-core.md#greetergreet)" in line
+    assert line.count("](app-core.md#greeter)") == 1  # the first mention only
+    assert "Helper, main or greet\\_all." in line  # not components: plain, escaped text

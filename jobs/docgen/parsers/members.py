@@ -356,7 +356,18 @@ def kotlin_property(ctx: MemberContext, node: Node, comp: Component) -> bool:
     if not idents:
         return True
     word = next((node_text(c) for c in node.children if c.type in ("val", "var")), "")
+    if any("const" in node_text(c).split() for c in node.named_children if c.type == "modifiers"):
+        word = f"const {word}"
     type_ = " ".join(x for x in (word, _type_text(types[0]) if types else "") if x)
+    # The initial value: the expression after the declaration (not a getter or a delegate).
+    after = declaration.next_named_sibling
+    if (
+        after is not None
+        and after.type not in ("getter", "setter", "property_delegate")
+        and "comment" not in after.type
+        and after.start_point[0] == after.end_point[0]
+    ):
+        type_ = f"{type_} = {one_line(node_text(after), 40)}"
     _add(comp, node_text(idents[0]), "property", type_, _doc(ctx, node), node)
     return True
 
