@@ -126,8 +126,8 @@ def go_type_elem(ctx: MemberContext, node: Node, comp: Component) -> bool:
 
 def ts_property_signature(ctx: MemberContext, node: Node, comp: Component) -> bool:
     name = node_text(node.child_by_field_name("name"))
-    if not name:
-        return True
+    if not name or name.startswith("_"):
+        return True  # `_def`: internal by convention, like `_name` methods
     if any(c.type == "?" for c in node.children):
         name += "?"
     type_ = _type_text(node.child_by_field_name("type"))
