@@ -34,6 +34,7 @@ from jobs.forms import SubmitForm
 from jobs.models import InvalidTransition, Job, JobAttempt, Status
 from jobs.pagination import BadCursor
 from jobs.repo_urls import web_url
+from jobs.repositories import stable_url
 from jobs.templatetags.jobs_extras import progress_bar, reltime, short_duration, short_sha
 
 POLL_SECONDS = 3
@@ -300,6 +301,8 @@ def job_detail(request: HtmxHttpRequest, job_id: str) -> HttpResponse:
     context = {
         "job": job,
         "repo_link": web_url(job.repo_url),
+        # A completed job's repository is tracked (jobs.repositories): no query needed.
+        "stable_link": stable_url(job.repo_url) if job.status == Status.COMPLETED else None,
         "timeline": build_timeline(job, attempts),
         "is_staff": request.user.is_staff,
         "poll_seconds": POLL_SECONDS,

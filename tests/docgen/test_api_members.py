@@ -148,6 +148,11 @@ def test_java_overloads_all_listed_and_public_fields(build_site) -> None:
     assert [m.doc for m in add.overloads] == ["Add several of an item.", ""]
     assert members(a.comp("Cart")) == {"MAX_ITEMS": "static final int"}  # not private count
     assert members(a.comp("Cart.Payment"), "variant") == {"CARD": "", "CASH": ""}
+    # An annotation's elements are what users write inside `@SerializedName(...)`.
+    assert members(a.comp("SerializedName")) == {
+        "value": "String",
+        "alternate": "String[] default {}",
+    }
     # A method without a body: its whole declaration is the signature, on one line.
     assert a.comp("Pricing.total").signature == "double total(Cart cart, String currency)"
 
