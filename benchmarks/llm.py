@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,7 +33,7 @@ from tests.support.llamaserve import LlamaServer  # noqa: E402
 from tests.support.prose_repo import CHANGED_UTIL, PROSE_REPO  # noqa: E402
 
 
-def run_once(repo: Path, out: Path, url: str, cache: Path, max_tokens: int) -> dict[str, float]:
+def run_once(repo: Path, out: Path, url: str, cache: Path, max_tokens: int) -> dict[str, Any]:
     prose = ProseSettings(
         base_url=url,
         model=LlamaServer.ALIAS,
@@ -56,6 +57,7 @@ def run_once(repo: Path, out: Path, url: str, cache: Path, max_tokens: int) -> d
         "with_prose": report.pages_with_prose,
         "wall": wall,
         "model": report.model_seconds,
+        "asked": ", ".join(sorted(report.asked)),
     }
 
 
@@ -111,6 +113,9 @@ def main() -> None:
             f"| {r['reused']:.0f} | {r['tokens_in']:,.0f} | {r['tokens_out']:,.0f} "
             f"| {r['wall']:.2f} s | {r['model']:.2f} s | {other:.2f} s | {share:.0%} |"
         )
+    print()
+    for name, r in rows:
+        print(f"{name}: asked about {r['asked'] or 'nothing'}")
     first, second = rows[0][1], rows[1][1]
     if second["wall"]:
         print()

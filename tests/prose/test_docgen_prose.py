@@ -96,6 +96,7 @@ def test_bottom_up_prose_cached_per_module(tmp_path: Path, scripted_model: Scrip
     write_files(changed, CHANGED_UTIL)
     meta = generate(changed, tmp_path / "three", settings_for(scripted_model, cache))
     assert {asked_for(s) for s in scripted_model.requests} == CHANGED_PAGES
+    assert set(meta["llm"]["asked"]) == CHANGED_PAGES
     assert (meta["llm"]["calls_made"], meta["llm"]["calls_reused"]) == (3, 1)
 
 
