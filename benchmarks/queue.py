@@ -265,8 +265,13 @@ def main() -> None:
     for db in dbs:
         for _ in range(args.repeat):
             for strategy in strategies:
-                results.setdefault((db, strategy), []).append(
-                    run_one(db, args.jobs, args.pickups, strategy)
+                result = run_one(db, args.jobs, args.pickups, strategy)
+                results.setdefault((db, strategy), []).append(result)
+                print(  # progress, while the table waits for every run
+                    f"  {db} {strategy}: {result['jobs_per_second']:.0f} jobs/s, pickup median "
+                    f"{result['pickup_median']:.3f} s, p95 {result['pickup_p95']:.3f} s",
+                    file=sys.stderr,
+                    flush=True,
                 )
 
     header = (
