@@ -122,6 +122,12 @@ class JobAdmin(admin.ModelAdmin):
         "docs_link",
         "resolved_commit",
         "main_model",
+        "prose_status",
+        "prose_note",
+        "llm_calls",
+        "llm_calls_reused",
+        "llm_tokens_in",
+        "llm_tokens_out",
         "attempts",
         "worker",
         "lease_expires_at",
@@ -153,6 +159,19 @@ class JobAdmin(admin.ModelAdmin):
             },
         ),
         ("Result", {"fields": ("docs_link", "from_cache", "main_model", "error_message", "trace")}),
+        (
+            "Model prose",
+            {
+                "fields": (
+                    "prose_status",
+                    "prose_note",
+                    "llm_calls",
+                    "llm_calls_reused",
+                    "llm_tokens_in",
+                    "llm_tokens_out",
+                )
+            },
+        ),
     )
 
     # --- columns -------------------------------------------------------------

@@ -77,7 +77,8 @@ def retrying(fn: Callable[[], T], *, budget: float, log: OutageLog, what: str) -
     ``fn`` must be safe to repeat: one transaction, or idempotent writes. Gives
     up with ``DatabaseUnavailable`` once ``budget`` seconds have passed.
     """
-    deadline = time.monotonic() + budget
+    started = time.monotonic()
+    deadline = started + budget
     delay = 0.1
     while True:
         try:
@@ -89,7 +90,8 @@ def retrying(fn: Callable[[], T], *, budget: float, log: OutageLog, what: str) -
             reset_connections()
             if time.monotonic() + delay > deadline:
                 raise DatabaseUnavailable(
-                    f"Database unreachable for {budget:g} s while {what}"
+                    f"Database still unreachable after {time.monotonic() - started:.1f} s "
+                    f"of retries while {what}"
                 ) from exc
             time.sleep(delay)
             delay = min(delay * 2, 2.0)

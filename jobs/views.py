@@ -28,12 +28,13 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling, push_url
 from django_htmx.middleware import HtmxDetails
 
-from jobs import dashboard_stats, services
+from jobs import dashboard_stats, rate_limit, services
 from jobs.filters import JobFilter
 from jobs.forms import SubmitForm
 from jobs.models import InvalidTransition, Job, JobAttempt, Status
 from jobs.pagination import BadCursor
 from jobs.repo_urls import web_url
+from jobs.repositories import stable_url
 from jobs.templatetags.jobs_extras import progress_bar, reltime, short_duration, short_sha
 
 POLL_SECONDS = 3
@@ -200,6 +201,7 @@ def submit_job(request: HtmxHttpRequest) -> HttpResponse:
                 priority=form.cleaned_data.get("priority") or 0,
                 submitted_by=user,
                 allow_private=request.user.is_authenticated,
+                client=rate_limit.client_for(request),
             )
         except services.SubmissionError as exc:
             form.add_service_error(exc.message, exc.field)
@@ -300,6 +302,8 @@ def job_detail(request: HtmxHttpRequest, job_id: str) -> HttpResponse:
     context = {
         "job": job,
         "repo_link": web_url(job.repo_url),
+        # A completed job's repository is tracked (jobs.repositories): no query needed.
+        "stable_link": stable_url(job.repo_url) if job.status == Status.COMPLETED else None,
         "timeline": build_timeline(job, attempts),
         "is_staff": request.user.is_staff,
         "poll_seconds": POLL_SECONDS,

@@ -96,6 +96,7 @@ class Listener:
         self.using = using
         self._wrapper: BaseDatabaseWrapper | None = None
         self._next_attempt = 0.0
+        self._failing = False  # logged once per outage, not at every reconnect attempt
 
     @property
     def listening(self) -> bool:
@@ -122,10 +123,13 @@ class Listener:
             raw.execute(f"LISTEN {CHANNEL}")
         except Exception as exc:
             self._next_attempt = time.monotonic() + RECONNECT_SECONDS
-            logger.warning("Cannot LISTEN for new jobs (%s); polling meanwhile", exc)
+            if not self._failing:
+                logger.warning("Cannot LISTEN for new jobs (%s); polling meanwhile", exc)
+            self._failing = True
             _close_quietly(wrapper)
             return False
         self._wrapper = wrapper
+        self._failing = False
         logger.info("Listening for new jobs (PostgreSQL LISTEN %s)", CHANNEL)
         return True
 

@@ -31,9 +31,10 @@ from django.db import (
 )
 from django.utils import timezone
 
-from jobs import docs_cache, pipeline, startup_signals, wakeup
+from jobs import docs_cache, logs, pipeline, refresh, startup_signals, wakeup
 from jobs.db_outage import DatabaseUnavailable, OutageLog, is_disconnect, retrying
 from jobs.job_process import JobProcess, lease_margin
+from jobs.metrics import WorkerMetrics, serve_worker_metrics
 from jobs.models import CacheEntry, InvalidTransition, Job, JobAttempt, Status
 from jobs.models import Worker as WorkerRecord
 from jobs.repo_urls import is_full_sha
@@ -47,6 +48,7 @@ SUPERVISE_INTERVAL = 0.5  # seconds between cancel/time-limit checks while jobs 
 CLAIM_BATCH = 100
 LEGACY_CLAIM_BATCH = 25
 
+REFRESH_INTERVAL = 2.0  # seconds between a worker's checks for a due tracked repository
 # A job child's exit code when the database stayed unreachable past its retry
 # budget (EX_TEMPFAIL): the job goes back to the queue, not to "failed".
 EXIT_DATABASE_UNAVAILABLE = 75
@@ -90,6 +92,7 @@ def claim_ready(
     slots: int,
     budget: int | None = None,
     strategy: Strategy = STRATEGIES["current"],
+    metrics: WorkerMetrics | None = None,
 ) -> Claimed:
     """Claim ready jobs in one short transaction, priority first, then age.
 
@@ -127,17 +130,27 @@ def claim_ready(
                 entry = pipeline.cached_entry(job)
             if entry is None and len(result.to_run) >= slots:
                 continue
-            _claim_one(job, entry, worker, lease_seconds, result)
+            _claim_one(job, entry, worker, lease_seconds, result, metrics)
         if hits and pipeline.complete_many_from_cache(hits, worker):
             result.from_cache += len(hits)
+            if metrics is not None:
+                now = timezone.now()
+                for job, _ in hits:
+                    metrics.claimed((now - job.run_after).total_seconds())
+                    metrics.attempt_finished(JobAttempt.Outcome.COMPLETED, 0.0, from_cache=True)
         elif hits:
             for job, entry in hits:
-                _claim_one(job, entry, worker, lease_seconds, result)
+                _claim_one(job, entry, worker, lease_seconds, result, metrics)
     return result
 
 
 def _claim_one(
-    job: Job, entry: CacheEntry | None, worker: WorkerRecord, lease_seconds: int, result: Claimed
+    job: Job,
+    entry: CacheEntry | None,
+    worker: WorkerRecord,
+    lease_seconds: int,
+    result: Claimed,
+    metrics: WorkerMetrics | None = None,
 ) -> None:
     try:
         job.claim(worker, lease_seconds)
@@ -146,8 +159,12 @@ def _claim_one(
     JobAttempt.objects.create(
         job=job, number=job.attempts, worker_name=str(worker), started_at=job.started_at
     )
+    if metrics is not None and job.started_at is not None:
+        metrics.claimed((job.started_at - job.run_after).total_seconds())
     if entry is not None and _complete_from_entry(job, entry):
         result.from_cache += 1
+        if metrics is not None:
+            metrics.attempt_finished(JobAttempt.Outcome.COMPLETED, 0.0, from_cache=True)
     else:
         result.to_run.append(job)
 
@@ -157,12 +174,14 @@ def _complete_from_entry(job: Job, entry: CacheEntry) -> bool:
         with transaction.atomic():  # a savepoint: a failure here keeps the claim
             pipeline.complete_from_entry(job, entry)
         return True
-    except Exception:
+    except Exception as exc:
+        if is_disconnect(exc):
+            raise  # the claiming transaction went with the connection; the loop retries
         logger.exception("Job %s: cache shortcut failed; running it in full", job.job_id)
         return False
 
 
-def reap_lost_jobs(limit: int = 100) -> int:
+def reap_lost_jobs(limit: int = 100, metrics: WorkerMetrics | None = None) -> int:
     """Take back processing jobs whose lease expired (their worker was killed or lost)."""
     now = timezone.now()
     reaped = 0
@@ -176,6 +195,10 @@ def reap_lost_jobs(limit: int = 100) -> int:
         except InvalidTransition:
             continue  # heartbeat renewed or finished meanwhile
         reaped += 1
+        if metrics is not None and job.started_at is not None:
+            metrics.attempt_finished(
+                JobAttempt.Outcome.LOST, (now - job.started_at).total_seconds()
+            )
         shutil.rmtree(pipeline.temp_dir_for(job), ignore_errors=True)
         logger.warning("Job %s: lease expired, worker lost; now %s", job.job_id, outcome)
     return reaped
@@ -223,6 +246,7 @@ def _child_main(job_pk: int) -> None:
             log=log,
             what="loading the job",
         )
+        logs.set_fields(job_id=job.job_id, attempt=job.attempts, repository=job.repo_url)
         pipeline.run(job, log=log)
     except DatabaseUnavailable as exc:
         logger.warning("%s; the worker will hand the job back", exc)
@@ -251,6 +275,8 @@ class Worker:
         max_jobs: int | None = None,
         grace_seconds: float | None = None,
         strategy: str = "current",
+        metrics_port: int | None = None,
+        metrics_host: str = "127.0.0.1",
     ) -> None:
         self.concurrency = max(1, concurrency)
         self.interval = max(0.01, interval)
@@ -263,6 +289,9 @@ class Worker:
         self.lease_seconds = max(2, settings.CODEWIKI_LEASE_SECONDS)
         self.job_timeout = settings.CODEWIKI_JOB_TIMEOUT
         self.running: dict[int, Running] = {}
+        self.metrics = WorkerMetrics()
+        self.metrics_port = metrics_port
+        self.metrics_host = metrics_host
         self.claimed = 0
         self.record: WorkerRecord | None = None
         self.stop_requested_at: float | None = None
@@ -270,6 +299,8 @@ class Worker:
         self._wakeup_r, self._wakeup_w = os.pipe()
         self._next_heartbeat = 0.0
         self._next_reap = 0.0
+        self._next_refresh = 0.0
+        self._next_prune = 0.0
         self._next_supervise = 0.0
         self._outage = OutageLog(logger, "Worker")
         self.listener = (
@@ -288,6 +319,9 @@ class Worker:
         self.record = WorkerRecord.objects.create(
             hostname=socket.gethostname(), pid=os.getpid(), concurrency=self.concurrency
         )
+        logs.set_fields(worker=str(self.record))
+        if self.metrics_port is not None:
+            serve_worker_metrics(self.metrics, self.metrics_host, self.metrics_port)
         previous = self._install_signal_handlers()
         swept = sweep_temp_folders()
         logger.info(
@@ -340,9 +374,12 @@ class Worker:
             self._supervise()
             self._next_supervise = now + SUPERVISE_INTERVAL
         if now >= self._next_reap:
-            reap_lost_jobs()
+            reap_lost_jobs(metrics=self.metrics)
             prune_dead_workers(self.lease_seconds)
             self._next_reap = now + max(1.0, self.lease_seconds / 4)
+        if now >= self._next_refresh and self.stop_requested_at is None:
+            self._refresh()
+            self._next_refresh = time.monotonic() + REFRESH_INTERVAL
         if self.listener is not None:
             self.listener.ensure()  # (re)LISTEN before claiming: nothing slips between
         claimed_any, queue_empty = self._claim_available()
@@ -369,6 +406,27 @@ class Worker:
             wait = self.interval
         return min(wait, SUPERVISE_INTERVAL) if self.running else wait
 
+    def _refresh(self) -> None:
+        """Check one due tracked repository (jobs/refresh.py); never fatal to the loop."""
+        try:
+            # A fraction of the lease: the parent heartbeats between checks, not during.
+            report = refresh.refresh_due(
+                limit=1, timeout=min(settings.CODEWIKI_CLONE_TIMEOUT, self.lease_seconds / 4)
+            )
+            logger.debug(
+                "Refresh pass: %d due, claimed %d, enqueued %d",
+                report.due,
+                report.claimed,
+                report.enqueued,
+            )
+            if time.monotonic() >= self._next_prune:
+                refresh.prune_deliveries()
+                self._next_prune = time.monotonic() + 3600
+        except DatabaseError:
+            raise  # the loop's outage handling deals with it
+        except Exception:
+            logger.exception("Refresh of tracked repositories failed; continuing")
+
     def _done_claiming(self, queue_empty: bool) -> bool:
         reached_max = self.max_jobs is not None and self.claimed >= self.max_jobs
         return reached_max or (self.batch and queue_empty)
@@ -386,6 +444,7 @@ class Worker:
                 slots=self.concurrency - len(self.running),
                 budget=budget,
                 strategy=self.strategy,
+                metrics=self.metrics,
             )
             self.claimed += claimed.count
             for job in claimed.to_run:
@@ -428,10 +487,18 @@ class Worker:
     def _after_child_exit(self, running: Running) -> None:
         job = running.job
         code = running.process.exitcode
+        attempt = job.attempts
         job.refresh_from_db()
         if job.status != Status.PROCESSING or job.worker_id != self.record_id:
             # The child recorded its outcome, or the job was taken back meanwhile.
             shutil.rmtree(pipeline.temp_dir_for(job), ignore_errors=True)
+            # The attempt row holds the child's outcome and step timings.
+            self.metrics.record_attempts(
+                JobAttempt.objects.filter(job_id=job.pk, number=attempt).exclude(
+                    outcome=JobAttempt.Outcome.LOST
+                ),
+                from_cache=job.from_cache if job.status == Status.COMPLETED else None,
+            )
             return
         if running.ending is not None:
             self._end_running_job(running, *running.ending)
@@ -506,6 +573,7 @@ class Worker:
         except InvalidTransition:
             pass  # the child finished first, or the job was taken back; that outcome stands
         else:
+            self.metrics.attempt_finished(outcome, time.monotonic() - running.started)
             if action == "fail":
                 logger.error("Job %s: Failed with error: %s", job.job_id, message)
             else:
@@ -526,24 +594,30 @@ class Worker:
         renewed = held.update(
             heartbeat_at=now, lease_expires_at=now + timedelta(seconds=self.lease_seconds)
         )
-        still_held = (
-            set(self.running)
-            if renewed == len(self.running)
-            else set(held.values_list("pk", flat=True))
-        )
+        if renewed == len(self.running):
+            taken_back: set[int] = set()
+        else:
+            # Taken back by another worker's reaper (re-queued, or running there):
+            # this worker must not run it any more. A job its child has just
+            # finished is left for _collect_finished.
+            taken_back = set(
+                Job.objects.filter(pk__in=list(self.running))
+                .exclude(worker_id=self.record_id, status=Status.PROCESSING)
+                .filter(status__in=[Status.QUEUED, Status.PROCESSING])
+                .values_list("pk", flat=True)
+            )
         deadline = self._lease_deadline(renewed_at)
         for pk, running in list(self.running.items()):
-            if pk in still_held:
-                running.process.renew(deadline)
-            elif running.process.is_alive():
-                # Finished by its child a moment ago, or taken back by another
-                # worker's reaper: either way this worker must not run it any more.
+            if pk in taken_back:
                 running.process.kill()
                 self.running.pop(pk, None)
                 shutil.rmtree(pipeline.temp_dir_for(running.job), ignore_errors=True)
                 logger.warning(
-                    "Job %s: no longer held by this worker; its process stopped", running.job.job_id
+                    "Job %s: taken back by another worker; its process here stopped",
+                    running.job.job_id,
                 )
+            else:
+                running.process.renew(deadline)
 
     @property
     def record_id(self) -> uuid.UUID:

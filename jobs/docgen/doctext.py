@@ -78,7 +78,10 @@ _LICENCE = re.compile(
     r"copyright\s*(?:\(c\)|©|\d{4})|©\s*\d{4}|spdx-license-identifier|licensed under\b"
     r"|permission is hereby granted|all rights reserved|general public license"
     r"|provided (?:by the copyright holders )?[\"“]?as is|apache license|mit licen[sc]e"
-    r"|\blicen[sc]ed? (?:to|under) (?:the )?apache|@license\b",
+    r"|\blicen[sc]ed? (?:to|under) (?:the )?apache|@license\b"
+    r"|you may not use this file except|unless required by applicable law"
+    r"|limitations under the licen[sc]e|without warranties or conditions of any kind"
+    r"|(?:apache|opensource|gnu)\.org/licen[sc]es",
     re.IGNORECASE,
 )
 _RULE = re.compile(r"^[\s\-=*#/_~+.<>|]*$")
@@ -100,13 +103,16 @@ def drop_directives(text: str) -> str:
 
 
 def is_noise(text: str) -> bool:
-    """Nothing a reader needs: a banner, directives only, or a ruler like `// -----`."""
+    """A comment that is no part of any doc: directives only, or a ruler like `// -----`.
+
+    Licence banners are judged on the whole run of comments by `clean_doc` (one line of a
+    banner, `// you may not use this file except...`, does not say so on its own)."""
     if not text.strip():
         return False  # an empty `//` line inside a run of comments is a paragraph break
     if _WHOLE_DIRECTIVE.match(text):
         return True
     stripped = drop_directives(text)
-    return not stripped or bool(_RULE.match(stripped)) or is_licence(stripped)
+    return not stripped or bool(_RULE.match(stripped))
 
 
 _LICENCE_FIELD = re.compile(r"^\s*:(?:copyright|license|licence):", re.IGNORECASE)

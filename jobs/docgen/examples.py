@@ -96,6 +96,41 @@ def _balanced_end(lines: list[str], start: int, limit: int) -> int:
     return end
 
 
+_ASSIGNED = re.compile(
+    r"^\s*(?:(?:var|let|const|val|final|auto)\s+|[A-Z][\w$<>,\[\] ]*\s+)?"
+    r"([A-Za-z_$][\w$]*)\s*(?::[^=]+)?(?::=|=)(?!=)"
+)
+MAX_FOLLOWING_USES = 4
+
+
+def _with_uses(lines: list[str], start: int, end: int) -> int:
+    """A statement that creates something, with the lines right after it that use it
+    (`buffer = Buffer()` then `buffer.write(...)`): a construction alone shows little."""
+    match = _ASSIGNED.match(lines[start])
+    if match is None:
+        return end
+    variable = re.compile(rf"(?<![\w$.]){re.escape(match.group(1))}\b")
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    taken = 0
+    while end < len(lines) and taken < MAX_FOLLOWING_USES:
+        line = lines[end]
+        if not line.strip() or len(line) - len(line.lstrip()) != indent:
+            break
+        if not variable.search(line):
+            break
+        stop = _balanced_end(lines, end, MAX_STATEMENT_LINES)
+        end = stop
+        taken += 1
+    return end
+
+
+def _clarity(code: str) -> int:
+    """Sort key: a few lines that create and use something teach more than one line; past
+    that, shorter is clearer."""
+    lines = code.count("\n") + 1
+    return lines + (MAX_STATEMENT_LINES if lines == 1 else 0)
+
+
 class _Sources:
     """File text read on demand, once, split into lines."""
 
@@ -138,7 +173,7 @@ def _call_site(comp: Component, user: Component, lines: list[str], language: str
             continue  # the caller's own header
         if last - first <= MAX_SNIPPET_LINES:
             return Example(user.file, user.start_line, _dedent(lines[first:last]), language)
-        end = _balanced_end(lines, i, MAX_STATEMENT_LINES)
+        end = _with_uses(lines, i, _balanced_end(lines, i, MAX_STATEMENT_LINES))
         code = _dedent(lines[i:end])
         if len(code) > 600:
             return None
@@ -257,12 +292,12 @@ def _receiver_example(
                 path, user.start_line, _dedent(lines[first : user.end_line]), language
             )
         else:
-            end = _balanced_end(lines, index, MAX_STATEMENT_LINES)
+            end = _with_uses(lines, index, _balanced_end(lines, index, MAX_STATEMENT_LINES))
             example = Example(path, index + 1, _dedent(lines[index:end]), language)
         if len(example.code) > 800:
             continue
         rank = 0 if info.role == FileRole.EXAMPLE else 2
-        found.append((rank, example.code.count("\n") + 1, path, example.line, example))
+        found.append((rank, _clarity(example.code), path, example.line, example))
     return found
 
 
@@ -519,7 +554,7 @@ def mine_examples(
                     continue
                 example = _call_site(comp, user, lines, _fence_language(info.language))
                 if example is not None:
-                    code_lines = example.code.count("\n") + 1
+                    code_lines = _clarity(example.code)
                     candidates.append((rank, code_lines, example.path, example.line, example))
             hits = receiver_calls.get(comp.name) if comp.kind in ("function", "method") else None
             if hits:

@@ -219,6 +219,9 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
                     break
         for entry in info.reexports:
             entry.resolved = _resolve_reexport(entry, info.path, resolver, top_level)
+            if not entry.resolved and entry.target:
+                files = resolver.resolve(_without_js_suffix(entry.target), info.path)
+                entry.source_file = files[0] if len(files) == 1 else ""
             if entry.resolved and components[entry.resolved].file != info.path:
                 graph.reexported_by.setdefault(entry.resolved, []).append((info.path, entry.name))
         fallback = unique_types.get(_family(info.language), {})
@@ -275,15 +278,18 @@ def _resolve_reexport(
     original = entry.original.rsplit(".", 1)[-1] or entry.name
     if original in ("*", "default"):
         return ""
-    base = entry.target
-    for suffix in (".js", ".mjs", ".cjs", ".jsx"):
-        # TypeScript imports name the compiled file: `./core/index.js` is `core/index.ts`.
-        if base.endswith(suffix):
-            base = base[: -len(suffix)]
-            break
+    base = _without_js_suffix(entry.target)
     for target in (base, f"{base}/{original}"):
         for path in resolver.resolve(target, importer):
             comp = top_level.get(path, {}).get(original)
             if comp is not None:
                 return comp.id
     return ""
+
+
+def _without_js_suffix(target: str) -> str:
+    # TypeScript imports name the compiled file: `./core/index.js` is `core/index.ts`.
+    for suffix in (".js", ".mjs", ".cjs", ".jsx"):
+        if target.endswith(suffix):
+            return target[: -len(suffix)]
+    return target

@@ -23,7 +23,8 @@ _FENCE_LANG = re.compile(r"[^a-z0-9+#-]")
 MERMAID_LABEL_MAX = 48
 
 
-_NEEDS_ESCAPE = re.compile(r'[&<>"\\`*_\[\]|~]')
+# `"` needs no escape: with `<` escaped no attribute can be opened, and prose shows quotes.
+_NEEDS_ESCAPE = re.compile(r"[&<>\\`*_\[\]|~]")
 
 
 def _escape_chars(text: str) -> str:
@@ -38,7 +39,6 @@ def _escape_chars(text: str) -> str:
     return (
         text.replace("<", "&lt;")
         .replace(">", "&gt;")
-        .replace('"', "&quot;")
         .replace("`", "\\`")
         .replace("*", "\\*")
         .replace("_", "\\_")

@@ -40,6 +40,8 @@ class Reexport:
     target: str = ""
     # Component id the graph stage resolved it to, when it is defined in this repository.
     resolved: str = ""
+    # Else the repository file it comes from, when the source is one (`./application`).
+    source_file: str = ""
 
 
 @dataclass(slots=True)

@@ -393,7 +393,7 @@ def _module_diagram(ctx: SiteContext, module: Module, comps: list[Component]) ->
             degree[src] += 1
     by_degree = sorted(
         (components[cid] for cid in degree),
-        key=lambda c: (-degree[c.id], not c.is_class_like, c.qualname),
+        key=lambda c: (-degree[c.id], not c.is_class_like, c.qualname, c.id),
     )
     shown = by_degree[: MAX_DIAGRAM_NODES - len(top_external)]
     ids = {c.id: f"c{i}" for i, c in enumerate(shown)}
@@ -562,6 +562,7 @@ _MEMBER_TITLES = {
     "embedded": ("embedded type", "Embedded types"),
     "event": ("event", "Events"),
     "constant": ("constant", "Constants"),
+    "element": ("element", "Annotation elements"),
     "associated type": ("associated type", "Associated types"),
     "signature": ("signature", "Signatures"),
     "constraint": ("type constraint", "Type constraints"),
@@ -621,7 +622,9 @@ def _overloads(comp: Component, language: str) -> list[str]:
     out: list[str] = []
     overloads = [m for m in comp.overloads if m.kind == "overload"]
     if overloads:
-        stubs = language == "python"
+        # Python: `@overload` stubs over a real implementation (in a `.pyi` stub file the
+        # first stub stands for the rest and reads like any other overload).
+        stubs = language == "python" and not comp.signature.startswith("@")
         lead = (
             f"**Overloads ({len(overloads)}),** typed signatures of the implementation above:"
             if stubs
@@ -704,6 +707,9 @@ def _module_reexports(ctx: SiteContext, module: Module) -> list[str]:
         if entry.resolved and entry.resolved in ctx.graph.components:
             name = comp_link(ctx, entry.resolved)
         source = code_span(entry.source, table=True)
+        source_module = ctx.module_of_file.get(entry.source_file) if entry.source_file else None
+        if source_module is not None and source_module is not module:
+            source = f"[{source}]({source_module.page})"
         if entry.original:
             source += f" (as {code_span(entry.original, table=True)})"
         where = code_span(f"{posixpath.basename(path)}:{entry.line}", table=True)

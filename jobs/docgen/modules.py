@@ -30,7 +30,10 @@ APPENDIX_TITLE = "Appendix: tests, examples and tooling"
 APPENDIX_ORDER = (FileRole.TEST, FileRole.EXAMPLE, FileRole.BENCHMARK, FileRole.DOCS_TOOLING)
 RESERVED_STEMS = frozenset({"overview", "module_tree", "first_module_tree", "metadata", "index"})
 CONTAINER_DIRS = frozenset(
-    {"src", "source", "sources", "lib", "libs", "pkg", "main", "java", "kotlin", "packages", "app"}
+    {
+        *("src", "source", "sources", "lib", "libs", "pkg", "main", "java", "kotlin"),
+        *("packages", "app", "include", "inc"),
+    }
 )
 PACKAGE_FILES = frozenset({"__init__", "index", "mod", "lib", "main"})
 _SLUG_BAD = re.compile(r"[^a-z0-9._-]+")
@@ -163,7 +166,9 @@ def _appendix(
         )
         for top in _folder_modules(members, counts, deps):
             if top.name == "root" and not top.path:
+                # Files at the top of the repository; a big one was split off as a child.
                 group.files = top.files
+                group.children.extend(top.children)
             else:
                 group.children.append(top)
         if not group.files and len(group.children) == 1:
@@ -189,7 +194,7 @@ def _limit_depth(module: Module, level: int) -> None:
         _limit_depth(child, level + 1)
 
 
-def _short_title(text: str) -> str:
+def short_title(text: str) -> str:
     """At most MAX_TITLE characters, keeping the end of a path (its most specific part)."""
     if len(text) <= MAX_TITLE:
         return text
@@ -237,8 +242,8 @@ def _name_nodes(module: Module, parent_full: str, parent_path: str = "") -> None
             module.full = f"{parent_full}: {module.name}" if parent_full else module.name
         else:
             module.full = f"{parent_full}/{module.name}" if parent_full else module.name
-    module.full = _short_title(module.full)
-    module.name = _short_title(module.name)
+    module.full = short_title(module.full)
+    module.name = short_title(module.name)
     if not module.appendix and module.path:
         _name_folders(module.children, module.path)
     for child in module.children:
@@ -374,6 +379,11 @@ def _split_huge(
                 ),
             )
         )
+    # `compile.c` and `compile.h` both split off: their names keep the extension.
+    names = Counter(m.name for _key, m in parts)
+    for _key, part in parts:
+        if names[part.name] > 1 and part.path in part.files:
+            part.name = _relative(part.path, folder) + posixpath.splitext(part.path)[1]
     parts.sort(key=lambda item: item[1].name.lower())
     module.files = sorted(anchored + rest)
     module.children = [m for _key, m in parts] + module.children

@@ -16,7 +16,7 @@ from .examples import Example, mine_examples
 from .graph import ImportResolver, build_graph
 from .model import FileInfo, SkippedFile
 from .module_page import compute_anchors, render_module
-from .modules import Module, build_module_tree, depth, module_of_file
+from .modules import Module, build_module_tree, depth, module_of_file, short_title
 from .overview import render_overview
 from .parsers import parse_source
 from .project import checkout_commit, read_project
@@ -107,6 +107,7 @@ def _run(
     graph = build_graph(files, resolver)
     progress(analyse_end + 5, "Building module tree")
     modules = build_module_tree(files, graph.file_deps)
+    _name_root(modules, project.go_module or project.name, _display_name(options, root))
 
     budget_note = ""
     if scan.budget_reached:
@@ -331,6 +332,20 @@ def _examples(
         return data.decode("utf-8", "replace") if data is not None else None
 
     return mine_examples(ctx.graph, ctx.files, read, wanted)
+
+
+def _name_root(modules: list[Module], package: str, title: str) -> None:
+    """The files at the top of the repository are the project itself (gin's `gin.go`): the
+    module is named after the package, not "root"."""
+    for module in modules:
+        if module.name == "root" and not module.path and not module.appendix:
+            name = (package or title).rstrip("/").rsplit("/", 1)[-1].strip()
+            if name and len(name) < 60 and name.isprintable():
+                module.name = module.full = name
+                for node in module.walk()[1:]:
+                    own = node.full or node.path or node.name
+                    sep = ": " if ", " in own and "/" not in own else "/"
+                    node.full = short_title(f"{name}{sep}{own}")
 
 
 def _collect_pages(

@@ -177,3 +177,47 @@ def test_staff_add_repositories_in_the_admin_and_run_its_actions(admin_client: C
     )
     repo.refresh_from_db()
     assert repo.enabled
+
+
+@pytest.mark.django_db
+def test_the_repositories_view_shows_the_schedule_and_staff_toggle_it(
+    client: Client, admin_client: Client
+) -> None:
+    url = "https://github.com/acme/shown"
+    job = completed(url, sha="5" * 40)
+    repo = Repository.objects.get(url=url)
+    Repository.objects.filter(pk=repo.pk).update(
+        branch="main", last_checked_at=timezone.now(), refresh_minutes=45
+    )
+    page = admin_client.get("/repositories/").content.decode()
+    assert "acme/shown" in page and "every 45 min" in page and "555555555555" in page
+    assert 'href="/r/github.com/acme/shown/"' in page
+    assert "Disable" in page
+    assert "Disable" not in client.get("/repositories/").content.decode()  # not for visitors
+    assert job.job_id  # the latest docs row above is this job's
+
+    toggle = f"/repositories/{repo.pk}/enabled"
+    assert client.post(toggle, {"enabled": "0"}).status_code == 403  # anonymous
+    plain = Client()
+    plain.force_login(User.objects.create_user("plain", password="pw-plain-12345"))
+    assert plain.post(toggle, {"enabled": "0"}).status_code == 403  # not staff
+    assert admin_client.get(toggle).status_code == 405  # no state change over GET
+    repo.refresh_from_db()
+    assert repo.enabled
+
+    staff = Client(enforce_csrf_checks=True)
+    staff.force_login(User.objects.get(username="admin"))
+    assert staff.post(toggle, {"enabled": "0"}).status_code == 403  # no CSRF token
+    listing = staff.get("/repositories/")
+    token = listing.cookies["csrftoken"].value
+    response = staff.post(
+        toggle, {"enabled": "0", "next": "/repositories/", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 303 and response["Location"] == "/repositories/"
+    repo.refresh_from_db()
+    assert not repo.enabled
+    followed = staff.get("/repositories/").content.decode()
+    assert "Disabled refreshing of acme/shown" in followed and "Enable" in followed
+    staff.post(toggle, {"enabled": "1", "csrfmiddlewaretoken": token})
+    repo.refresh_from_db()
+    assert repo.enabled and repo.next_check_at <= timezone.now()

@@ -75,8 +75,8 @@ def test_typescript_interface_and_type_literal_members_and_overloads(build_site)
     # Overload signatures are listed under the implementation; none is a separate entry.
     parse = a.comp("parse")
     assert [m.type for m in parse.overloads] == [
-        "function parse(value: string): number",
-        "function parse(value: number): number",
+        "export function parse(value: string): number",
+        "export function parse(value: number): number",
     ]
     assert parse.doc == "Parse a value."
     assert len([c for c in a.by_id.values() if c.qualname == "parse"]) == 1
@@ -95,8 +95,8 @@ def test_typescript_interface_and_type_literal_members_and_overloads(build_site)
     page = page_with(site, "### RequestOptions")
     assert "| `url` | `string` | Where to send it. |" in section(page, "### RequestOptions")
     parse_section = section(page, "### parse")
-    assert "- `function parse(value: string): number`" in parse_section
-    assert "- `function parse(value: number): number`" in parse_section
+    assert "- `export function parse(value: string): number`" in parse_section
+    assert "- `export function parse(value: number): number`" in parse_section
     assert "| `schema` | `zod` (as `z`) |" in page
 
 
@@ -116,7 +116,10 @@ def test_javascript_members_assigned_rather_than_declared(build_site) -> None:
     assert a.comp("module.exports.pad").kind == "method"
     assert set(members(exported)) == {"escape", "VERSION"}
     reexports = a.files["lib/application.js"].reexports
-    assert [(r.name, r.source, r.original) for r in reexports] == [("json", "body-parser", "")]
+    assert [(r.name, r.source, r.original) for r in reexports] == [
+        ("json", "body-parser", ""),
+        ("colors", "../support/colors", ""),
+    ]
 
     site = build_site(API / "js")
     page = page_with(site, "#### app.use")
@@ -127,6 +130,11 @@ def test_javascript_members_assigned_rather_than_declared(build_site) -> None:
     assert "#### Widget.draw" in page
     assert "#### module.exports.trim" in page
     assert "| `json` | `body-parser` |" in page
+    # A re-exported repository file links to its module page.
+    row = next(line for line in page.splitlines() if line.startswith("| `colors` |"))
+    target = row.split("](", 1)[1].split(")", 1)[0]
+    assert row.startswith("| `colors` | [`../support/colors`](")
+    assert "support/colors.js" in site.text(target)
 
 
 def test_java_overloads_all_listed_and_public_fields(build_site) -> None:
@@ -140,6 +148,11 @@ def test_java_overloads_all_listed_and_public_fields(build_site) -> None:
     assert [m.doc for m in add.overloads] == ["Add several of an item.", ""]
     assert members(a.comp("Cart")) == {"MAX_ITEMS": "static final int"}  # not private count
     assert members(a.comp("Cart.Payment"), "variant") == {"CARD": "", "CASH": ""}
+    # An annotation's elements are what users write inside `@SerializedName(...)`.
+    assert members(a.comp("SerializedName")) == {
+        "value": "String",
+        "alternate": "String[] default {}",
+    }
     # A method without a body: its whole declaration is the signature, on one line.
     assert a.comp("Pricing.total").signature == "double total(Cart cart, String currency)"
 
@@ -191,6 +204,11 @@ def test_python_fields_enum_members_overload_stubs_and_reexports(build_site) -> 
     assert "Stub text" not in area_section
     assert "- `@overload def area(shape: Pair) -> int`" in area_section
     assert "| `y` | `float = 0.0` | The vertical coordinate. |" in page
+    # A stub file has no implementation: the first stub stands for the others.
+    scale = section(page_with(site, "### scale"), "### scale")
+    assert "@overload\ndef scale(value: int) -> int" in scale
+    assert "**Also declared as (one more overload):**" in scale
+    assert "- `@overload def scale(value: float) -> float`" in scale
     reexport_page = page_with(site, "## Re-exports")
     assert "| `Ordered` | `collections` (as `OrderedDict`) |" in reexport_page
     assert "[Point](" in reexport_page.split("## Re-exports", 1)[1]
@@ -234,7 +252,7 @@ def test_csharp_kotlin_and_c_members() -> None:
     }
     assert len(cs.comp("Circle.Scale").overloads) == 1
     kt = analyse(API / "kotlin")
-    assert members(kt.comp("Point")) == {"x": "val Int", "y": "var Int", "size": "val Int"}
+    assert members(kt.comp("Point")) == {"x": "val Int", "y": "var Int", "size": "val Int = 1"}
     c = analyse(API / "c")
     point = c.comp("point")
     assert members(point) == {

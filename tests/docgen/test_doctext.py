@@ -72,6 +72,16 @@ def test_licence_header_is_not_taken_as_purpose_or_doc(tmp_path: Path, build_sit
             "gin/gin.go": f"{go_licence}\n//go:build !nomsgpack\n\n"
             "// Package gin is a web framework.\npackage gin\n\nfunc Run() {}\n",
             "web/server.go": f"{go_licence}\npackage web\n\nfunc Serve() {{}}\n",
+            # Apache's header right above `package`: no line of it says "Copyright" alone.
+            "cli/cmd.go": (
+                "// Copyright 2013-2023 The Cobra Authors\n//\n"
+                '// Licensed under the Apache License, Version 2.0 (the "License");\n'
+                "// you may not use this file except in compliance with the License.\n"
+                "// You may obtain a copy of the License at\n//\n"
+                "//      http://www.apache.org/licenses/LICENSE-2.0\n//\n"
+                "// Unless required by applicable law or agreed to in writing, software\n"
+                "// limitations under the License.\npackage cli\n\nfunc Cmd() {}\n"
+            ),
             "lib/express.js": "/*!\n * express\n * Copyright(c) 2009-2013 TJ\n"
             " * MIT Licensed\n */\n\n'use strict';\n\nfunction createApp() {}\n",
             "lib/only.js": "// Copyright (c) 2020 ACME. All rights reserved.\n\n"
@@ -82,6 +92,7 @@ def test_licence_header_is_not_taken_as_purpose_or_doc(tmp_path: Path, build_sit
     a = analyse(repo)
     assert a.files["gin/gin.go"].module_doc == "Package gin is a web framework."
     assert a.files["web/server.go"].module_doc == ""
+    assert a.files["cli/cmd.go"].module_doc == ""
     assert a.files["tool/licensed.py"].module_doc == ""
     assert a.comp("createApp").doc == ""
     assert a.comp("helper").doc == ""

@@ -84,7 +84,7 @@ def test_example_found_in_a_test_file_with_its_path_and_line(build_site, tmp_pat
     # From a long test only the statement that calls it, with its own line number.
     assert (
         "From `tests/test_cart.py:30`:\n\n```python\nresult = checkout(\n    Cart(),\n"
-        "    express=False,\n)\n```"
+        "    express=False,\n)\nassert result\n```"
     ) in checkout
     cart = _section(page, "Cart")
     # Example code comes before tests.
@@ -165,5 +165,8 @@ def test_js_default_export_called_under_its_import_name(build_site, tmp_path: Pa
     )
     site = build_site(repo)
     section = _section(_page_with(site, "createApplication"), "createApplication")
-    assert "From `examples/hello/index.js:3`:\n\n```javascript\nvar app = mini();\n```" in section
+    assert (
+        "From `examples/hello/index.js:3`:\n\n```javascript\nvar app = mini();\n"
+        "app.listen(3000);\n```"
+    ) in section
     assert "From `test/app.js:3`:" in section

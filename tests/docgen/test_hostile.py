@@ -104,7 +104,7 @@ def test_generation_completes_without_leaks(hostile_repo, build_site, tmp_path: 
     assert "app/broken.py: syntax error at line 1" in overview
     assert "Evil things: &lt;script&gt;alert(1)&lt;/script&gt;" in overview  # README, escaped
     assert "**Package:** evil" in overview
-    assert "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in overview  # description
+    assert '&lt;img src=x onerror="alert(2)"&gt;' in overview  # description, escaped
 
     # The rest still went through: components from good files, invalid UTF-8 tolerated.
     ids = [c for n in site.json("first_module_tree.json").values() for c in n["components"]]

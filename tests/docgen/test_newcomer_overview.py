@@ -234,3 +234,25 @@ def test_a_crate_root_is_not_a_pass_through_folder(build_site, tmp_path: Path) -
     modules = _section(overview, "Modules")
     assert "- [serde](serde-src.md) — 5 components in 3 files: Serde is a framework" in modules
     assert "  - [private](serde-src-private.md)" in modules
+
+
+def test_split_c_files_sharing_a_stem_keep_their_extensions(build_site, tmp_path: Path) -> None:
+    defs = "".join(f"int comp_{i}(int x) {{ return x; }}\n" for i in range(70))
+    decls = "".join(f"int comp_{i}(int x);\n" for i in range(70))
+    files = {"src/compile.c": defs, "src/compile.h": decls}
+    overview = build_site(write_files(tmp_path / "repo", files)).text("overview.md")
+    modules = _section(overview, "Modules")
+    assert "[compile.c](" in modules and "[compile.h](" in modules
+
+
+def test_files_at_the_top_are_named_after_the_package(build_site, tmp_path: Path) -> None:
+    funcs = "".join(f"func F{i}() {{}}\n" for i in range(5))
+    files = {
+        "go.mod": "module github.com/acme/shop\n",
+        "shop.go": f"package shop\n\n{funcs}",
+        "render/render.go": f"package render\n\n{funcs}",
+    }
+    site = build_site(write_files(tmp_path / "repo", files))
+    modules = _section(site.text("overview.md"), "Modules")
+    assert "- [shop](root.md) — 5 components in 1 file" in modules
+    assert site.text("root.md").startswith("# shop\n")

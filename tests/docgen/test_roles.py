@@ -191,3 +191,25 @@ def test_test_code_is_in_the_appendix_only(build_site, tmp_path: Path, language:
         flags=re.S,
     )
     assert test_name not in store_text
+
+
+def test_every_component_is_in_the_tree_with_big_root_level_tests(
+    build_site, tmp_path: Path
+) -> None:
+    # Go tests sit next to the code; so many at the top that the biggest file gets a page.
+    tests = "".join(f"func TestCase{i}(t *testing.T) {{ New() }}\n" for i in range(130))
+    small = "".join(f"func TestSmall{i}(t *testing.T) {{ New() }}\n" for i in range(3))
+    files = {
+        "go.mod": "module example.com/store\n",
+        "store.go": "package store\n\ntype Store struct{}\n\nfunc New() *Store { return nil }\n",
+        "store_test.go": f'package store\n\nimport "testing"\n\n{tests}',
+        "other_test.go": f'package store\n\nimport "testing"\n\n{small}',
+    }
+    for i in range(4):
+        files[f"helpers{i}_test.go"] = f'package store\n\nimport "testing"\n\n{small}'
+    site = build_site(write_files(tmp_path / "store", files))
+    tree = _tree_nodes(site.json("module_tree.json"))  # type: ignore[arg-type]
+    ids = {c for node in tree.values() for c in node["components"]}
+    assert {f"store_test.go::TestCase{i}" for i in range(130)} <= ids
+    assert "other_test.go::TestSmall0" in ids
+    assert site.result.component_count == len(ids)

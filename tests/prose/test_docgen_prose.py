@@ -96,6 +96,7 @@ def test_bottom_up_prose_cached_per_module(tmp_path: Path, scripted_model: Scrip
     write_files(changed, CHANGED_UTIL)
     meta = generate(changed, tmp_path / "three", settings_for(scripted_model, cache))
     assert {asked_for(s) for s in scripted_model.requests} == CHANGED_PAGES
+    assert set(meta["llm"]["asked"]) == CHANGED_PAGES
     assert (meta["llm"]["calls_made"], meta["llm"]["calls_reused"]) == (3, 1)
 
 
@@ -156,3 +157,48 @@ def test_hostile_answer_is_escaped_and_grounded(
     core = (tmp_path / "out" / "app-core.md").read_text()
     assert "- first [`make_greeter`](app-core.md#make_greeter)" in core
     assert "[`Greeter.greet`](app-core.md#greetergreet)" in core
+
+
+def test_refused_json_schema_is_learnt_once_per_cache(
+    tmp_path: Path, scripted_model: ScriptedModel
+) -> None:
+    def respond(seen: Seen, n: int) -> Reply:
+        if seen.body.get("response_format", {}).get("type") == "json_schema":
+            return Reply(status=500, body={"error": {"message": "response_format.type invalid"}})
+        return overview_answer() if seen.is_overview else module_answer()
+
+    scripted_model.responder = respond
+    repo = tmp_path / "repo"
+    write_files(repo, PROSE_REPO)
+    one_at_a_time = settings_for(scripted_model, tmp_path / "cache", concurrency=1)
+    meta = generate(repo, tmp_path / "one", one_at_a_time)
+    assert meta["llm"]["status"] == "completed"
+    assert meta["llm"]["calls_made"] == 5  # one probe, then four answers
+    changed = tmp_path / "changed"
+    shutil.copytree(repo, changed)
+    write_files(changed, CHANGED_UTIL)
+    scripted_model.requests.clear()
+    generate(changed, tmp_path / "two", settings_for(scripted_model, tmp_path / "cache"))
+    assert {s.body["response_format"]["type"] for s in scripted_model.requests} == {"json_object"}
+
+
+def test_bare_names_of_real_components_are_linked_once(
+    tmp_path: Path, scripted_model: ScriptedModel
+) -> None:
+    text = (
+        "The Greeter class calls make_greeter() and Greeter.greet; Greeter again. "
+        "Nothing links Helper, main or greet_all."
+    )
+    scripted_model.responder = lambda seen, n: (
+        overview_answer() if seen.is_overview else module_answer(what=text)
+    )
+    repo = tmp_path / "repo"
+    write_files(repo, PROSE_REPO)
+    generate(repo, tmp_path / "out", settings_for(scripted_model, tmp_path / "cache"))
+    page = (tmp_path / "out" / "app-core.md").read_text()
+    line = next(ln for ln in page.splitlines() if ln.startswith("The "))
+    assert line.startswith("The [`Greeter`](app-core.md#greeter) class calls ")
+    assert "[`make_greeter()`](app-core.md#make_greeter)" in line
+    assert "[`Greeter.greet`](app-core.md#greetergreet)" in line
+    assert line.count("](app-core.md#greeter)") == 1  # the first mention only
+    assert "Helper, main or greet\\_all." in line  # not components: plain, escaped text

@@ -126,8 +126,8 @@ def go_type_elem(ctx: MemberContext, node: Node, comp: Component) -> bool:
 
 def ts_property_signature(ctx: MemberContext, node: Node, comp: Component) -> bool:
     name = node_text(node.child_by_field_name("name"))
-    if not name:
-        return True
+    if not name or name.startswith("_"):
+        return True  # `_def`: internal by convention, like `_name` methods
     if any(c.type == "?" for c in node.children):
         name += "?"
     type_ = _type_text(node.child_by_field_name("type"))
@@ -262,6 +262,18 @@ def java_record_component(ctx: MemberContext, node: Node, comp: Component) -> bo
     return True
 
 
+def java_annotation_element(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    """`String[] alternate() default {};` in an `@interface`: what users write in `@X(...)`."""
+    name = node_text(node.child_by_field_name("name"))
+    type_ = _type_text(node.child_by_field_name("type"))
+    value = node.child_by_field_name("value")
+    if value is not None:
+        type_ = f"{type_} default {one_line(node_text(value), 40)}"
+    if name:
+        _add(comp, name, "element", type_, _doc(ctx, node), node)
+    return True
+
+
 _CSHARP_VISIBLE = ("public", "protected")
 
 
@@ -356,7 +368,18 @@ def kotlin_property(ctx: MemberContext, node: Node, comp: Component) -> bool:
     if not idents:
         return True
     word = next((node_text(c) for c in node.children if c.type in ("val", "var")), "")
+    if any("const" in node_text(c).split() for c in node.named_children if c.type == "modifiers"):
+        word = f"const {word}"
     type_ = " ".join(x for x in (word, _type_text(types[0]) if types else "") if x)
+    # The initial value: the expression after the declaration (not a getter or a delegate).
+    after = declaration.next_named_sibling
+    if (
+        after is not None
+        and after.type not in ("getter", "setter", "property_delegate")
+        and "comment" not in after.type
+        and after.start_point[0] == after.end_point[0]
+    ):
+        type_ = f"{type_} = {one_line(node_text(after), 40)}"
     _add(comp, node_text(idents[0]), "property", type_, _doc(ctx, node), node)
     return True
 
@@ -755,6 +778,7 @@ HANDLERS: dict[str, dict[str, Handler]] = {
         "constant_declaration": java_field,
         "enum_constant": java_enum_constant,
         "formal_parameter": java_record_component,
+        "annotation_type_element_declaration": java_annotation_element,
     },
     "csharp": {
         "property_declaration": csharp_property,

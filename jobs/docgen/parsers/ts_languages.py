@@ -114,7 +114,7 @@ def _rust_use(node: Node, info: FileInfo, rel: str) -> None:
     arg = node.child_by_field_name("argument")
     if arg is None:
         return
-    if any(c.type == "visibility_modifier" and node_text(c) == "pub" for c in node.children):
+    if _rust_public(node) and not _inside_private_mod(node):
         _rust_reexports(node_text(arg), info, node.start_point[0] + 1)
     text = node_text(arg).split("{", 1)[0].rstrip(":").strip()
     text = re.sub(r"\s+as\s+\w+$", "", text)
@@ -124,6 +124,22 @@ def _rust_use(node: Node, info: FileInfo, rel: str) -> None:
 
 
 _RUST_LOCAL = ("crate", "self", "super")
+
+
+def _rust_public(node: Node) -> bool:
+    return any(c.type == "visibility_modifier" and node_text(c) == "pub" for c in node.children)
+
+
+def _inside_private_mod(node: Node) -> bool:
+    """`mod lib { pub use core::*; }`: public only inside a module nobody outside sees."""
+    parent = node.parent
+    for _ in range(20):
+        if parent is None:
+            return False
+        if parent.type == "mod_item" and not _rust_public(parent):
+            return True
+        parent = parent.parent
+    return False
 
 
 def _rust_reexports(text: str, info: FileInfo, line: int) -> None:

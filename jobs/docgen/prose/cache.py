@@ -25,6 +25,11 @@ def answer_key(model: str, messages: list[dict[str, str]], schema: dict[str, Any
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+def _format_key(endpoint: str, model: str) -> str:
+    raw = f"format-mode\0{endpoint}\0{model}"
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
 class AnswerCache:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
@@ -45,6 +50,15 @@ class AnswerCache:
         if not isinstance(data, dict) or not isinstance(data.get("answer"), dict):
             return None
         return data
+
+    def format_mode(self, endpoint: str, model: str) -> str | None:
+        """How this endpoint takes a JSON schema, as learnt by an earlier run."""
+        record = self.get(_format_key(endpoint, model))
+        mode = record["answer"].get("format_mode") if record else None
+        return mode if isinstance(mode, str) else None
+
+    def remember_format_mode(self, endpoint: str, model: str, mode: str) -> None:
+        self.put(_format_key(endpoint, model), {"answer": {"format_mode": mode}})
 
     def put(self, key: str, record: dict[str, Any]) -> None:
         path = self._path(key)

@@ -28,6 +28,7 @@ _INLINE = re.compile(
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,3}[.)])\s+(.*)$")
 _LINE_START = re.compile(r"^([#+\-=])|^(\d+)([.)])")
 _CALL_SUFFIX = re.compile(r"\(\s*\)$")
+_BARE_NAME = re.compile(r"(?<![\w.`/-])[A-Za-z_][\w.]*[\w](?:\(\))?(?![\w`/-])")
 
 
 class InvalidAnswer(ValueError):
@@ -132,17 +133,46 @@ def _escape(segment: str) -> str:
     return f"{lead}{inner}{trail}" if inner else lead
 
 
+def _looks_like_code(word: str) -> bool:
+    """CamelCase, snake_case or dotted: a word that names code, not an English word."""
+    core = word.removesuffix("()")
+    return "_" in core or "." in core or (len(core) >= 4 and any(c.isupper() for c in core[1:]))
+
+
+def _plain(text: str, page: str, grounding: Grounding, linked: set[str]) -> str:
+    """Model prose outside code spans: escaped, its first mention of each real name linked."""
+    out: list[str] = []
+    pos = 0
+    for match in _BARE_NAME.finditer(text):
+        word = match.group(0).rstrip(".")
+        capitalised = word[:1].isupper() and len(word) >= 4
+        if word in linked or not (_looks_like_code(word) or capitalised):
+            continue
+        target = grounding.resolve_name(word, page)
+        if target is None:
+            continue
+        linked.add(word)
+        out.append(_escape(text[pos : match.start()]))
+        out.append(f"[{code_span(word)}]({target})")
+        pos = match.start() + len(word)
+    out.append(_escape(text[pos:]))
+    return "".join(out)
+
+
 def _inline(text: str, page: str, grounding: Grounding) -> str:
     out: list[str] = []
     pos = 0
+    linked: set[str] = set()
     for match in _INLINE.finditer(text):
-        out.append(_escape(text[pos : match.start()]))
+        out.append(_plain(text[pos : match.start()], page, grounding, linked))
         pos = match.end()
         if match.group("ticks"):
             code = match.group("code")
             target = grounding.resolve_name(code, page)
             span = code_span(code)
             out.append(f"[{span}]({target})" if target and span else span)
+            if target:
+                linked.add(code)
             continue
         label = match.group("text")
         if match.group("bang"):
@@ -151,7 +181,7 @@ def _inline(text: str, page: str, grounding: Grounding) -> str:
         target = grounding.resolve_link(match.group("target"))
         shown = _escape(label.strip()) or escape_inline(match.group("target"))
         out.append(f"[{shown}]({target})" if target and shown else shown)
-    out.append(_escape(text[pos:]))
+    out.append(_plain(text[pos:], page, grounding, linked))
     line = "".join(out).strip()
     start = _LINE_START.match(line)
     if start:

@@ -24,7 +24,7 @@ from ..modules import Module
 from ..site import SiteContext, module_summary
 from . import render
 from .cache import AnswerCache, answer_key
-from .client import ChatClient, ChatSettings, ModelError, Stop
+from .client import FORMAT_MODES, ChatClient, ChatSettings, ModelError, Stop
 from .facts import (
     MODULE_SCHEMA,
     MODULE_SYSTEM,
@@ -94,6 +94,7 @@ class ProseReport:
     model_seconds: float = 0.0  # wall time spent waiting on the model
     note: str = ""
     failures: dict[str, str] = field(default_factory=dict)  # page -> kind
+    asked: list[str] = field(default_factory=list)  # pages the model was asked about
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -110,6 +111,7 @@ class ProseReport:
             "model_seconds": round(self.model_seconds, 3),
             "note": self.note,
             "failures": dict(sorted(self.failures.items())),
+            "asked": sorted(self.asked),
         }
 
 
@@ -140,6 +142,11 @@ class _Run:
             settings.stop,
         )
         self.cache = AnswerCache(settings.cache_dir)
+        # Servers that refuse OpenAI's json_schema cost one probe request, once per cache.
+        known = self.cache.format_mode(self.client.url, settings.model)
+        if known in FORMAT_MODES:
+            self.client.format_mode = known
+        self.format_mode_seen = self.client.format_mode
         self.grounding = render.Grounding(ctx)
         self.report = ProseReport(model=settings.model, token_budget=settings.token_budget)
         self.lock = threading.Lock()
@@ -173,7 +180,12 @@ class _Run:
     # --- one answer -----------------------------------------------------------------
 
     def _ask(
-        self, system: str, facts: dict[str, Any], schema: dict[str, Any], fields: tuple[str, ...]
+        self,
+        page: str,
+        system: str,
+        facts: dict[str, Any],
+        schema: dict[str, Any],
+        fields: tuple[str, ...],
     ) -> tuple[dict[str, str] | None, str]:
         """(validated answer, "") or (None, failure kind)."""
         facts = fit(facts, self.settings.max_input_chars)
@@ -196,6 +208,9 @@ class _Run:
                 return None, "budget"
             try:
                 self.settings.stop.check()
+                with self.lock:
+                    if page not in self.report.asked:
+                        self.report.asked.append(page)
                 answer = self._call(messages, schema, fields, min(left, self._max_out()))
             except ModelError as exc:
                 if exc.kind == "context_length" and not shrunk:
@@ -252,8 +267,8 @@ class _Run:
     def module(self, module: Module, total: int) -> None:
         self._started(total)
         facts = module_facts(self.ctx, module, self.summaries, self.read_source)
-        answer, failure = self._ask(MODULE_SYSTEM, facts, MODULE_SCHEMA, MODULE_FIELDS)
         page = module.page
+        answer, failure = self._ask(page, MODULE_SYSTEM, facts, MODULE_SCHEMA, MODULE_FIELDS)
         if answer is None:
             self._fail(page, failure)
             self.summaries[page] = module_summary(self.ctx, module)
@@ -274,7 +289,9 @@ class _Run:
     def overview(self, total: int) -> None:
         self._started(total)
         facts = overview_facts(self.ctx, self.summaries)
-        answer, failure = self._ask(OVERVIEW_SYSTEM, facts, OVERVIEW_SCHEMA, OVERVIEW_FIELDS)
+        answer, failure = self._ask(
+            OVERVIEW_PAGE, OVERVIEW_SYSTEM, facts, OVERVIEW_SCHEMA, OVERVIEW_FIELDS
+        )
         if answer is None:
             self._fail(OVERVIEW_PAGE, failure)
         else:
@@ -322,10 +339,15 @@ class _Run:
         total = sum(len(level) for level in levels) + 1
         self.report.pages_total = total
         workers = max(1, self.settings.concurrency)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="docgen-prose") as pool:
-            for level in levels:
-                # Children before parents: each level waits for the one below it.
-                list(pool.map(lambda m: self.module(m, total), level))
+        with ThreadPoolExecutor(workers, thread_name_prefix="docgen-prose") as pool:
+            try:
+                for level in levels:
+                    # Children before parents: each level waits for the one below it.
+                    list(pool.map(lambda m: self.module(m, total), level))
+            except BaseException:
+                # Ctrl-C in `generate_docs`: no new calls while the pool winds down.
+                self.settings.stop.set("interrupted")
+                raise
         self.overview(total)
         self._conclude()
         return self.report
@@ -333,6 +355,10 @@ class _Run:
     def _conclude(self) -> None:
         report = self.report
         report.calls_made = self.client.requests
+        if self.client.format_mode != self.format_mode_seen:
+            self.cache.remember_format_mode(
+                self.client.url, self.settings.model, self.client.format_mode
+            )
         if report.pages_with_prose == report.pages_total:
             report.status = "completed"
             return
