@@ -5,8 +5,12 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
+# make serve: gunicorn processes × threads each (gthread). Requests are short (pages,
+# JSON, files from disk), so a few processes with threads go a long way.
+WEB_PROCESSES ?= 3
+WEB_THREADS ?= 4
 
-.PHONY: run test lint migrate superuser worker bench clean
+.PHONY: run serve test lint migrate superuser worker health bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +41,18 @@ run: migrate
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
+# Production web server: hashed static files collected, then gunicorn. Run `make migrate`
+# once per release (not from every web server at once).
+serve: $(VENV)/.run-deps
+	CODEWIKI_SIMPLE_STATIC=0 $(PY) manage.py collectstatic --noinput --verbosity 0
+	CODEWIKI_SIMPLE_STATIC=0 exec $(VENV)/bin/gunicorn codewiki_site.wsgi \
+		--bind $(HOST):$(PORT) --workers $(WEB_PROCESSES) --threads $(WEB_THREADS) \
+		--worker-class gthread --timeout 60 --graceful-timeout 30 --keep-alive 5 \
+		--max-requests 5000 --max-requests-jitter 500 --access-logfile -
+
+health: $(VENV)/.run-deps
+	$(PY) manage.py health
+
 worker: migrate
 	$(PY) manage.py runworker --concurrency $(WORKERS)
 
@@ -54,6 +70,7 @@ bench: $(VENV)/.dev-deps
 	$(PY) -m benchmarks.queue
 	$(PY) -m benchmarks.queue_outage
 	$(PY) -m benchmarks.docgen
+	$(PY) -m benchmarks.incremental
 	$(PY) -m benchmarks.dashboard --db both
 	$(PY) -m benchmarks.llm
 

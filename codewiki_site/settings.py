@@ -111,6 +111,8 @@ CODEWIKI_OUTPUT_DIR = Path(env_str("CODEWIKI_OUTPUT_DIR", str(BASE_DIR / "output
 CODEWIKI_QUEUE_SIZE = env_int("CODEWIKI_QUEUE_SIZE", 100)
 CODEWIKI_CLONE_TIMEOUT = env_int("CODEWIKI_CLONE_TIMEOUT", 300)
 CODEWIKI_CLONE_DEPTH = env_int("CODEWIKI_CLONE_DEPTH", 1)
+# Per-file analysis results reused by the next commit's docs (0: off).
+CODEWIKI_ANALYSIS_CACHE_MB = env_int("CODEWIKI_ANALYSIS_CACHE_MB", 512)
 CODEWIKI_CACHE_EXPIRY_DAYS = env_int("CODEWIKI_CACHE_EXPIRY_DAYS", 365)
 CODEWIKI_RETRY_COOLDOWN_MINUTES = env_int("CODEWIKI_RETRY_COOLDOWN_MINUTES", 3)
 CODEWIKI_JOB_TIMEOUT = env_int("CODEWIKI_JOB_TIMEOUT", 3600)
@@ -224,18 +226,44 @@ STATICFILES_FINDERS = [  # The last one serves the mermaidx wheel's mermaid.js (
     "jobs.staticfinders.MermaidFinder",
 ]
 
+CODEWIKI_LOG_FORMAT = env_str("CODEWIKI_LOG_FORMAT", "text").strip().lower()
+if CODEWIKI_LOG_FORMAT not in {"text", "json"}:
+    raise ValueError(f"CODEWIKI_LOG_FORMAT must be 'text' or 'json', got {CODEWIKI_LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    # Every handler redacts configured git tokens, whatever logger the record came from,
+    # and carries the job/attempt/worker/repository/step context (jobs/logs.py).
+    "filters": {
+        "redact": {"()": "jobs.git_credentials.RedactingFilter"},
+        "context": {"()": "jobs.logs.ContextFilter"},
     },
-    # Every handler redacts configured git tokens, whatever logger the record came from.
-    "filters": {"redact": {"()": "jobs.git_credentials.RedactingFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "jobs.logs.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": CODEWIKI_LOG_FORMAT,
+            "filters": ["redact", "context"],
+        }
     },
     "loggers": {
-        "jobs": {"handlers": ["console"], "level": env_str("CODEWIKI_LOG_LEVEL", "INFO")},
+        "jobs": {
+            "handlers": ["console"],
+            "level": env_str("CODEWIKI_LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
     },
+    # Everything else (django.request's 500s, libraries) at WARNING, in the same format.
+    "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Submissions per client over a sliding window (jobs/rate_limit.py); 0 turns it off.
+CODEWIKI_RATE_LIMIT = env_int("CODEWIKI_RATE_LIMIT", 30)
+CODEWIKI_RATE_LIMIT_WINDOW_SECONDS = env_int("CODEWIKI_RATE_LIMIT_WINDOW_SECONDS", 600)
+# Addresses (or CIDR ranges) of reverse proxies whose X-Forwarded-For is believed.
+CODEWIKI_TRUSTED_PROXIES = env_list("CODEWIKI_TRUSTED_PROXIES", "")
+# Bearer token for /metrics and the workers' --metrics-port; staff logins also see /metrics.
+CODEWIKI_METRICS_TOKEN = env_str("CODEWIKI_METRICS_TOKEN", "")

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jobs import services, webhooks
+from jobs import rate_limit, services, webhooks
 from jobs.models import Job, Status
 from jobs.pagination import BadCursor, newest_first
 
@@ -113,7 +113,12 @@ def _submit(request: HttpRequest) -> JsonResponse:
             priority=priority,
             submitted_by=user,
             allow_private=request.user.is_authenticated,
+            client=rate_limit.client_for(request),
         )
+    except services.RateLimited as exc:
+        response = _error(exc.status_code, exc.message)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     except services.SubmissionError as exc:
         return _error(exc.status_code, exc.message, exc.field)
     response = JsonResponse(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,10 @@ from git.cmd import Git
 from git.exc import GitCommandError, GitCommandNotFound
 
 from jobs import git_credentials
+from jobs.job_process import parent_death_signal
 from jobs.repo_urls import is_full_sha, is_local
+
+TIMED_OUT = 124  # coreutils timeout's exit status when the time limit passed
 
 TRANSIENT_MARKERS = (
     "could not resolve host",
@@ -140,15 +144,33 @@ def uses_credential(url: str) -> bool:
     return git_credentials.for_url(url) is not None
 
 
+def _bounded(timeout: float) -> list[str]:
+    """Run under coreutils ``timeout``, in a process group of its own.
+
+    git starts helpers (``git-remote-http``, ``index-pack``) that a kill of git
+    alone would orphan. ``timeout`` stops the whole group at the time limit, and
+    also as soon as the calling process dies, even by SIGKILL: the kernel sends it
+    SIGTERM then (``parent_death_signal``), which it passes on to the group.
+    """
+    if shutil.which("timeout") is None:
+        return []  # GitPython's own time limit still applies
+    return ["timeout", "--signal=TERM", "--kill-after=5", f"{timeout:.3f}"]
+
+
 def _git(args: list[str], *, url: str, timeout: float, cwd: Path | None = None, what: str) -> str:
-    command = ["git", *_protocol_config(url), *args]
+    command = [*_bounded(timeout), "git", *_protocol_config(url), *args]
     env = _git_env()
     credential = git_credentials.for_url(url)
     if credential is not None:
         env.update(git_credentials.git_env(credential))
     try:
         return Git(str(cwd) if cwd else None).execute(
-            command, kill_after_timeout=timeout, env=env, with_extended_output=False
+            command,
+            # A backstop: ``timeout`` ends git first, group and all.
+            kill_after_timeout=timeout + 30,
+            env=env,
+            with_extended_output=False,
+            preexec_fn=parent_death_signal(signal.SIGTERM),
         )
     except GitCommandNotFound as exc:
         raise FetchError("git is not installed on this worker", str(exc)) from exc
@@ -156,6 +178,8 @@ def _git(args: list[str], *, url: str, timeout: float, cwd: Path | None = None, 
         # git echoes server messages ("remote: …"): a hostile or chatty server could
         # send the token back, so nothing from stderr is kept unredacted.
         stderr = git_credentials.redact((exc.stderr or "").strip())
+        if exc.status == TIMED_OUT:
+            stderr = f"timeout: the command ran longer than {timeout:g} s\n{stderr}"
         error = classify_git_error(
             stderr, url=url, timeout=timeout, what=what, credential=credential
         )

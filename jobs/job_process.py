@@ -51,6 +51,19 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+def parent_death_signal(signum: int) -> Callable[[], None]:
+    """A ``preexec_fn``: the kernel sends ``signum`` to the new process when its caller dies."""
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded before the fork, not between fork and exec
+    parent = os.getpid()
+
+    def preexec() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signum)
+        if os.getppid() != parent:  # the caller died before prctl took effect
+            os._exit(1)
+
+    return preexec
+
+
 class JobProcess:
     """One attempt's child and guard, as the worker parent sees them."""
 

@@ -9,8 +9,18 @@ from django.contrib.auth.middleware import PersistentRemoteUserMiddleware
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-# The login page, static files and webhooks (signed, not logged in) stay reachable.
-OPEN_PREFIXES = ("/admin/login/", "/admin/logout/", "/static/", "/healthz", "/hooks/")
+# The login page, static files and webhooks (signed, not logged in) stay reachable;
+# health checks and /metrics (which checks its own token) answer machines without a session.
+OPEN_PREFIXES = (
+    "/admin/login/",
+    "/admin/logout/",
+    "/static/",
+    "/healthz",
+    "/hooks/",
+    "/livez",
+    "/readyz",
+    "/metrics",
+)
 
 
 class LoginRequiredMiddleware:

@@ -531,6 +531,9 @@ class JobAttempt(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
     message = models.TextField(blank=True, default="")
+    # Seconds per pipeline step ({"resolve": 0.2, "clone": 1.5, "generate": 4.1, ...}),
+    # written by the job's child so its worker can record them as metrics.
+    steps = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["job_id", "started_at", "id"]
@@ -563,6 +566,22 @@ class CacheEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repo_url}@{self.commit_sha[:12]}"
+
+
+class SubmissionRecord(models.Model):
+    """One submission by a rate-limited client, kept for one window (jobs/rate_limit.py)."""
+
+    client = models.CharField(max_length=200, help_text="'user:<id>' or 'ip:<address>'")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["client", "created_at"], name="submission_client_idx"),
+            models.Index(fields=["created_at"], name="submission_age_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} at {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
 class RepositoryQuerySet(models.QuerySet["Repository"]):

@@ -10,13 +10,15 @@ sha already cached.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import errno
 import logging
 import os
 import shutil
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -25,7 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from jobs import docs_cache, repositories
+from jobs import docs_cache, logs, repositories
 from jobs.db_outage import (
     DatabaseUnavailable,
     OutageLog,
@@ -62,10 +64,23 @@ def temp_dir_for(job: Job) -> Path:
     return docs_cache.temp_root() / temp_dir_name(job.job_id, job.attempts)
 
 
-def finish_attempt(job: Job, outcome: str, message: str = "") -> None:
+# Step timings of the attempt this process is running (set by ``run``), so that
+# whichever path closes the attempt stores them for the worker's metrics.
+_attempt_steps: contextvars.ContextVar[dict[str, float] | None] = contextvars.ContextVar(
+    "codewiki_attempt_steps", default=None
+)
+
+
+def finish_attempt(
+    job: Job, outcome: str, message: str = "", steps: dict[str, float] | None = None
+) -> None:
     """Close the job's open attempt record (the timeline's latest entry)."""
+    fields: dict[str, object] = {}
+    steps = steps if steps is not None else _attempt_steps.get()
+    if steps:
+        fields["steps"] = {name: round(seconds, 3) for name, seconds in steps.items()}
     JobAttempt.objects.filter(job=job, outcome=JobAttempt.Outcome.RUNNING).update(
-        outcome=outcome, finished_at=timezone.now(), message=message[:2000]
+        outcome=outcome, finished_at=timezone.now(), message=message[:2000], **fields
     )
 
 
@@ -162,6 +177,19 @@ class Progress:
         self.log = log or OutageLog(logger, f"Job {job.job_id}")
         self.last_percent = -1
         self.last_write = 0.0
+        self.steps: dict[str, float] = {}  # seconds per step, for the attempt's metrics
+
+    @contextlib.contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Time a pipeline step; its log lines carry ``step=name``."""
+        started = time.monotonic()
+        with logs.bind(step=name):
+            try:
+                yield
+            finally:
+                seconds = time.monotonic() - started
+                self.steps[name] = self.steps.get(name, 0.0) + seconds
+                logger.info("Job %s: step %s took %.2f s", self.job.job_id, name, seconds)
 
     def __call__(self, percent: int, text: str) -> None:
         now = time.monotonic()
@@ -203,6 +231,7 @@ def run(job: Job, log: OutageLog | None = None) -> None:
     def db(fn: Callable[[], T], what: str) -> T:
         return retrying(fn, budget=float(settings.CODEWIKI_LEASE_SECONDS), log=log, what=what)
 
+    _attempt_steps.set(progress.steps)
     try:
         _run_pipeline(job, progress, workdir, db)
     except DatabaseUnavailable:
@@ -234,44 +263,50 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path, db: Retrying) -> 
     progress(
         5, "Resolving commit" + (f" {job.commit_id}" if job.commit_id else " of default branch")
     )
-    resolved = resolve_commit(job.repo_url, job.commit_id, timeout=timeout)
+    with progress.step("resolve"):
+        resolved = resolve_commit(job.repo_url, job.commit_id, timeout=timeout)
     if resolved.sha:
         progress(8, f"Checking cache for {resolved.sha[:12]}")
         if db(lambda: complete_from_cache(job, resolved.sha), "checking the cache"):
             return
     progress(10, "Cloning repository")
     shutil.rmtree(workdir, ignore_errors=True)
-    sha = shallow_fetch(
-        job.repo_url,
-        resolved,
-        workdir / "repo",
-        depth=settings.CODEWIKI_CLONE_DEPTH,
-        timeout=timeout,
-    )
+    with progress.step("clone"):
+        sha = shallow_fetch(
+            job.repo_url,
+            resolved,
+            workdir / "repo",
+            depth=settings.CODEWIKI_CLONE_DEPTH,
+            timeout=timeout,
+        )
     if sha != resolved.sha and db(lambda: complete_from_cache(job, sha), "checking the cache"):
         return  # a short sha or a branch that moved: the actual commit may be cached
     db(lambda: Job.objects.filter(pk=job.pk).update(resolved_commit=sha), "saving the commit")
     progress(20, f"Cloned {sha[:12]}; analysing")
     built = workdir / "docs"
-    result = generate_docs(
-        workdir / "repo",
-        built,
-        # Without a model endpoint the generator reports "static-analysis", and the job
-        # then shows that instead of the MAIN_MODEL it was submitted under.
-        GenerationOptions(
-            repo_name=display_name(job.repo_url),
-            repo_url=web_url(job.repo_url) or "",
-            commit=sha,
-            prose=prose_settings(deadline=job_deadline(started), worker_id=job.worker_id),
-        ),
-        progress=progress.scaled(20, 95),
-    )
+    with progress.step("generate"):
+        result = generate_docs(
+            workdir / "repo",
+            built,
+            # Without a model endpoint the generator reports "static-analysis", and the job
+            # then shows that instead of the MAIN_MODEL it was submitted under.
+            GenerationOptions(
+                repo_name=display_name(job.repo_url),
+                repo_url=web_url(job.repo_url) or "",
+                commit=sha,
+                prose=prose_settings(deadline=job_deadline(started), worker_id=job.worker_id),
+                analysis_cache=str(docs_cache.analysis_cache_root() or ""),
+            ),
+            progress=progress.scaled(20, 95),
+        )
+    docs_cache.trim_analysis_cache()
     progress(96, "Storing documentation")
-    relpath = docs_cache.publish(built, job.repo_url, sha)
-    db(
-        lambda: docs_cache.record(job.repo_url, sha, relpath, private=private),
-        "recording the cache entry",
-    )
+    with progress.step("publish"):
+        relpath = docs_cache.publish(built, job.repo_url, sha)
+        db(
+            lambda: docs_cache.record(job.repo_url, sha, relpath, private=private),
+            "recording the cache entry",
+        )
     outcome = "Documentation generated"
     fields: dict[str, object] = {"main_model": result.main_model}
     if result.prose is not None:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from jobs import wakeup
+from jobs import rate_limit, wakeup
 from jobs.fetch import uses_credential
 from jobs.models import TRANSITIONS, InvalidTransition, Job, JobError, Status, new_job_id
 from jobs.repo_urls import RepoURLError, display_name, normalize_commit, normalize_repo_url
@@ -43,6 +43,16 @@ class CooldownActive(SubmissionError):
     status_code = 429
 
 
+class RateLimited(SubmissionError):
+    """Too many submissions from one client (jobs/rate_limit.py); retry after the wait."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class LoginRequiredForPrivate(SubmissionError):
     status_code = 403
 
@@ -64,11 +74,13 @@ def submit(
     priority: int = 0,
     submitted_by: str = "",
     allow_private: bool = True,
+    client: rate_limit.Client | None = None,
 ) -> Submission:
     """Queue documentation of ``repo_url`` (at ``commit_id``), or return the active job for it.
 
     ``allow_private`` is False for anonymous visitors: a repository fetched with a
     configured credential is private, and they may neither see nor request it.
+    ``client`` is who asks, for the rate limit; None (``manage.py submit``) is exempt.
     """
     try:
         canonical = normalize_repo_url(repo_url)
@@ -89,6 +101,9 @@ def submit(
             f"Priority must be between -{MAX_PRIORITY} and {MAX_PRIORITY}.", "priority"
         )
 
+    refusal = rate_limit.admit(client)
+    if refusal is not None:
+        raise RateLimited(refusal.message, refusal.retry_after)
     existing = Job.objects.active().filter(repo_url=canonical, commit_id=commit).first()
     if existing is not None:
         return Submission(existing, created=False)

@@ -1,6 +1,6 @@
 from django.urls import path, re_path, register_converter
 
-from jobs import api, docs_viewer, repository_views, views
+from jobs import api, docs_viewer, ops_views, repository_views, views
 from jobs.models import JOB_ID_PATTERN
 
 
@@ -22,6 +22,9 @@ urlpatterns = [
     path("api/jobs", api.jobs_collection, name="api-jobs"),
     path("api/jobs/<job:job_id>", api.job_detail, name="api-job"),
     path("healthz", api.healthz, name="healthz"),
+    path("livez", ops_views.livez, name="livez"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics_view, name="metrics"),
     path("hooks/github", api.webhook, {"provider": "github"}, name="hook-github"),
     path("hooks/gitlab", api.webhook, {"provider": "gitlab"}, name="hook-gitlab"),
     path("hooks/gitea", api.webhook, {"provider": "gitea"}, name="hook-gitea"),

@@ -28,7 +28,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling, push_url
 from django_htmx.middleware import HtmxDetails
 
-from jobs import dashboard_stats, services
+from jobs import dashboard_stats, rate_limit, services
 from jobs.filters import JobFilter
 from jobs.forms import SubmitForm
 from jobs.models import InvalidTransition, Job, JobAttempt, Status
@@ -201,6 +201,7 @@ def submit_job(request: HtmxHttpRequest) -> HttpResponse:
                 priority=form.cleaned_data.get("priority") or 0,
                 submitted_by=user,
                 allow_private=request.user.is_authenticated,
+                client=rate_limit.client_for(request),
             )
         except services.SubmissionError as exc:
             form.add_service_error(exc.message, exc.field)

@@ -31,9 +31,10 @@ from django.db import (
 )
 from django.utils import timezone
 
-from jobs import docs_cache, pipeline, refresh, startup_signals, wakeup
+from jobs import docs_cache, logs, pipeline, refresh, startup_signals, wakeup
 from jobs.db_outage import DatabaseUnavailable, OutageLog, is_disconnect, retrying
 from jobs.job_process import JobProcess, lease_margin
+from jobs.metrics import WorkerMetrics, serve_worker_metrics
 from jobs.models import CacheEntry, InvalidTransition, Job, JobAttempt, Status
 from jobs.models import Worker as WorkerRecord
 from jobs.repo_urls import is_full_sha
@@ -91,6 +92,7 @@ def claim_ready(
     slots: int,
     budget: int | None = None,
     strategy: Strategy = STRATEGIES["current"],
+    metrics: WorkerMetrics | None = None,
 ) -> Claimed:
     """Claim ready jobs in one short transaction, priority first, then age.
 
@@ -128,17 +130,27 @@ def claim_ready(
                 entry = pipeline.cached_entry(job)
             if entry is None and len(result.to_run) >= slots:
                 continue
-            _claim_one(job, entry, worker, lease_seconds, result)
+            _claim_one(job, entry, worker, lease_seconds, result, metrics)
         if hits and pipeline.complete_many_from_cache(hits, worker):
             result.from_cache += len(hits)
+            if metrics is not None:
+                now = timezone.now()
+                for job, _ in hits:
+                    metrics.claimed((now - job.run_after).total_seconds())
+                    metrics.attempt_finished(JobAttempt.Outcome.COMPLETED, 0.0, from_cache=True)
         elif hits:
             for job, entry in hits:
-                _claim_one(job, entry, worker, lease_seconds, result)
+                _claim_one(job, entry, worker, lease_seconds, result, metrics)
     return result
 
 
 def _claim_one(
-    job: Job, entry: CacheEntry | None, worker: WorkerRecord, lease_seconds: int, result: Claimed
+    job: Job,
+    entry: CacheEntry | None,
+    worker: WorkerRecord,
+    lease_seconds: int,
+    result: Claimed,
+    metrics: WorkerMetrics | None = None,
 ) -> None:
     try:
         job.claim(worker, lease_seconds)
@@ -147,8 +159,12 @@ def _claim_one(
     JobAttempt.objects.create(
         job=job, number=job.attempts, worker_name=str(worker), started_at=job.started_at
     )
+    if metrics is not None and job.started_at is not None:
+        metrics.claimed((job.started_at - job.run_after).total_seconds())
     if entry is not None and _complete_from_entry(job, entry):
         result.from_cache += 1
+        if metrics is not None:
+            metrics.attempt_finished(JobAttempt.Outcome.COMPLETED, 0.0, from_cache=True)
     else:
         result.to_run.append(job)
 
@@ -165,7 +181,7 @@ def _complete_from_entry(job: Job, entry: CacheEntry) -> bool:
         return False
 
 
-def reap_lost_jobs(limit: int = 100) -> int:
+def reap_lost_jobs(limit: int = 100, metrics: WorkerMetrics | None = None) -> int:
     """Take back processing jobs whose lease expired (their worker was killed or lost)."""
     now = timezone.now()
     reaped = 0
@@ -179,6 +195,10 @@ def reap_lost_jobs(limit: int = 100) -> int:
         except InvalidTransition:
             continue  # heartbeat renewed or finished meanwhile
         reaped += 1
+        if metrics is not None and job.started_at is not None:
+            metrics.attempt_finished(
+                JobAttempt.Outcome.LOST, (now - job.started_at).total_seconds()
+            )
         shutil.rmtree(pipeline.temp_dir_for(job), ignore_errors=True)
         logger.warning("Job %s: lease expired, worker lost; now %s", job.job_id, outcome)
     return reaped
@@ -226,6 +246,7 @@ def _child_main(job_pk: int) -> None:
             log=log,
             what="loading the job",
         )
+        logs.set_fields(job_id=job.job_id, attempt=job.attempts, repository=job.repo_url)
         pipeline.run(job, log=log)
     except DatabaseUnavailable as exc:
         logger.warning("%s; the worker will hand the job back", exc)
@@ -254,6 +275,8 @@ class Worker:
         max_jobs: int | None = None,
         grace_seconds: float | None = None,
         strategy: str = "current",
+        metrics_port: int | None = None,
+        metrics_host: str = "127.0.0.1",
     ) -> None:
         self.concurrency = max(1, concurrency)
         self.interval = max(0.01, interval)
@@ -266,6 +289,9 @@ class Worker:
         self.lease_seconds = max(2, settings.CODEWIKI_LEASE_SECONDS)
         self.job_timeout = settings.CODEWIKI_JOB_TIMEOUT
         self.running: dict[int, Running] = {}
+        self.metrics = WorkerMetrics()
+        self.metrics_port = metrics_port
+        self.metrics_host = metrics_host
         self.claimed = 0
         self.record: WorkerRecord | None = None
         self.stop_requested_at: float | None = None
@@ -293,6 +319,9 @@ class Worker:
         self.record = WorkerRecord.objects.create(
             hostname=socket.gethostname(), pid=os.getpid(), concurrency=self.concurrency
         )
+        logs.set_fields(worker=str(self.record))
+        if self.metrics_port is not None:
+            serve_worker_metrics(self.metrics, self.metrics_host, self.metrics_port)
         previous = self._install_signal_handlers()
         swept = sweep_temp_folders()
         logger.info(
@@ -345,7 +374,7 @@ class Worker:
             self._supervise()
             self._next_supervise = now + SUPERVISE_INTERVAL
         if now >= self._next_reap:
-            reap_lost_jobs()
+            reap_lost_jobs(metrics=self.metrics)
             prune_dead_workers(self.lease_seconds)
             self._next_reap = now + max(1.0, self.lease_seconds / 4)
         if now >= self._next_refresh and self.stop_requested_at is None:
@@ -415,6 +444,7 @@ class Worker:
                 slots=self.concurrency - len(self.running),
                 budget=budget,
                 strategy=self.strategy,
+                metrics=self.metrics,
             )
             self.claimed += claimed.count
             for job in claimed.to_run:
@@ -457,10 +487,18 @@ class Worker:
     def _after_child_exit(self, running: Running) -> None:
         job = running.job
         code = running.process.exitcode
+        attempt = job.attempts
         job.refresh_from_db()
         if job.status != Status.PROCESSING or job.worker_id != self.record_id:
             # The child recorded its outcome, or the job was taken back meanwhile.
             shutil.rmtree(pipeline.temp_dir_for(job), ignore_errors=True)
+            # The attempt row holds the child's outcome and step timings.
+            self.metrics.record_attempts(
+                JobAttempt.objects.filter(job_id=job.pk, number=attempt).exclude(
+                    outcome=JobAttempt.Outcome.LOST
+                ),
+                from_cache=job.from_cache if job.status == Status.COMPLETED else None,
+            )
             return
         if running.ending is not None:
             self._end_running_job(running, *running.ending)
@@ -535,6 +573,7 @@ class Worker:
         except InvalidTransition:
             pass  # the child finished first, or the job was taken back; that outcome stands
         else:
+            self.metrics.attempt_finished(outcome, time.monotonic() - running.started)
             if action == "fail":
                 logger.error("Job %s: Failed with error: %s", job.job_id, message)
             else:

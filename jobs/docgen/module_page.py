@@ -562,6 +562,7 @@ _MEMBER_TITLES = {
     "embedded": ("embedded type", "Embedded types"),
     "event": ("event", "Events"),
     "constant": ("constant", "Constants"),
+    "element": ("element", "Annotation elements"),
     "associated type": ("associated type", "Associated types"),
     "signature": ("signature", "Signatures"),
     "constraint": ("type constraint", "Type constraints"),

@@ -181,6 +181,9 @@ def test_database_outage_longer_than_the_lease_never_runs_a_job_twice(
     url = git_server.make_slow_repo("acme/outage", seconds=30)
     job = services.submit(url).job
     workers = [worker_process(), worker_process()]
+    # Both registered before the outage: a worker still starting would meet it in its
+    # very first query, which is not what this test is about.
+    wait_for(lambda: Worker.objects.count() == 2, timeout=30, what="both workers registered")
     cloning(job)
     child = running_child(job)
     lease_end = Job.objects.get(pk=job.pk).lease_expires_at

@@ -6,13 +6,15 @@ import contextlib
 import os
 import signal
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from jobs import services
-from jobs.models import Job, Status
+from jobs.models import Job, Repository, Status
 from tests.conftest import wait_for
 from tests.support.gitserve import HangingServer
 from tests.support.procs import processes_touching
@@ -61,6 +63,29 @@ def test_sigkilled_worker_leaves_no_git_running(
     worker.wait(timeout=10)
     wait_for(
         lambda: not processes_touching(hanging_server.port, temp),
+        timeout=10,
+        what=f"git of the killed worker to die (was {hanging})",
+    )
+
+
+def test_sigkilled_worker_leaves_no_git_of_a_refresh_running(
+    hanging_server: HangingServer, worker_process: Any, output_dir: Path, leftovers: None
+) -> None:
+    """The scheduled refresh runs ``git ls-remote`` in the worker itself, not in a job child."""
+    Repository.objects.create(
+        url=f"{hanging_server.host_entry}/acme/tracked",
+        next_check_at=timezone.now() - timedelta(seconds=1),
+    )
+    worker = worker_process()
+    hanging = wait_for(
+        lambda: processes_touching(hanging_server.port, output_dir / "temp"),
+        timeout=20,
+        what="the refresh's git ls-remote to hang on the silent server",
+    )
+    worker.signal(signal.SIGKILL)
+    worker.wait(timeout=10)
+    wait_for(
+        lambda: not processes_touching(hanging_server.port, output_dir / "temp"),
         timeout=10,
         what=f"git of the killed worker to die (was {hanging})",
     )

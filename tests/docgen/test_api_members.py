@@ -75,8 +75,8 @@ def test_typescript_interface_and_type_literal_members_and_overloads(build_site)
     # Overload signatures are listed under the implementation; none is a separate entry.
     parse = a.comp("parse")
     assert [m.type for m in parse.overloads] == [
-        "function parse(value: string): number",
-        "function parse(value: number): number",
+        "export function parse(value: string): number",
+        "export function parse(value: number): number",
     ]
     assert parse.doc == "Parse a value."
     assert len([c for c in a.by_id.values() if c.qualname == "parse"]) == 1
@@ -95,8 +95,8 @@ def test_typescript_interface_and_type_literal_members_and_overloads(build_site)
     page = page_with(site, "### RequestOptions")
     assert "| `url` | `string` | Where to send it. |" in section(page, "### RequestOptions")
     parse_section = section(page, "### parse")
-    assert "- `function parse(value: string): number`" in parse_section
-    assert "- `function parse(value: number): number`" in parse_section
+    assert "- `export function parse(value: string): number`" in parse_section
+    assert "- `export function parse(value: number): number`" in parse_section
     assert "| `schema` | `zod` (as `z`) |" in page
 
 
@@ -148,6 +148,11 @@ def test_java_overloads_all_listed_and_public_fields(build_site) -> None:
     assert [m.doc for m in add.overloads] == ["Add several of an item.", ""]
     assert members(a.comp("Cart")) == {"MAX_ITEMS": "static final int"}  # not private count
     assert members(a.comp("Cart.Payment"), "variant") == {"CARD": "", "CASH": ""}
+    # An annotation's elements are what users write inside `@SerializedName(...)`.
+    assert members(a.comp("SerializedName")) == {
+        "value": "String",
+        "alternate": "String[] default {}",
+    }
     # A method without a body: its whole declaration is the signature, on one line.
     assert a.comp("Pricing.total").signature == "double total(Cart cart, String currency)"
 

@@ -126,8 +126,8 @@ def go_type_elem(ctx: MemberContext, node: Node, comp: Component) -> bool:
 
 def ts_property_signature(ctx: MemberContext, node: Node, comp: Component) -> bool:
     name = node_text(node.child_by_field_name("name"))
-    if not name:
-        return True
+    if not name or name.startswith("_"):
+        return True  # `_def`: internal by convention, like `_name` methods
     if any(c.type == "?" for c in node.children):
         name += "?"
     type_ = _type_text(node.child_by_field_name("type"))
@@ -259,6 +259,18 @@ def java_record_component(ctx: MemberContext, node: Node, comp: Component) -> bo
     name = node_text(node.child_by_field_name("name"))
     if name:
         _add(comp, name, "field", _type_text(node.child_by_field_name("type")), "", node)
+    return True
+
+
+def java_annotation_element(ctx: MemberContext, node: Node, comp: Component) -> bool:
+    """`String[] alternate() default {};` in an `@interface`: what users write in `@X(...)`."""
+    name = node_text(node.child_by_field_name("name"))
+    type_ = _type_text(node.child_by_field_name("type"))
+    value = node.child_by_field_name("value")
+    if value is not None:
+        type_ = f"{type_} default {one_line(node_text(value), 40)}"
+    if name:
+        _add(comp, name, "element", type_, _doc(ctx, node), node)
     return True
 
 
@@ -766,6 +778,7 @@ HANDLERS: dict[str, dict[str, Handler]] = {
         "constant_declaration": java_field,
         "enum_constant": java_enum_constant,
         "formal_parameter": java_record_component,
+        "annotation_type_element_declaration": java_annotation_element,
     },
     "csharp": {
         "property_declaration": csharp_property,

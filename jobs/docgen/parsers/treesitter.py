@@ -452,7 +452,20 @@ class _Walker:
         comp = self._emit(node, name, kind, parent, qualname, self._header_end(node))
         if ctype in ("type_spec", "type_alias") and self.language == "go":
             comp.signature = f"type {comp.signature}"  # the keyword sits on the parent node
+        elif self.is_js and parent is None:
+            comp.signature = self._export_prefix(node) + comp.signature
         return comp
+
+    def _export_prefix(self, node: Node) -> str:
+        """`export ` / `export default ` / `export const `: how users import the name."""
+        holder = node.parent
+        if holder is not None and holder.type in ("lexical_declaration", "variable_declaration"):
+            holder = holder.parent
+        if holder is None or holder.type != "export_statement":
+            return ""
+        text = self.source[holder.start_byte : node.start_byte].decode("utf-8", "replace")
+        text = " ".join(text.split())
+        return f"{text} " if text.startswith("export") and len(text) < 40 else ""
 
     def _emit(
         self,

@@ -30,6 +30,16 @@ def non_negative_float(value: str) -> float:
     return number
 
 
+def port_number(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from exc
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError("must be between 0 and 65535")
+    return number
+
+
 class Command(BaseCommand):
     help = "Run a worker that claims queued documentation jobs and processes them."
 
@@ -68,6 +78,19 @@ class Command(BaseCommand):
         )
 
         parser.add_argument(
+            "--metrics-port",
+            type=port_number,
+            default=None,
+            help="Serve this worker's Prometheus metrics on this port (default: off; 0 picks "
+            "a free port). Protected by CODEWIKI_METRICS_TOKEN when set.",
+        )
+        parser.add_argument(
+            "--metrics-bind",
+            default="127.0.0.1",
+            help="Address for --metrics-port (default: 127.0.0.1; 0.0.0.0 for a remote "
+            "Prometheus).",
+        )
+        parser.add_argument(
             "--strategy",
             choices=sorted(STRATEGIES),
             default="current",
@@ -82,6 +105,8 @@ class Command(BaseCommand):
             batch=options["batch"],
             max_jobs=options["max_jobs"],
             grace_seconds=options["grace"],
+            metrics_port=options["metrics_port"],
+            metrics_host=options["metrics_bind"],
             strategy=options["strategy"],
         )
         worker.run()
