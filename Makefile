@@ -70,6 +70,7 @@ bench: $(VENV)/.dev-deps
 	$(PY) -m benchmarks.queue
 	$(PY) -m benchmarks.queue_outage
 	$(PY) -m benchmarks.docgen
+	$(PY) -m benchmarks.incremental
 	$(PY) -m benchmarks.dashboard --db both
 	$(PY) -m benchmarks.llm
 

@@ -21,6 +21,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from jobs.db_outage import DISCONNECT_ERRORS
+from jobs.docgen.analysis_cache import evict
 from jobs.models import CacheEntry
 from jobs.repo_urls import slug
 
@@ -36,6 +37,24 @@ def docs_root() -> Path:
 
 def temp_root() -> Path:
     return Path(settings.CODEWIKI_OUTPUT_DIR) / "temp"
+
+
+def analysis_cache_root() -> Path | None:
+    """Per-file analysis results shared by this installation's jobs; None when disabled."""
+    if settings.CODEWIKI_ANALYSIS_CACHE_MB <= 0:
+        return None
+    return Path(settings.CODEWIKI_OUTPUT_DIR) / "analysis-cache"
+
+
+def trim_analysis_cache() -> None:
+    """Least recently used entries go once the cache exceeds its size setting."""
+    root = analysis_cache_root()
+    if root is None or not root.is_dir():
+        return
+    try:
+        evict(root, settings.CODEWIKI_ANALYSIS_CACHE_MB * 1024 * 1024)
+    except OSError:
+        logger.exception("Could not trim the analysis cache")
 
 
 def docs_relpath(repo_url: str, sha: str) -> str:

@@ -295,9 +295,11 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path, db: Retrying) -> 
                 repo_url=web_url(job.repo_url) or "",
                 commit=sha,
                 prose=prose_settings(deadline=job_deadline(started), worker_id=job.worker_id),
+                analysis_cache=str(docs_cache.analysis_cache_root() or ""),
             ),
             progress=progress.scaled(20, 95),
         )
+    docs_cache.trim_analysis_cache()
     progress(96, "Storing documentation")
     with progress.step("publish"):
         relpath = docs_cache.publish(built, job.repo_url, sha)

@@ -34,6 +34,9 @@ class GenerationOptions:
     repo_url: str = ""  # canonical URL for links, may be ""
     commit: str = ""  # resolved sha, recorded in metadata
     prose: ProseSettings | None = None  # a model endpoint: adds model-written prose
+    # A folder of per-file analysis results (see analysis_cache): unchanged files of a
+    # new commit are not parsed again. "" parses everything.
+    analysis_cache: str = ""
 
 
 @dataclass

@@ -10,7 +10,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import DocGenError, GenerationOptions, GenerationResult, ProgressCallback, __version__
+from . import (
+    DocGenError,
+    GenerationOptions,
+    GenerationResult,
+    ProgressCallback,
+    __version__,
+    analysis_cache,
+)
 from .classify import FileRole, assign_roles, promote_shipped_test_support
 from .examples import Example, mine_examples
 from .graph import ImportResolver, build_graph
@@ -66,9 +73,11 @@ def run(
     # (about a third of the run time). Reference counting still frees everything.
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    analysis_cache.activate(options.analysis_cache or None)
     try:
         return _run(repo_dir, out_dir, options, callback)
     finally:
+        analysis_cache.activate(None)
         if gc_was_enabled:
             gc.enable()
 
@@ -175,6 +184,9 @@ def _run(
         }
         if prose_report is not None:
             metadata["llm"] = prose_report.as_json()
+        cache = analysis_cache.active()
+        if cache is not None:
+            metadata["analysis"] = {"files_reanalysed": cache.misses, "files_reused": cache.hits}
         writer.write_json("metadata.json", metadata)
     finally:
         # Waits for the background writes; metadata.json, queued last, lands last.
@@ -240,7 +252,8 @@ def _analyse(
         try:
             pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("fork"))
             futures = [
-                pool.submit(_analyse_slice, root, real_root, part, max_bytes) for part in slices[1:]
+                pool.submit(_analyse_slice_counted, root, real_root, part, max_bytes)
+                for part in slices[1:]
             ]
         except (OSError, ValueError):
             pool, futures, own = None, [], candidates
@@ -255,7 +268,12 @@ def _analyse(
         try:
             for future, part in zip(futures, slices[1:], strict=True):
                 try:
-                    results += future.result()
+                    part_results, hits, misses = future.result()
+                    results += part_results
+                    cache = analysis_cache.active()
+                    if cache is not None:  # the helper's counts, merged into ours
+                        cache.hits += hits
+                        cache.misses += misses
                 except Exception:
                     # A helper died (out of memory, killed): its slice is parsed here.
                     results += _analyse_slice(root, real_root, part, max_bytes)
@@ -282,6 +300,32 @@ def _parse_helpers(count: int) -> int:
     return max(0, min(int(idle + 0.5), cores or 1, MAX_PARSE_PROCESSES) - 1)
 
 
+def _analyse_slice_counted(
+    root: str, real_root: str, candidates: list[Candidate], max_bytes: int
+) -> tuple[list[FileInfo | SkippedFile], int, int]:
+    """A helper process's slice, with its analysis-cache hits and misses."""
+    cache = analysis_cache.active()
+    if cache is not None:
+        cache.hits = cache.misses = 0  # counted afresh in this forked copy
+    results = _analyse_slice(root, real_root, candidates, max_bytes)
+    return results, (cache.hits if cache else 0), (cache.misses if cache else 0)
+
+
+def _parse(cand: Candidate, text: str, data: bytes) -> FileInfo:
+    """``parse_source`` through the analysis cache, when one is active."""
+    cache = analysis_cache.active()
+    if cache is None:
+        return parse_source(cand.rel, cand.language, text, data)
+    info = cache.get(cand.rel, cand.language, data)
+    if info is not None:
+        cache.hits += 1
+        return info
+    info = parse_source(cand.rel, cand.language, text, data)
+    cache.misses += 1
+    cache.put(cand.rel, cand.language, data, info)  # before any later stage changes it
+    return info
+
+
 def _analyse_slice(
     root: str,
     real_root: str,
@@ -303,7 +347,7 @@ def _analyse_slice(
             continue
         text = data.decode("utf-8", "replace")
         try:
-            info = parse_source(cand.rel, cand.language, text, data)
+            info = _parse(cand, text, data)
         except Exception as exc:
             info = FileInfo(
                 path=cand.rel,

@@ -1,0 +1,131 @@
+"""Per-file analysis results cached on disk, so a new commit re-analyses only changed files.
+
+The key is the file's git blob id (``sha1("blob <size>\\0" + content)``, the id git
+itself gives the content), its path (component ids contain it) and language, and a
+fingerprint of the analysis code: the generator version plus a hash of every
+module of the generator, so changed analysis code never reuses an old result. The value
+is the ``FileInfo`` exactly as the parser returned it, pickled before any later
+stage mutates it, behind a SHA-256 checksum: a corrupt or truncated entry is
+recomputed, never fatal.
+
+The cache is a folder (it survives restarts); ``evict`` keeps it under a byte
+budget, least recently used first (a hit refreshes the entry's mtime).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .model import FileInfo
+
+_CHECKSUM_BYTES = 32
+
+
+def _code_fingerprint() -> str:
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    # The whole package, not only parsers/: parsers use helpers from its other modules.
+    for path in sorted(here.rglob("*.py")):
+        digest.update(str(path.relative_to(here)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+FINGERPRINT = _code_fingerprint()
+
+
+def blob_id(data: bytes) -> str:
+    """Git's object id of a file with this content."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+@dataclass
+class AnalysisCache:
+    root: Path
+    hits: int = 0
+    misses: int = 0
+
+    def _path(self, rel: str, language: str, data: bytes) -> Path:
+        key = hashlib.sha256(
+            f"{FINGERPRINT}\0{language}\0{rel}\0{blob_id(data)}".encode()
+        ).hexdigest()
+        return self.root / key[:2] / f"{key}.pickle"
+
+    def get(self, rel: str, language: str, data: bytes) -> FileInfo | None:
+        path = self._path(rel, language, data)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        checksum, payload = raw[:_CHECKSUM_BYTES], raw[_CHECKSUM_BYTES:]
+        if hashlib.sha256(payload).digest() != checksum:
+            return None  # corrupt or truncated: recomputed and overwritten
+        try:
+            info = pickle.loads(payload)
+        except Exception:
+            return None
+        if not isinstance(info, FileInfo) or info.path != rel:
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # least recently used goes first
+        return info
+
+    def put(self, rel: str, language: str, data: bytes, info: FileInfo) -> None:
+        path = self._path(rel, language, data)
+        try:
+            payload = pickle.dumps(info, protocol=pickle.HIGHEST_PROTOCOL)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Written aside and renamed: a reader never sees half an entry.
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(hashlib.sha256(payload).digest() + payload)
+            os.replace(tmp, path)
+        except Exception:
+            pass  # a cache that cannot be written only costs time
+
+
+_active: AnalysisCache | None = None
+
+
+def activate(root: str | os.PathLike[str] | None) -> AnalysisCache | None:
+    """Use the cache at ``root`` for this process and forked helpers (None: no cache)."""
+    global _active
+    _active = AnalysisCache(Path(root)) if root else None
+    return _active
+
+
+def active() -> AnalysisCache | None:
+    return _active
+
+
+def evict(root: str | os.PathLike[str], max_bytes: int) -> int:
+    """Delete least recently used entries until the cache holds at most ``max_bytes``."""
+    entries = []
+    total = 0
+    for path in Path(root).glob("*/*"):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        if path.suffix == ".tmp" or not path.is_file():
+            continue
+        entries.append((stat.st_mtime, stat.st_size, path))
+        total += stat.st_size
+    removed = 0
+    for _mtime, size, path in sorted(entries):
+        if total <= max_bytes:
+            break
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        total -= size
+        removed += 1
+    return removed
