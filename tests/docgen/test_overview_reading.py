@@ -135,3 +135,37 @@ def test_readme_underlined_licence_section_is_dropped(build_site, tmp_path: Path
     assert "### Usage" in about and "Read a file." in about
     assert "Apache" not in about and "Copyright" not in about and "License" not in about
     assert "====" not in about and "----" not in about
+
+
+def _functions(prefix: str, count: int) -> str:
+    return "".join(f"def {prefix}{i}():\n    return {i}\n\n\n" for i in range(count))
+
+
+def test_group_of_small_files_is_named_by_its_public_face(build_site, tmp_path: Path) -> None:
+    # requests-like: a big folder split by file; among the small files, `compat` is used by
+    # all the others, `api` is what the package re-exports, `_types` is private.
+    uses_compat = "from shop.compat import compat0\n\n"
+    files = {
+        "shop/__init__.py": '"""The shop."""\n\nfrom .api import get, post\n',
+        "shop/models.py": '"""Records."""\n' + _functions("model", 60),
+        "shop/sessions.py": '"""Sessions."""\n' + _functions("session", 60),
+        "shop/compat.py": '"""Python 2 compatibility, kept for old imports."""\n'
+        + _functions("compat", 4),
+        "shop/api.py": '"""The shop API: one call per HTTP verb."""\n'
+        + uses_compat
+        + "def get():\n    compat0()\n\n\ndef post():\n    compat0()\n\n\n"
+        + _functions("verb", 2),
+        "shop/auth.py": '"""Authentication handlers."""\n' + uses_compat + _functions("auth", 3),
+        "shop/_types.py": uses_compat + _functions("typ", 3),
+    }
+    site = build_site(write_files(tmp_path / "shop", files))
+    modules = _section(site.text("overview.md"), "Modules")
+    group = next(ln for ln in modules.splitlines() if "components in 4 files" in ln)
+    # Public files first, the re-exported one leading; the private one last.
+    assert group.lstrip().startswith("- [api, compat, auth, \\_types](shop-api-related.md)")
+    # Each file speaks for itself: the purpose is not compat's docstring alone.
+    assert group.endswith(
+        ": api: The shop API: one call per HTTP verb; auth: Authentication handlers; …"
+    )
+    page = site.text("shop-api-related.md")
+    assert "- `api.py`" in page and "The shop API" in page
