@@ -128,7 +128,8 @@ def _overview_start_here(ctx: SiteContext) -> list[str]:
     }
     scored: list[tuple[int, str, Component]] = []
     for comp in components.values():
-        if comp.parent is not None or comp.role != "production" or comp.name.startswith("_"):
+        # `is_public` also drops what its doc comment marks private (`@private`, `@internal`).
+        if comp.parent is not None or comp.role != "production" or not comp.is_public:
             continue
         if comp.kind not in ("function",) and not comp.is_class_like:
             continue
@@ -168,15 +169,38 @@ def _is_package_file(path: str) -> bool:
 
 
 def _overview_languages(ctx: SiteContext) -> list[str]:
+    # Production code and the rest (tests, examples, tooling) counted apart: a test suite as
+    # big as the library must not make the project look twice its size.
     files: Counter[str] = Counter()
     lines: Counter[str] = Counter()
+    other_files: Counter[str] = Counter()
+    other_lines: Counter[str] = Counter()
     for info in ctx.files.values():
         name = display_name(info.language)
-        files[name] += 1
-        lines[name] += info.lines
-    out = ["## Languages", "", "| Language | Files | Lines |", "| --- | ---: | ---: |"]
-    for name, count in ranked(files):
-        out.append(f"| {escape_inline(name)} | {count:,} | {lines[name]:,} |")
+        if info.role == "production":
+            files[name] += 1
+            lines[name] += info.lines
+        else:
+            other_files[name] += 1
+            other_lines[name] += info.lines
+    if not other_files:
+        out = ["## Languages", "", "| Language | Files | Lines |", "| --- | ---: | ---: |"]
+        for name, count in ranked(files):
+            out.append(f"| {escape_inline(name)} | {count:,} | {lines[name]:,} |")
+        return [*out, ""]
+    out = [
+        "## Languages",
+        "",
+        "Production code apart from tests, examples, benchmarks and tooling (the appendix):",
+        "",
+        "| Language | Production files | Production lines | Other files | Other lines |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name in sorted(files | other_files, key=lambda n: (-files[n], -other_files[n], n)):
+        out.append(
+            f"| {escape_inline(name)} | {files[name]:,} | {lines[name]:,} "
+            f"| {other_files[name]:,} | {other_lines[name]:,} |"
+        )
     return [*out, ""]
 
 
