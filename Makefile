@@ -53,7 +53,9 @@ serve: $(VENV)/.run-deps
 health: $(VENV)/.run-deps
 	$(PY) manage.py health
 
-worker: migrate
+# No migrate here: workers on many machines start together, and migrations run once per
+# release (make migrate, or make run for a local setup).
+worker: $(VENV)/.run-deps
 	$(PY) manage.py runworker --concurrency $(WORKERS)
 
 superuser: migrate

@@ -26,6 +26,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from jobs import docs_cache, services
+from jobs.fetch import uses_credential
 from jobs.filters import repo_prefix_q
 from jobs.models import CacheEntry, Job, JobAttempt, Repository, Status, WebhookDelivery, Worker
 from jobs.repo_urls import RepoURLError, normalize_commit, normalize_repo_url, web_url
@@ -436,6 +437,8 @@ class RepositoryAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Repository, form: Any, change: bool) -> None:
         if not change:
             obj.created_by = request.user.get_username()[:150]
+        # Hidden from anonymous visitors before any job: a token fetches it.
+        obj.private = obj.private or uses_credential(obj.url)
         obj.next_check_at = timezone.now()  # a new or edited repository is checked soon
         super().save_model(request, obj, form, change)
 

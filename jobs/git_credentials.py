@@ -19,7 +19,9 @@ error output and API answers go through it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -160,6 +162,11 @@ def host_of(url: str) -> str:
 
 def git_env(credential: Credential) -> dict[str, str]:
     """Environment for one git command: askpass answers from these two variables."""
+    if not os.access(ASKPASS, os.X_OK):
+        # A checkout that lost the executable bit (an archive, a copy): restore it, or
+        # git could not ask and every private fetch would look like a bad token.
+        with contextlib.suppress(OSError):
+            os.chmod(ASKPASS, 0o755)
     return {
         "GIT_ASKPASS": str(ASKPASS),
         "CODEWIKI_GIT_USERNAME": credential.username,

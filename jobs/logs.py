@@ -69,8 +69,11 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, name, None)
             if value is not None:
                 data[name] = value
-        if record.exc_info:
-            data["exception"] = self.formatException(record.exc_info)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            # exc_text, not exc_info: the redacting filter cleaned exc_text of git tokens.
+            data["exception"] = record.exc_text
         status = getattr(record, "status_code", None)
         if status is not None:  # django.request / django.server
             data["status_code"] = status

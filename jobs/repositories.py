@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from jobs.fetch import uses_credential
 from jobs.models import Job, Repository, Status
 from jobs.repo_urls import CASE_INSENSITIVE_HOSTS, HEX_RE, is_local, normalize_commit
 
@@ -74,7 +75,9 @@ def track(
     url: str, branch: str = "", *, refresh_minutes: int | None = None, by: str = ""
 ) -> Repository:
     """Staff: start tracking ``url`` (already canonical) on ``branch``."""
-    repo = _get_or_create(url, private=False, created_by=by)
+    # Private from the start when a token fetches it: anonymous visitors must not see it
+    # listed before its first job completes.
+    repo = _get_or_create(url, private=uses_credential(url), created_by=by)
     fields = {"branch": normalize_commit(branch), "enabled": True}
     if refresh_minutes is not None:
         fields["refresh_minutes"] = refresh_minutes

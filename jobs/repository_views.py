@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from jobs import repositories
 from jobs.models import Repository
 from jobs.repo_urls import web_url
+from jobs.views import safe_next_url, see_other
 
 
 @require_safe
@@ -78,17 +79,4 @@ def repository_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         f"{'Enabled' if enabled else 'Disabled'} refreshing of {repo.display}.",
     )
-    response = HttpResponseRedirect(_next_url(request, reverse("repositories")))
-    response.status_code = 303
-    return response
-
-
-def _next_url(request: HttpRequest, fallback: str) -> str:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    candidate = request.POST.get("next", "")
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return fallback
+    return see_other(safe_next_url(request, reverse("repositories")))

@@ -179,7 +179,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         context = _dashboard_context(request, job_filter)
     except BadCursor:
         messages.warning(request, "That page link is no longer valid; showing the newest jobs.")
-        return _see_other(_url("dashboard", job_filter.query_string()))
+        return see_other(_url("dashboard", job_filter.query_string()))
     if request.htmx:
         html = render_to_string("jobs/dashboard.html#live", context, request)
         return HttpResponse(html) if context["polling"] else HttpResponseStopPolling(html)
@@ -219,7 +219,7 @@ def submit_job(request: HtmxHttpRequest) -> HttpResponse:
     notice = _submission_notice(submission)
     if not request.htmx:
         messages.success(request, notice)
-        return _see_other(reverse("dashboard"))
+        return see_other(reverse("dashboard"))
     # Show "all jobs", where the new job is on top; the region carries a poll
     # trigger again because the new job is active.
     context = _dashboard_context(request, JobFilter(base=Job.objects.visible_to(request.user)))
@@ -318,13 +318,14 @@ def job_detail(request: HtmxHttpRequest, job_id: str) -> HttpResponse:
 # --- operator actions -------------------------------------------------------------
 
 
-def _see_other(url: str) -> HttpResponseRedirect:
+def see_other(url: str) -> HttpResponseRedirect:
     response = HttpResponseRedirect(url)
     response.status_code = 303  # the browser follows with a GET, never re-POSTs
     return response
 
 
-def _next_url(request: HttpRequest, fallback: str) -> str:
+def safe_next_url(request: HttpRequest, fallback: str) -> str:
+    """The form's ``next`` when it points back into this site, else ``fallback``."""
     candidate = request.POST.get("next", "")
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -344,14 +345,14 @@ def job_action(request: HttpRequest, job_id: str, action: str) -> HttpResponse:
         services.ACTIONS[action](job)
     except (InvalidTransition, services.ActiveDuplicate) as exc:
         messages.error(request, str(exc))
-        return _see_other(_next_url(request, detail_url))
+        return see_other(safe_next_url(request, detail_url))
     if action == "delete":
         messages.success(request, f"Deleted job {job.job_id}. Its cached docs were kept.")
         # The detail page of a deleted job would be a 404: go back to the list.
-        next_url = _next_url(request, reverse("dashboard"))
+        next_url = safe_next_url(request, reverse("dashboard"))
         if next_url.startswith(detail_url):
             next_url = reverse("dashboard")
-        return _see_other(next_url)
+        return see_other(next_url)
     if action == "cancel":
         text = (
             f"Cancelled job {job.job_id}."
@@ -361,4 +362,4 @@ def job_action(request: HttpRequest, job_id: str, action: str) -> HttpResponse:
     else:
         text = f"Queued job {job.job_id} again."
     messages.success(request, text)
-    return _see_other(_next_url(request, detail_url))
+    return see_other(safe_next_url(request, detail_url))

@@ -115,14 +115,11 @@ class Listener:
         """
         if self._wrapper is not None or time.monotonic() < self._next_attempt:
             return False
-        # A wrapper of its own, outside ``connections``: Django's per-request
-        # connection handling and the close before forking a child never touch it.
-        wrapper = connections.create_connection(self.using)
+        wrapper = self._new_wrapper()
         try:
             wrapper.connect()
             raw = wrapper.connection
             raw.autocommit = True
-            raw.execute(f"SET application_name = '{self.application_name}'")
             raw.execute(f"LISTEN {CHANNEL}")
         except Exception as exc:
             self._next_attempt = time.monotonic() + RECONNECT_SECONDS
@@ -135,6 +132,26 @@ class Listener:
         self._failing = False
         logger.info("Listening for new jobs (PostgreSQL LISTEN %s)", CHANNEL)
         return True
+
+    def _new_wrapper(self) -> BaseDatabaseWrapper:
+        """A connection of its own, outside ``connections``.
+
+        Django's per-request connection handling and the close before forking a
+        child never touch it. TCP keepalives notice a peer that vanished without
+        closing the connection (a failed-over host): the socket then reports an
+        error and the listener reconnects, instead of waiting forever in silence.
+        """
+        main = connections[self.using]
+        options = {
+            **main.settings_dict.get("OPTIONS", {}),
+            "application_name": self.application_name,
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+        }
+        options.pop("pool", None)  # LISTEN needs a connection nobody else uses
+        return type(main)({**main.settings_dict, "OPTIONS": options}, self.using)
 
     def fileno(self) -> int | None:
         """The socket to wait on, or None when not listening."""

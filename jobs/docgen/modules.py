@@ -96,7 +96,15 @@ def build_module_tree(
     counts = {info.path: len(info.components) for info in files}
     deps = file_deps or {}
     production = [info for info in files if info.role == FileRole.PRODUCTION]
-    modules = _folder_modules(production, counts, deps)
+    # How many names package files re-export from each file: what the package shows its
+    # users (requests' `api.py` gives `requests.get`), ranked first in a group's name.
+    exported: Counter[str] = Counter(
+        entry.resolved.split("::", 1)[0]
+        for info in production
+        for entry in info.reexports
+        if entry.resolved
+    )
+    modules = _folder_modules(production, counts, deps, exported)
     if not modules:
         modules.append(Module(name="root", path=""))
     appendix = _appendix(files, counts, deps)
@@ -118,7 +126,10 @@ def build_module_tree(
 
 
 def _folder_modules(
-    files: list[FileInfo], counts: dict[str, int], deps: dict[str, set[str]]
+    files: list[FileInfo],
+    counts: dict[str, int],
+    deps: dict[str, set[str]],
+    exported: Counter[str] | None = None,
 ) -> list[Module]:
     long_files = frozenset(
         info.path
@@ -140,7 +151,7 @@ def _folder_modules(
         child.name = _chain_name(child.path, "", top_level=True)
         modules.append(child)
     for module in modules:
-        _split_huge(module, counts, deps, long_files)
+        _split_huge(module, counts, deps, long_files, exported or Counter())
     return modules
 
 
@@ -324,9 +335,11 @@ def _split_huge(
     counts: dict[str, int],
     deps: dict[str, set[str]],
     long_files: frozenset[str] = frozenset(),
+    exported: Counter[str] | None = None,
 ) -> None:
+    exported = exported if exported is not None else Counter()
     for child in module.children:
-        _split_huge(child, counts, deps, long_files)
+        _split_huge(child, counts, deps, long_files, exported)
     own = sum(counts.get(path, 0) for path in module.files)
     if own <= MAX_COMPONENTS or len(module.files) < 2:
         return
@@ -340,7 +353,7 @@ def _split_huge(
     # (`Gson.java`): it is where a reader looks for the thing it is named after.
     big = [p for p in candidates if counts.get(p, 0) >= SUBSTANTIAL or p in long_files]
     small = [p for p in candidates if p not in big]
-    groups = _group_small(small, folder, counts, deps)
+    groups = _group_small(small, folder, counts, deps, exported)
     grouped = {p for _label, _slug, members, _doc in groups for p in members}
     rest = [p for p in small if p not in grouped]
     # Whatever stays on the folder's page must itself fit on a page: promote its largest files.
@@ -390,7 +403,11 @@ def _split_huge(
 
 
 def _group_small(
-    small: list[str], folder: str, counts: dict[str, int], deps: dict[str, set[str]]
+    small: list[str],
+    folder: str,
+    counts: dict[str, int],
+    deps: dict[str, set[str]],
+    exported: Counter[str] | None = None,
 ) -> list[tuple[str, str, list[str], str]]:
     """(label, slug, files, describing file) for groups of small related files.
 
@@ -438,22 +455,33 @@ def _group_small(
         total = sum(counts.get(p, 0) for p in members)
         if len(members) < 2 or total < MIN_GROUP:
             continue
-        # Named after the file the others use most (then the biggest one).
+        # Named after its files, the ones a user meets first leading: public files before
+        # private `_x` ones, then what the package re-exports, what the others use most,
+        # the biggest. No one file describes the group (a `compat` docstring is no purpose
+        # for `api` and `auth`): its page lists each file's own purpose.
+        exported = exported or Counter()
         used = {p: sum(1 for q in members if p in deps.get(q, ())) for p in members}
-        hub = max(sorted(members), key=lambda p: (used[p], counts.get(p, 0)))
-        hub_rel = _relative(hub, folder)
-        # Named after all of its files when that stays short: "utils: inspect, version".
-        stems = [hub_rel, *sorted(_relative(p, folder) for p in members if p != hub)]
+        order = sorted(
+            members,
+            key=lambda p: (
+                _relative(p, folder).startswith("_"),
+                -exported[p],
+                -used[p],
+                -counts.get(p, 0),
+                _relative(p, folder),
+            ),
+        )
+        stems = [_relative(p, folder) for p in order]
         label = ", ".join(stems)
         if len(label) > MAX_GROUP_LABEL:
-            # Too many to name them all: the most used first, as many as fit, then "…".
-            shown = [hub_rel]
+            # Too many to name them all: as many as fit, then "…".
+            shown = stems[:1]
             for stem in stems[1:]:
                 if len(", ".join([*shown, stem])) > MAX_GROUP_LABEL - 3:
                     break
                 shown.append(stem)
             label = ", ".join(shown) + ", …"
-        groups.append((label, f"{hub_rel}-related", sorted(members), hub))
+        groups.append((label, f"{stems[0]}-related", sorted(members), ""))
     return groups
 
 

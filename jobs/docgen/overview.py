@@ -110,46 +110,97 @@ def _overview_about(ctx: SiteContext) -> list[str]:
 def _overview_start_here(ctx: SiteContext) -> list[str]:
     """The public production components the rest of the code leans on most."""
     components = ctx.graph.components
+    # What a package file (`__init__.py`, `index.ts`, `lib.rs`) re-exports is the face the
+    # package shows its users: listed first, however little the package itself uses it.
+    # Only the outermost package files count: `serde/private/mod.rs` is no public face.
+    roots = [
+        info
+        for info in ctx.files.values()
+        if info.role == "production" and _is_package_file(info.path)
+    ]
+    top = min((info.path.count("/") for info in roots), default=0)
+    exported = {
+        entry.resolved
+        for info in roots
+        if info.path.count("/") == top
+        for entry in info.reexports
+        if entry.resolved
+    }
     scored: list[tuple[int, str, Component]] = []
     for comp in components.values():
-        if comp.parent is not None or comp.role != "production" or comp.name.startswith("_"):
+        # `is_public` also drops what its doc comment marks private (`@private`, `@internal`).
+        if comp.parent is not None or comp.role != "production" or not comp.is_public:
             continue
         if comp.kind not in ("function",) and not comp.is_class_like:
             continue
         if comp.id not in ctx.anchors:
             continue  # no section of its own to point the reader to
         files = {components[u].file for u in users_of(ctx, comp)} - {comp.file}
-        if files:
+        if files or comp.id in exported:
             scored.append((len(files), comp.qualname, comp))
     if not scored:
         return []
-    scored.sort(key=lambda item: (-item[0], item[1].lower(), item[2].id))
-    out = [
-        "## Start here",
-        "",
-        "The public components the rest of the code uses most (by how many other files of "
-        "production code use them):",
-        "",
-    ]
+    scored.sort(key=lambda item: (item[2].id not in exported, -item[0], item[1].lower()))
+    intro = (
+        "The components the package exports at its top, then the ones the rest of the code "
+        "uses most"
+        if exported
+        else "The public components the rest of the code uses most"
+    )
+    out = ["## Start here", "", f"{intro} (by how many other files of production code use them):"]
+    out.append("")
     for count, _name, comp in scored[:START_HERE]:
         module = ctx.module_of_file.get(comp.file)
         where = f" in {link(full_name(module), module.page)}" if module is not None else ""
-        line = f"- {comp_link(ctx, comp.id)} ({comp.kind}{where}, used in {plural(count, 'file')})"
+        facts = [f"{comp.kind}{where}"]
+        if comp.id in exported:
+            facts.append("exported by the package")
+        if count:
+            facts.append(f"used in {plural(count, 'file')}")
+        line = f"- {comp_link(ctx, comp.id)} ({', '.join(facts)})"
         first = summary(comp.doc)
         out.append(f"{line}: {inline_doc(first)}" if first else line)
     return [*out, ""]
 
 
+def _is_package_file(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] in ("__init__", "index", "lib", "mod")
+
+
 def _overview_languages(ctx: SiteContext) -> list[str]:
+    # Production code and the rest (tests, examples, tooling) counted apart: a test suite as
+    # big as the library must not make the project look twice its size.
     files: Counter[str] = Counter()
     lines: Counter[str] = Counter()
+    other_files: Counter[str] = Counter()
+    other_lines: Counter[str] = Counter()
     for info in ctx.files.values():
         name = display_name(info.language)
-        files[name] += 1
-        lines[name] += info.lines
-    out = ["## Languages", "", "| Language | Files | Lines |", "| --- | ---: | ---: |"]
-    for name, count in ranked(files):
-        out.append(f"| {escape_inline(name)} | {count:,} | {lines[name]:,} |")
+        if info.role == "production":
+            files[name] += 1
+            lines[name] += info.lines
+        else:
+            other_files[name] += 1
+            other_lines[name] += info.lines
+    if not other_files:
+        out = ["## Languages", "", "| Language | Files | Lines |", "| --- | ---: | ---: |"]
+        for name, count in ranked(files):
+            out.append(f"| {escape_inline(name)} | {count:,} | {lines[name]:,} |")
+        return [*out, ""]
+    out = [
+        "## Languages",
+        "",
+        "Production code apart from tests, examples, benchmarks and tooling (the appendix):",
+        "",
+        "| Language | Production files | Production lines | Other files | Other lines |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name in sorted(files | other_files, key=lambda n: (-files[n], -other_files[n], n)):
+        out.append(
+            f"| {escape_inline(name)} | {files[name]:,} | {lines[name]:,} "
+            f"| {other_files[name]:,} | {other_lines[name]:,} |"
+        )
     return [*out, ""]
 
 

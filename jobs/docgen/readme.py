@@ -16,15 +16,25 @@ DROP_SECTIONS = re.compile(
     r"\b(licen[cs]e|sponsor|backer|donat|funding|contribut|changelog|change log|changes|"
     r"history|release notes|code of conduct|security|authors?|credits|acknowledg|thanks|"
     r"supporters|star history|badges|maintainers|citation|stargazers|support us|"
-    r"become a|buy me|tidelift|enterprise)",
+    r"become a|buy me|tidelift|enterprise|team\b|triager|emerit|people\b|committee)",
     re.IGNORECASE,
 )
+# A table of contents: its heading goes, its in-page links go (`_TOC_ITEM`), and whatever
+# else sits below it (express keeps its hello-world there) stays.
+_TOC_HEADING = re.compile(r"^(?:table of )?contents$|^toc$", re.IGNORECASE)
 _ATX = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_IMAGE_LINK = re.compile(r"\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)")
+# A badge: an image inside a link, each written inline `(url)` or by reference `[ref]`.
+_IMAGE_LINK = re.compile(r"\[!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])\](?:\([^)]*\)|\[[^\]]*\])")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]")
 _LINK = re.compile(r"\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)(?:\s+\"[^\"\n]*\")?\)")
-_REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*(\S+)")
+_REF_DEF = re.compile(r"^\s{0,3}\[([^\]]+)\]:\s*<?([^\s>]+)>?")
+# `[text][ref]`, `[text][]`: a link whose target is defined elsewhere in the README.
+_REF_LINK = re.compile(r"\[([^\]\n]+)\]\[([^\]\n]*)\]")
+# A list item that is only a link to a heading of the README: a table of contents, useless
+# once the excerpt has its own headings.
+_TOC_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[[^\]]*\]\(#[^)]*\)\s*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _CODE_SPAN = re.compile(r"(`+)[^`\n]*?\1")
 _SAFE_TARGET = re.compile(r"^(https?://|mailto:)[^\s<>\"']+$", re.IGNORECASE)
 # Layout and emphasis tags are dropped (their text stays); any other tag is shown escaped.
@@ -38,7 +48,12 @@ _HTML_LINE = re.compile(r"^\s*</?[A-Za-z!][^\n]*$")
 
 def readme_markdown(text: str, max_chars: int = MAX_README_CHARS) -> str:
     """The README's useful part as Markdown, headings demoted below the page's own."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _atx_headings(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    refs = {
+        match.group(1).strip().lower(): match.group(2)
+        for match in map(_REF_DEF.match, lines)
+        if match is not None
+    }
     out: list[str] = []
     fence = ""
     drop_level = 0  # inside a dropped section of this heading level (0: not dropping)
@@ -63,7 +78,7 @@ def readme_markdown(text: str, max_chars: int = MAX_README_CHARS) -> str:
             continue
         heading = _ATX.match(line)
         if heading:
-            level, title = len(heading.group(1)), _clean_inline(heading.group(2)).strip()
+            level, title = len(heading.group(1)), _clean_inline(heading.group(2), refs).strip()
             if drop_level and level > drop_level:
                 continue
             drop_level = 0
@@ -73,6 +88,8 @@ def readme_markdown(text: str, max_chars: int = MAX_README_CHARS) -> str:
             if size > max_chars:
                 truncated = True
                 break
+            if _TOC_HEADING.match(title):
+                continue
             if first_heading and level == 1:
                 first_heading = False
                 continue  # the project's name: the page has its own title
@@ -81,14 +98,14 @@ def readme_markdown(text: str, max_chars: int = MAX_README_CHARS) -> str:
             continue
         if drop_level:
             continue
-        if _HTML_LINE.match(line) or _REF_DEF.match(line):
+        if _HTML_LINE.match(line) or _REF_DEF.match(line) or _TOC_ITEM.match(line):
             in_html = bool(_HTML_LINE.match(line))
             continue
         if not line.strip():
             in_html = False
         elif in_html:
             line = line.strip()  # text inside an HTML block: not an indented code block
-        cleaned = _clean_inline(line)
+        cleaned = _clean_inline(line, refs)
         if not cleaned.strip() and line.strip():
             continue  # a line of badges or images only
         out.append(cleaned.rstrip())
@@ -101,21 +118,61 @@ def readme_markdown(text: str, max_chars: int = MAX_README_CHARS) -> str:
     return result
 
 
-def _clean_inline(line: str) -> str:
+def _atx_headings(lines: list[str]) -> list[str]:
+    """Setext headings (a title over `====` or `----`) rewritten as `#`/`##` headings, so
+    that one rule decides which sections to keep (okio's "License" is underlined)."""
+    out: list[str] = []
+    fence = ""
+    for line in lines:
+        if fence:
+            if line.strip().startswith(fence):
+                fence = ""
+            out.append(line)
+            continue
+        opened = _FENCE.match(line)
+        if opened:
+            fence = opened.group(1)[0] * len(opened.group(1))
+        underline = _SETEXT.match(line)
+        title = out[-1].strip() if out else ""
+        if (
+            underline
+            and title
+            and not _FENCE.match(out[-1])
+            and not _ATX.match(title)
+            and not title.startswith(("-", "*", "+", ">", "|", "<"))
+            and (len(out) < 2 or not out[-2].strip())
+        ):
+            out[-1] = ("#" if underline.group(1)[0] == "=" else "##") + " " + title
+            continue
+        out.append(line)
+    return out
+
+
+def _clean_inline(line: str, refs: dict[str, str] | None = None) -> str:
     """One line of prose: images gone, links made safe, HTML escaped; code spans kept."""
     parts: list[str] = []
     pos = 0
     for span in _CODE_SPAN.finditer(line):
-        parts.append(_clean_prose(line[pos : span.start()]))
+        parts.append(_clean_prose(line[pos : span.start()], refs or {}))
         parts.append(span.group(0))
         pos = span.end()
-    parts.append(_clean_prose(line[pos:]))
+    parts.append(_clean_prose(line[pos:], refs or {}))
     return "".join(parts)
 
 
-def _clean_prose(text: str) -> str:
+def _clean_prose(text: str, refs: dict[str, str]) -> str:
     text = _IMAGE_LINK.sub("", text)
     text = _IMAGE.sub("", text)
+
+    def ref_link(match: re.Match[str]) -> str:
+        label, ref = match.group(1), match.group(2)
+        key = (ref or label).strip().lower()
+        if key not in refs:
+            return match.group(0)  # not a link at all (`grid[i][j]` in prose)
+        target = refs[key]
+        return f"[{label}]({target})" if _SAFE_TARGET.match(target) else label
+
+    text = _REF_LINK.sub(ref_link, text)
 
     def link(match: re.Match[str]) -> str:
         label, target = match.group(1), match.group(2)

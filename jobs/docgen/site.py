@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ MAX_OVERVIEW_NODES = 25  # the overview's architecture diagram: readable at a gl
 MAX_DIAGRAM_EDGES = 60
 MAX_LINKS = 15
 MAX_LISTED = 50
+GROUP_SUMMARY_FILES = 2  # a group of small files: the first files whose own purpose is quoted
 _SAFE_URL = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d+)?(/[A-Za-z0-9._~\-/%+]*)?$")
 _HEX = re.compile(r"^[0-9a-fA-F]{7,64}$")
 
@@ -213,6 +215,17 @@ def module_doc(ctx: SiteContext, module: Module) -> str:
 
 
 def module_summary(ctx: SiteContext, module: Module) -> str:
+    if module.is_group and not module.doc_file:
+        # Small files shown together: no one file speaks for the others, each says its part.
+        parts = []
+        for path in sorted(module.files, key=lambda p: (posixpath.basename(p)[:1] == "_", p)):
+            info = ctx.files.get(path)
+            first = summary(info.module_doc) if info is not None else ""
+            if first:
+                stem = posixpath.splitext(posixpath.basename(path))[0]
+                parts.append(f"{stem}: {first.rstrip('.')}")
+        shown = "; ".join(parts[:GROUP_SUMMARY_FILES])
+        return shown + ("; …" if len(parts) > GROUP_SUMMARY_FILES else "")
     return summary(module_doc(ctx, module))
 
 

@@ -16,9 +16,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from jobs import git_credentials, services
+from jobs import git_credentials, repositories, services
 from jobs.fetch import resolve_commit
-from jobs.models import CacheEntry, Job, JobAttempt, Status
+from jobs.models import CacheEntry, Job, JobAttempt, Repository, Status
 from tests.conftest import GitServer, wait_for
 
 TOKEN = "ghp_TestToken0123456789abcdefSECRET"
@@ -308,3 +308,27 @@ def test_an_sso_proxy_user_header_logs_the_visitor_in(settings: Any) -> None:
     response = Client().get("/api/jobs", headers={"X-Forwarded-User": "alice"})
     assert response.status_code == 200
     assert User.objects.filter(username="alice").exists()
+
+
+@pytest.mark.django_db
+def test_a_repository_tracked_before_any_job_is_private_when_a_token_fetches_it(
+    settings: Any, tmp_path: Path, admin_client: Client
+) -> None:
+    """Staff adding a repository (admin or ``track``) on a host with a credential must not
+    list it to anonymous visitors before its first job completes."""
+    path = write_credentials(tmp_path / "creds", f"https://git.example.com/corp {TOKEN}")
+    settings.CODEWIKI_GIT_CREDENTIALS = str(path)
+    settings.CODEWIKI_REPO_HOSTS = [*settings.CODEWIKI_REPO_HOSTS, "git.example.com"]
+    tracked = repositories.track("https://git.example.com/corp/secret-plans")
+    assert tracked.private
+    response = admin_client.post(
+        "/admin/jobs/repository/add/",
+        {"url": "https://git.example.com/corp/other.js", "branch": "", "refresh_minutes": 60,
+         "enabled": "on"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Repository.objects.get(url="https://git.example.com/corp/other.js").private
+    anonymous = Client().get("/repositories/").content.decode()
+    assert "secret-plans" not in anonymous and "other.js" not in anonymous
+    assert Client().get("/r/git.example.com/corp/secret-plans/").status_code == 404
+    assert "secret-plans" in admin_client.get("/repositories/").content.decode()

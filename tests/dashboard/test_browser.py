@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from jobs import services
-from jobs.models import Job, Status
+from jobs.models import Job, Repository, Status
 from tests.conftest import GitServer
 from tests.dashboard.conftest import build_job
 
@@ -178,3 +178,39 @@ def set_visibility(page: Page, state: str) -> None:
         }""",
         state,
     )
+
+
+def test_repositories_and_prose_fields_fit_the_screen(live_server: Any, page: Page) -> None:
+    """Long dotted names, branches and refresh errors wrap instead of pushing columns off."""
+    url = "https://gitlab.com/long-group-name/nested-subgroup-with-long-name/three.js-fork-x"
+    job = build_job(
+        Status.COMPLETED,
+        repo=url,
+        resolved_commit="a" * 40,
+        main_model="HuggingFaceTB/SmolLM2-135M-Instruct-GGUF-Q4_K_M",
+        prose_status="completed",
+        prose_note="12 of 12 pages written; 3 answers reused from the cache",
+        llm_calls=12,
+        llm_calls_reused=3,
+        llm_tokens_in=123456,
+        llm_tokens_out=23456,
+    )
+    Repository.objects.create(
+        url=url,
+        branch="feature/some-really-long-branch-name",
+        latest_job=job,
+        last_checked_at=job.completed_at,
+        last_check_error="Failed to clone repository: unable to access "
+        f"'{url}/': Could not resolve host: gitlab.com (and a long explanation follows)",
+    )
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/repositories/")
+        fits = "(e) => e.scrollWidth <= e.clientWidth + 1"
+        assert page.locator(".table-scroll").evaluate(fits) or width < 600, "columns cut off"
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        shot(page, f"repositories-{width}")
+        page.goto(f"{live_server.url}/jobs/{job.job_id}/")
+        expect(page.get_by_text("12 made, 3 reused from the answer cache")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        shot(page, f"job-prose-{width}")

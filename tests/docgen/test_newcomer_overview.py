@@ -256,3 +256,19 @@ def test_files_at_the_top_are_named_after_the_package(build_site, tmp_path: Path
     modules = _section(site.text("overview.md"), "Modules")
     assert "- [shop](root.md) — 5 components in 1 file" in modules
     assert site.text("root.md").startswith("# shop\n")
+
+
+def test_start_here_puts_what_the_package_exports_first(build_site, tmp_path: Path) -> None:
+    files = {
+        "shop/__init__.py": '"""The shop."""\n\nfrom .api import Client\n\n__all__ = ["Client"]\n',
+        "shop/api.py": '"""API."""\n\n\nclass Client:\n    """Talks to the shop."""\n',
+        "shop/core.py": '"""Core."""\n\n\nclass Engine:\n    """Runs."""\n',
+        "shop/a.py": "from shop.core import Engine\n\n\ndef a():\n    Engine()\n",
+        "shop/b.py": "from shop.core import Engine\n\n\ndef b():\n    Engine()\n",
+    }
+    overview = build_site(write_files(tmp_path / "shop", files)).text("overview.md")
+    start = _section(overview, "Start here")
+    assert start.lstrip().startswith("The components the package exports at its top")
+    lines = [ln for ln in start.splitlines() if ln.startswith("- ")]
+    assert lines[0].startswith("- [Client](") and "exported by the package" in lines[0]
+    assert lines[1].startswith("- [Engine](") and "used in 2 files" in lines[1]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from jobs import logs, services
+from jobs import git_credentials, logs, services
 from jobs.models import Job
 from tests.conftest import GitServer
 
@@ -52,3 +52,22 @@ def test_json_formatter_on_web_records_and_exceptions() -> None:
     assert data["status_code"] == 500
     assert "ValueError: bad" in data["exception"]
     assert "\n" not in logs.JsonFormatter().format(record)
+
+
+def test_json_exceptions_have_git_tokens_redacted(settings: Any) -> None:
+    # The JSON formatter must write the exception text the redacting filter cleaned,
+    # not format the traceback again from exc_info (which still holds the token).
+    token = "ghp_jsonLogSecret0123456789"
+    settings.CODEWIKI_GIT_CREDENTIAL_VARS = {
+        "CODEWIKI_GIT_CREDENTIAL_QA": f"https://h.test {token}"
+    }
+    record = logging.LogRecord("jobs.worker", logging.ERROR, __file__, 1, "Clone failed", (), None)
+    try:
+        raise RuntimeError(f"git said: fatal: https://x:{token}@h.test/a/b")
+    except RuntimeError:
+        record.exc_info = sys.exc_info()
+    git_credentials.RedactingFilter().filter(record)
+    logs.ContextFilter().filter(record)
+    line = logs.JsonFormatter().format(record)
+    assert token not in line
+    assert "RuntimeError: git said" in json.loads(line)["exception"]

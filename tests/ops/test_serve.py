@@ -58,3 +58,17 @@ def test_make_serve_runs_gunicorn_with_hashed_static_files(
         server.wait(timeout=30)
         log.close()
     assert "Booting worker" in (tmp_path / "serve.log").read_text()
+
+
+def test_make_worker_never_migrates() -> None:
+    # README: migrate once per release from one machine. Worker machines started together
+    # must not race each other (and the release) applying migrations.
+    plan = subprocess.run(
+        ["make", "--no-print-directory", "-n", "worker"],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "runworker" in plan
+    assert "migrate" not in plan

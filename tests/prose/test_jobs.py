@@ -31,7 +31,8 @@ from tests.support.llmserve import (
     overview_answer,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Several jobs through a real worker: more than the default 180 s on a loaded machine.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(600)]
 
 API_KEY = "sk-codewiki-test-9f3b1c7e55"
 MODEL = "scripted-chat-1"
