@@ -294,7 +294,10 @@ def _parse_helpers(count: int) -> int:
     if count < PARALLEL_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    idle = (cores or 1) - (os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)
+    # The load average counts this process too: only the load beyond our own one
+    # runnable process means someone else is using a core.
+    others = max(0.0, (os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0) - 1.0)
+    idle = (cores or 1) - others
     # Helpers only pay on cores nobody else is using: on a busy machine (other jobs,
     # other workers) they would only add the cost of sending results back.
     return max(0, min(int(idle + 0.5), cores or 1, MAX_PARSE_PROCESSES) - 1)
