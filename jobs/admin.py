@@ -80,6 +80,17 @@ class JobAttemptInline(admin.TabularInline):
         return False
 
 
+# Written by the prose step, shown read-only in one fieldset of their own.
+PROSE_FIELDS = (
+    "prose_status",
+    "prose_note",
+    "llm_calls",
+    "llm_calls_reused",
+    "llm_tokens_in",
+    "llm_tokens_out",
+)
+
+
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
     list_display = (
@@ -123,12 +134,7 @@ class JobAdmin(admin.ModelAdmin):
         "docs_link",
         "resolved_commit",
         "main_model",
-        "prose_status",
-        "prose_note",
-        "llm_calls",
-        "llm_calls_reused",
-        "llm_tokens_in",
-        "llm_tokens_out",
+        *PROSE_FIELDS,
         "attempts",
         "worker",
         "lease_expires_at",
@@ -162,16 +168,7 @@ class JobAdmin(admin.ModelAdmin):
         ("Result", {"fields": ("docs_link", "from_cache", "main_model", "error_message", "trace")}),
         (
             "Model prose",
-            {
-                "fields": (
-                    "prose_status",
-                    "prose_note",
-                    "llm_calls",
-                    "llm_calls_reused",
-                    "llm_tokens_in",
-                    "llm_tokens_out",
-                )
-            },
+            {"fields": PROSE_FIELDS},
         ),
     )
 

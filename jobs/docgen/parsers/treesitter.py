@@ -583,16 +583,7 @@ class _Walker:
             if callable_value:
                 self._js_function(stmt, value, name, None)
             elif not self._js_reexport(name, value, stmt) and not name.startswith("_"):
-                shown = "{…}" if value.type == "object" else one_line(node_text(value), 40)
-                self.info.variables.append(
-                    Member(
-                        name,
-                        "variable",
-                        f"= {shown}",
-                        self._doc_comment(stmt),
-                        stmt.start_point[0] + 1,
-                    )
-                )
+                self.info.variables.append(self._assigned_member(stmt, value, name, "variable"))
             return True
         if (len(parts) == 3 and parts[1] == "prototype") or len(parts) == 2:
             owner = self.top_names.get(parts[0])
@@ -608,18 +599,14 @@ class _Walker:
                 and not name.startswith("_")
                 and not any(m.name == name for m in owner.members)
             ):
-                shown = one_line(node_text(value), 40) if value.type != "object" else "{…}"
-                owner.members.append(
-                    Member(
-                        name,
-                        "property",
-                        f"= {shown}",
-                        self._doc_comment(stmt),
-                        stmt.start_point[0] + 1,
-                    )
-                )
+                owner.members.append(self._assigned_member(stmt, value, name, "property"))
             return True
         return False
+
+    def _assigned_member(self, stmt: Node, value: Node, name: str, kind: str) -> Member:
+        """`exports.x = …` / `Foo.prototype.x = …` with a value that is not a function."""
+        shown = "{…}" if value.type == "object" else one_line(node_text(value), 40)
+        return Member(name, kind, f"= {shown}", self._doc_comment(stmt), stmt.start_point[0] + 1)
 
     def _js_function(self, stmt: Node, value: Node, name: str, owner: Component | None) -> None:
         kind = "method" if owner is not None else "function"
