@@ -132,7 +132,14 @@ _STRUCTURE = re.compile(
 )
 SUMMARY_MAX = 200
 _SENTENCE_END = re.compile(r"[.!?](?=\s+\S)")
-_ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "mr", "dr", "cf", "no", "approx", "esp"})
+# Words whose full stop never ends a sentence ("e.g. Django" names an example, not a start).
+_ABBREVIATIONS = frozenset(
+    {"e.g", "i.e", "vs", "cf", "approx", "esp", "viz", "resp", "incl", "al", "ca", "fig"}
+    | {"mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr"}
+)
+# Abbreviations that may also close a sentence: they do when a capital starts the next word.
+_CLOSING_ABBREVIATIONS = frozenset({"etc"})
+_WORD_OPENERS = "([{\"'“‘*_"
 
 
 def code_span(content: str, *, table: bool = False) -> str:
@@ -298,13 +305,25 @@ def doc_summary(doc: str, *, limit: int = SUMMARY_MAX) -> str:
 
 
 def _sentence_end(text: str) -> int:
-    """End of the first sentence: a full stop and a space, not an abbreviation or in code."""
+    """End of the first sentence: a full stop and a space, not after an abbreviation, an
+    initial ("J. Smith"), a number ("v1.2. ", "No. 5") or inside a code span."""
     spans = [m.span() for m in _CODE_SPAN.finditer(text)] if "`" in text else []
     for match in _SENTENCE_END.finditer(text):
         if any(a <= match.start() < b for a, b in spans):
             continue
-        before = text[: match.start()].rsplit(" ", 1)[-1].lower()
-        if before in _ABBREVIATIONS or len(before) <= 1 or before[-1].isdigit():
+        word = text[: match.start()].rsplit(None, 1)[-1].lstrip(_WORD_OPENERS)
+        before = word.lower()
+        if (
+            not word
+            or before in _ABBREVIATIONS
+            or (len(word) == 1 and word.isupper())
+            or word[-1].isdigit()
+        ):
+            continue
+        after = text[match.end() :].lstrip()
+        if before in _CLOSING_ABBREVIATIONS and not after[:1].isupper():
+            continue
+        if before == "no" and after[:1].isdigit():
             continue
         return match.end()
     return 0

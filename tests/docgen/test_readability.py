@@ -299,3 +299,24 @@ def test_breadcrumbs_show_every_ancestor(build_site, tmp_path) -> None:
     )
     page = build_site(repo).text("a-b-c.md")
     assert "[Overview](overview.md) › [a](a.md) › [a/b](a-b.md)\n" in page
+
+
+def test_summaries_run_past_abbreviations_initials_and_versions(build_site, tmp_path) -> None:
+    source = (
+        "def first():\n    '''Return the value, e.g. the first one. Then more.'''\n\n\n"
+        "def pick():\n    '''Pick one (i.e. any item), cf. `a. b` here. Then more.'''\n\n\n"
+        "def credit():\n    '''Thanks to Dr. J. Smith for v1.2. support. Then more.'''\n\n\n"
+        "def approx():\n    '''Approx. ten items, lists etc. Then more.'''\n\n\n"
+        "def versus():\n    '''Compare a vs. b. Then more.'''\n"
+    )
+    page = build_site(write_files(tmp_path / "abbr", {"tools/things.py": source})).text(
+        "tools.md"
+    )
+    table = page.split("## Components", 1)[1].split("## API", 1)[0]
+    assert "| Return the value, e.g. the first one. |" in table
+    assert "| Pick one (i.e. any item), cf. `a. b` here. |" in table
+    assert "| Thanks to Dr. J. Smith for v1.2. support. |" in table
+    # "etc." before a capital letter closes the sentence.
+    assert "| Approx. ten items, lists etc. |" in table
+    assert "| Compare a vs. b. |" in table
+    assert "Then more" not in table
