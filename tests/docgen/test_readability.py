@@ -309,9 +309,7 @@ def test_summaries_run_past_abbreviations_initials_and_versions(build_site, tmp_
         "def approx():\n    '''Approx. ten items, lists etc. Then more.'''\n\n\n"
         "def versus():\n    '''Compare a vs. b. Then more.'''\n"
     )
-    page = build_site(write_files(tmp_path / "abbr", {"tools/things.py": source})).text(
-        "tools.md"
-    )
+    page = build_site(write_files(tmp_path / "abbr", {"tools/things.py": source})).text("tools.md")
     table = page.split("## Components", 1)[1].split("## API", 1)[0]
     assert "| Return the value, e.g. the first one. |" in table
     assert "| Pick one (i.e. any item), cf. `a. b` here. |" in table

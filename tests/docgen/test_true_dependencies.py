@@ -148,3 +148,46 @@ def test_production_code_never_uses_a_test_module(tmp_path: Path) -> None:
     assert analysis.file_deps["app/core.py"] == set()
     # The other way round is how tests work: they use production code.
     assert analysis.ref_names("test_handler") == {"handler"}
+
+
+# zod exports functions named like TypeScript's primitive types (`z.boolean()`).
+_TYPE_WORD_LIBRARY = (
+    "export function boolean() {\n  return 1;\n}\n\n"
+    "export function unknown() {\n  return 2;\n}\n\n"
+    "export function bigint() {\n  return 3;\n}\n\n"
+    "export function undefined() {\n  return 4;\n}\n\n"
+    "export function never() {\n  return 5;\n}\n"
+)
+_TYPE_WORD_USER = (
+    'import { boolean, unknown, bigint, undefined, never } from "./schemas";\n\n'
+    "/** Annotated only with type keywords. */\n"
+    "export function f(x: boolean, y: bigint | undefined | null): unknown {\n"
+    "  const z: Array<never> = [];\n  return x as unknown;\n}\n\n"
+    "/** Calls one of the functions. */\n"
+    "export function g(x: boolean): never {\n  return boolean();\n}\n"
+)
+
+
+@pytest.mark.parametrize("suffix", ["ts", "tsx"])
+def test_a_type_keyword_in_type_position_is_no_dependency(tmp_path: Path, suffix: str) -> None:
+    repo = write_files(
+        tmp_path / "types",
+        {f"src/schemas.{suffix}": _TYPE_WORD_LIBRARY, f"src/use.{suffix}": _TYPE_WORD_USER},
+    )
+    analysis = analyse(repo)
+    assert analysis.ref_names("f") == set()
+    # A real call to the function named `boolean` still is a use of it.
+    assert analysis.ref_names("g") == {"boolean"}
+
+
+def test_type_keywords_make_no_uses_links_on_the_page(build_site, tmp_path: Path) -> None:
+    repo = write_files(
+        tmp_path / "types",
+        {"src/schemas.ts": _TYPE_WORD_LIBRARY, "src/use.ts": _TYPE_WORD_USER},
+    )
+    page = build_site(repo).text("src.md")
+    f_section = page.split("### f\n", 1)[1].split("\n### ", 1)[0]
+    g_section = page.split("### g\n", 1)[1].split("\n### ", 1)[0]
+    assert "**Uses:**" not in f_section
+    assert "**Uses:** [boolean](" in g_section
+    assert "unknown](" not in g_section and "never](" not in g_section

@@ -90,6 +90,36 @@ def _parser(language: str) -> Any:
     return Parser(Language(SPECS[language].loader()))
 
 
+@cache
+def _type_keyword_words(language: str) -> re.Pattern[bytes] | None:
+    # Noise words never become references anyway: no need to look where they stand.
+    words = sorted(SPECS[language].type_keywords - NOISE_WORDS)
+    return re.compile(rb"\b(?:" + "|".join(words).encode() + rb")\b") if words else None
+
+
+def _without_type_keywords(root: Node, spec: LanguageSpec, language: str, source: bytes) -> bytes:
+    """`source` with type keywords in type position blanked out (offsets unchanged), so the
+    identifier pass never reads `x: boolean` as a use of a function named `boolean`."""
+    pattern = _type_keyword_words(language)
+    if pattern is None:
+        return source
+    nodes = spec.type_keyword_nodes
+    blanked: bytearray | None = None
+    # One lookup per occurrence of a keyword is cheaper than a query over the whole tree.
+    for match in pattern.finditer(source):
+        start, end = match.span()
+        node = root.named_descendant_for_byte_range(start, end)
+        if node is None or node.end_byte != end:
+            continue  # inside a longer name (`$any`)
+        kind = node.type
+        parent = node.parent if kind == match.group().decode() else None
+        if kind in nodes or (parent is not None and parent.type in nodes):
+            if blanked is None:
+                blanked = bytearray(source)
+            blanked[start:end] = b" " * (end - start)
+    return source if blanked is None else bytes(blanked)
+
+
 def parse_with_treesitter(rel: str, language: str, text: str, data: bytes) -> FileInfo:
     info = FileInfo(path=rel, language=language, lines=count_lines(text))
     if language == "c" and rel.endswith(".h") and _CPP_HINTS.search(text):
@@ -273,6 +303,9 @@ class _Walker:
             self.js = js_module_facts(root)
         self._visit(root, None, 0)
         words = REFERENCES.get(self.language, _IDENT)
+        source = self.source
+        if self.spec.type_keywords:
+            source = _without_type_keywords(root, self.spec, self.language, source)
         for comp in self.info.components:
             start, end, children = self.ranges.pop(comp.id)
             names: set[bytes] = set()
@@ -280,10 +313,10 @@ class _Walker:
             for child_start, child_end in sorted(children):
                 if child_start >= end:
                     break  # a Go method or Rust impl attached to a type defined above it
-                names.update(words.findall(self.source, pos, max(pos, child_start)))
+                names.update(words.findall(source, pos, max(pos, child_start)))
                 pos = max(pos, child_end)
             if pos < end:
-                names.update(words.findall(self.source, pos, end))
+                names.update(words.findall(source, pos, end))
             names.discard(b"")
             comp.names = {intern(n.decode("ascii")) for n in names} - NOISE_WORDS
             comp.names.discard(comp.name)

@@ -27,6 +27,11 @@ class LanguageSpec:
     between: frozenset[str] = frozenset()
     imports: dict[str, Callable[[Node, FileInfo, str], None]] = field(default_factory=dict)
     regex_require: bool = False
+    # Type keywords (`x: boolean`) are never a reference to a component, even one of the same
+    # name (zod's `boolean()`): a word found where a node of `type_keyword_nodes` (or a
+    # keyword node under one, like `undefined` in a literal type) holds it is not a reference.
+    type_keywords: frozenset[str] = frozenset()
+    type_keyword_nodes: frozenset[str] = frozenset()
 
 
 def node_text(node: Node) -> str:
@@ -262,6 +267,15 @@ def _loader(module: str, attr: str = "language") -> Callable[[], object]:
     return load
 
 
+_TS_TYPE_KEYWORDS = frozenset(
+    {"any", "bigint", "boolean", "never", "null", "number", "object", "string", "symbol"}
+    | {"undefined", "unknown", "void"}
+)
+# The grammar gives most primitives as `predefined_type`, `bigint` as a plain type name (no type
+# may be declared under a primitive's name, so the word decides) and `null`/`undefined` as
+# literal types.
+_TS_TYPE_KEYWORD_NODES = frozenset({"predefined_type", "type_identifier", "literal_type"})
+
 SPECS: dict[str, LanguageSpec] = {
     "javascript": LanguageSpec(
         _loader("tree_sitter_javascript"), JS_DEFS, imports=JS_IMPORTS, regex_require=True
@@ -271,12 +285,16 @@ SPECS: dict[str, LanguageSpec] = {
         TS_DEFS,
         imports=JS_IMPORTS,
         regex_require=True,
+        type_keywords=_TS_TYPE_KEYWORDS,
+        type_keyword_nodes=_TS_TYPE_KEYWORD_NODES,
     ),
     "tsx": LanguageSpec(
         _loader("tree_sitter_typescript", "language_tsx"),
         TS_DEFS,
         imports=JS_IMPORTS,
         regex_require=True,
+        type_keywords=_TS_TYPE_KEYWORDS,
+        type_keyword_nodes=_TS_TYPE_KEYWORD_NODES,
     ),
     "java": LanguageSpec(
         _loader("tree_sitter_java"),
