@@ -281,6 +281,22 @@ def mark_current(nodes: list[TreeNode], page: str, url_for: Callable[[str], str]
     return trail
 
 
+APPENDIX_TITLE = "Appendix"
+
+
+def appendix_section(tree: list[TreeNode]) -> tuple[TreeNode | None, list[TreeNode]]:
+    """The node the sidebar's "Appendix" heading stands for (if any) and the nodes below it.
+
+    The generator puts tests, examples and tooling under one top node named "appendix": listed
+    as is, the sidebar would say "Appendix ▸ appendix". That node becomes the heading (its
+    page linked from it) and its children are listed directly under it.
+    """
+    nodes = [node for node in tree if node.appendix]
+    if len(nodes) == 1 and nodes[0].label.casefold() == APPENDIX_TITLE.casefold():
+        return nodes[0], nodes[0].children
+    return None, nodes
+
+
 # --- responses ----------------------------------------------------------------------
 
 
@@ -381,13 +397,16 @@ def _page_context(job: Job, folder: DocsFolder, name: str | None) -> dict[str, A
         else ""
     )
     linked = {node.page for node in _walk(tree)}
+    appendix_node, appendix_tree = appendix_section(tree)
     return {
         "job": job,
         "page_name": name,
         "title": _title(name or INDEX_PAGE, trail),
         "trail": trail,
         "tree": [node for node in tree if not node.appendix],
-        "appendix_tree": [node for node in tree if node.appendix],
+        "appendix_title": APPENDIX_TITLE,
+        "appendix_node": appendix_node,
+        "appendix_tree": appendix_tree,
         # Pages the module tree does not reach stay reachable from the sidebar.
         "other_pages": [
             {"name": p, "url": _view_url(job.job_id, p)}

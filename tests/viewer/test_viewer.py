@@ -319,3 +319,17 @@ def test_appendix_is_a_separate_group_in_the_sidebar(
     assert f'href="/docs/{job.job_id}/appendix"' not in main
     assert f'href="/docs/{job.job_id}/appendix"' in appendix
     assert f'href="/docs/{job.job_id}/appendix-test"' in appendix
+
+
+def test_an_appendix_node_named_otherwise_stays_a_node_under_the_heading(
+    client: Client, make_job: Callable[..., Job]
+) -> None:
+    tree = {
+        "core": {"path": "core", "components": [], "children": {}},
+        "tooling": {"path": "tooling", "components": [], "appendix": True, "children": {}},
+    }
+    pages = {"overview.md": "# Demo\n", "core.md": "# core\n", "tooling.md": "# Tooling\n"}
+    html = client.get(f"/docs/{make_job(pages=pages, tree=tree).job_id}/core").content.decode()
+    appendix = html.split('<section class="docs-appendix"', 1)[1].split("</section>", 1)[0]
+    assert '<p class="docs-appendix-title">Appendix</p>' in appendix
+    assert re.search(r'href="/docs/[^"]+/tooling" title="tooling">tooling</a>', appendix)
