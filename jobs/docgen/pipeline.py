@@ -77,6 +77,9 @@ def run(
     try:
         return _run(repo_dir, out_dir, options, callback)
     finally:
+        cache = analysis_cache.active()
+        if cache is not None:
+            cache.flush()
         analysis_cache.activate(None)
         if gc_was_enabled:
             gc.enable()
@@ -237,6 +240,21 @@ def _analyse(
     progress: _Progress,
     analyse_end: int = ANALYSE_END,
 ) -> list[FileInfo]:
+    total = len(candidates)
+    span = analyse_end - ANALYSE_START
+    # Files the analysis cache already holds are loaded here first: helpers only pay for
+    # parsing, and forking them to unpickle cached results would cost more than it saves.
+    reused = _reuse_cached(root, real_root, candidates, max_bytes)
+    offset = len(reused)
+    all_candidates = candidates
+    candidates = [cand for i, cand in enumerate(candidates) if i not in reused]
+
+    def report(done: int) -> None:
+        done += offset
+        progress(ANALYSE_START + span * done / max(total, 1), f"Analysing {done}/{total} files")
+
+    if reused:
+        report(0)
     helpers = _parse_helpers(len(candidates))
     futures: list[Future[list[FileInfo | SkippedFile]]] = []
     pool: ProcessPoolExecutor | None = None
@@ -257,12 +275,6 @@ def _analyse(
             ]
         except (OSError, ValueError):
             pool, futures, own = None, [], candidates
-    total = len(candidates)
-    span = analyse_end - ANALYSE_START
-
-    def report(done: int) -> None:
-        progress(ANALYSE_START + span * done / max(total, 1), f"Analysing {done}/{total} files")
-
     results = _analyse_slice(root, real_root, own, max_bytes, report)
     if pool is not None:
         try:
@@ -280,13 +292,36 @@ def _analyse(
                 report(len(results))
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+    # Back in scan order, as if every file had been analysed in one pass.
+    fresh = iter(results)
+    ordered = [reused[i] if i in reused else next(fresh) for i in range(len(all_candidates))]
     files: list[FileInfo] = []
-    for item in results:
+    for item in ordered:
         if isinstance(item, SkippedFile):
             skipped.append(item)
         else:
             files.append(item)
     return files
+
+
+def _reuse_cached(
+    root: str, real_root: str, candidates: list[Candidate], max_bytes: int
+) -> dict[int, FileInfo]:
+    """The cached analyses of candidates whose content is unchanged, by candidate index."""
+    cache = analysis_cache.active()
+    if cache is None:
+        return {}
+    found: dict[int, FileInfo] = {}
+    for i, cand in enumerate(candidates):
+        data = read_repo_file(root, real_root, cand.rel, max_bytes, (cand.device, cand.inode))
+        # Unreadable or skipped files take the ordinary path, which records why.
+        if data is None or content_skip_reason(data) is not None:
+            continue
+        info = cache.get(cand.rel, cand.language, data)
+        if info is not None:
+            cache.hits += 1
+            found[i] = info
+    return found
 
 
 def _parse_helpers(count: int) -> int:
@@ -311,6 +346,8 @@ def _analyse_slice_counted(
     if cache is not None:
         cache.hits = cache.misses = 0  # counted afresh in this forked copy
     results = _analyse_slice(root, real_root, candidates, max_bytes)
+    if cache is not None:
+        cache.flush()  # this process ends with the pool: its entries must be on disk
     return results, (cache.hits if cache else 0), (cache.misses if cache else 0)
 
 
