@@ -18,8 +18,8 @@ import contextlib
 import hashlib
 import os
 import pickle
-import tempfile
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
@@ -51,6 +51,9 @@ class AnalysisCache:
     root: Path
     hits: int = 0
     misses: int = 0
+    _made: set[Path] = field(default_factory=set, repr=False)  # folders known to exist
+    _writer: ThreadPoolExecutor | None = field(default=None, repr=False)
+    _writer_pid: int = field(default=0, repr=False)
 
     def _path(self, rel: str, language: str, data: bytes) -> Path:
         key = hashlib.sha256(
@@ -78,17 +81,40 @@ class AnalysisCache:
         return info
 
     def put(self, rel: str, language: str, data: bytes, info: FileInfo) -> None:
-        path = self._path(rel, language, data)
+        """Store ``info``; the file is written by a background thread (see ``flush``)."""
         try:
             payload = pickle.dumps(info, protocol=pickle.HIGHEST_PROTOCOL)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Written aside and renamed: a reader never sees half an entry.
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
+        except Exception:
+            return  # a cache that cannot be written only costs time
+        if self._writer is None or self._writer_pid != os.getpid():
+            # Created lazily, and again in a forked helper: threads do not survive a fork.
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="analysis-cache")
+            self._writer_pid = os.getpid()
+        # Creating files is slow on some file systems and releases the GIL: done aside,
+        # it overlaps with parsing the next files.
+        self._writer.submit(self._write, self._path(rel, language, data), payload)
+
+    def flush(self) -> None:
+        """Wait until every entry ``put`` so far is on disk."""
+        if self._writer is not None and self._writer_pid == os.getpid():
+            self._writer.shutdown(wait=True)
+        self._writer = None
+
+    def _write(self, path: Path, payload: bytes) -> None:
+        # Written aside and renamed: a reader never sees half an entry. The aside name is
+        # unique to this process (mkstemp's random names cost twice the whole write).
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        try:
+            if path.parent not in self._made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(path.parent)
+            with open(tmp, "wb") as handle:
                 handle.write(hashlib.sha256(payload).digest() + payload)
             os.replace(tmp, path)
         except Exception:
-            pass  # a cache that cannot be written only costs time
+            self._made.clear()  # the folder may have been removed under us
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 _active: AnalysisCache | None = None

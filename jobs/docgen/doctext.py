@@ -112,7 +112,8 @@ def is_noise(text: str) -> bool:
     if _WHOLE_DIRECTIVE.match(text):
         return True
     stripped = drop_directives(text)
-    return not stripped or bool(_RULE.match(stripped))
+    # A ruler is a run (`// -----`); a lone `#` is rustdoc's hidden blank line in an example.
+    return not stripped or (len(stripped.strip()) >= 3 and bool(_RULE.match(stripped)))
 
 
 _LICENCE_FIELD = re.compile(r"^\s*:(?:copyright|license|licence):", re.IGNORECASE)
@@ -494,7 +495,12 @@ def convert_tags(
                 ]
             if any(c.strip() for c in code):
                 tail.append(f"{title.strip() or 'Example'}:" if tag != "code" else "")
-                tail.append(protect(fence("\n".join(code), code_language)))
+                joined_code = "\n".join(code).strip()
+                if re.fullmatch(r"\x00\d+\x00", joined_code):
+                    # TSDoc writes its `@example` as a fence: fenced already, not twice.
+                    tail.append(joined_code)
+                else:
+                    tail.append(protect(fence("\n".join(code), code_language)))
             continue
         if tag in (
             "brief",

@@ -4,19 +4,26 @@ A reader learns an API fastest from a short real call. For every public producti
 component this module collects up to `MAX_EXAMPLES` snippets, each with the `path:line` it
 came from, from (in this order of preference):
 
-1. Go `Example*` functions in `_test.go` files (`ExampleFoo`, `ExampleFoo_Bar`), which Go's
+1. examples inside the component's own doc comment (Python doctests and literal blocks
+   that call it, JSDoc/TSDoc `@example`, rustdoc fences, Javadoc/KDoc `<pre>`, C#
+   `<code>`): the author's own, taken from the doc text the parser already extracted;
+2. Go `Example*` functions in `_test.go` files (`ExampleFoo`, `ExampleFoo_Bar`), which Go's
    own documentation shows as the component's example;
-2. code blocks of the README that name the component;
-3. call sites in example code, then in tests: the statement that uses the component, or
+3. code blocks of the README that name the component;
+4. call sites in example code, then in tests: the statement that uses the component, or
    the whole caller when it is short.
 
-Examples written inside doc comments (doctests, `@example`, rustdoc examples) are already
-part of the rendered doc text and are not repeated here. Candidates are sorted on a stable
-key before they are cut, so the same commit always gives the same examples.
+A doc example stays in the rendered doc text too (it belongs to the author's prose, often
+under an "Examples" heading or after "Usage::"); under Examples it is labelled as coming
+from the doc comment, with its `path:line`, so the repetition reads as a reference. The
+same code found again (a README block copied from a docstring) is listed once. Candidates
+are sorted on a stable key before they are cut, so the same commit always gives the same
+examples.
 """
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 from collections.abc import Callable
@@ -64,6 +71,8 @@ class Example:
     line: int
     code: str
     language: str  # the fence language
+    # True for an example written in the component's own doc comment.
+    from_doc: bool = False
 
 
 def _fence_language(language: str) -> str:
@@ -488,6 +497,178 @@ def _readme_examples(
     return found
 
 
+MAX_DOC_EXAMPLE_LINES = 30
+# Tree-sitter languages whose doc converter (doctext) turns the doc comment's example
+# markup into ``` fences: `@example`, rustdoc fences, `<pre>`, `<code>`.
+_FENCED_DOC_LANGUAGES = frozenset(
+    {"javascript", "typescript", "tsx", "rust", "java", "kotlin", "csharp"}
+)
+_DOC_FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([^\n`]*)$")
+_DOCTEST = re.compile(r"^\s*>>>(?:\s|$)")
+_RST_LITERAL = re.compile(r"(?:^\s*\.\. (?:code-block|code|sourcecode)::.*|::)\s*$")
+# A source line of a doc comment, its comment marker off.
+_DOC_MARKER = re.compile(r"^\s*(?:///?!?|/\*\*?!?|\*(?!/))?\s?")
+# Where an example block opens in the source: a fence, a tag, an HTML block.
+_BLOCK_OPENER = re.compile(r"`{3,}|~{3,}|@example\b|<pre\b|<code\b|<example\b", re.I)
+_HIDDEN_RUST = re.compile(r"^#(?:\s|$)")
+
+
+def _fenced_blocks(doc: str) -> list[tuple[str, str]]:
+    """(fence language, code) of each complete ``` block of a converted doc text."""
+    lines = doc.split("\n")
+    blocks = []
+    i = 0
+    while i < len(lines):
+        match = _DOC_FENCE_OPEN.match(lines[i])
+        if match is None:
+            i += 1
+            continue
+        marker = match.group(1)
+        closing = re.compile(rf"^[ \t]*{re.escape(marker[0])}{{{len(marker)},}}[ \t]*$")
+        j = i + 1
+        while j < len(lines) and not closing.match(lines[j]):
+            j += 1
+        if j == len(lines):
+            break  # a doc clipped inside its block: no half example
+        info = match.group(2).split()
+        blocks.append((info[0].lower() if info else "", _dedent(lines[i + 1 : j])))
+        i = j + 1
+    return blocks
+
+
+def _python_blocks(doc: str, comp: Component) -> list[tuple[str, str]]:
+    """Doctest sessions and literal blocks that call `comp`, in docstring order."""
+    lines = doc.split("\n")
+    mention = _mention(comp.name, comp.kind)
+    blocks = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _RST_LITERAL.search(line) and not _DOCTEST.match(line):
+            indent = len(line) - len(line.lstrip())
+            j = i + 1
+            while j < len(lines) and (not lines[j].strip() or lines[j].lstrip().startswith(":")):
+                j += 1  # the blank line and `.. code-block::` options
+            k = j
+            while k < len(lines) and (
+                not lines[k].strip() or len(lines[k]) - len(lines[k].lstrip()) > indent
+            ):
+                k += 1
+            if k > j:
+                code = _dedent(lines[j:k])
+                if _DOCTEST.match(code) or mention.search(code):
+                    blocks.append(("python", code))
+                i = k
+                continue
+        if _DOCTEST.match(line):
+            j = i
+            while j < len(lines) and lines[j].strip():
+                j += 1  # the session with its output, up to a blank line
+            blocks.append(("python", _dedent(lines[i:j])))
+            i = j
+            continue
+        i += 1
+    return blocks
+
+
+def _doc_comment_region(lines: list[str], comp: Component) -> tuple[int, int]:
+    """0-based [first, end) lines holding the component's doc comment: a Python docstring
+    is inside the definition, other languages' doc comments (and attributes) sit above."""
+    if comp.file.endswith((".py", ".pyi")):
+        return comp.start_line - 1, min(comp.end_line, len(lines))
+    end = min(comp.start_line - 1, len(lines))
+    i = end - 1
+    gap = 0
+    while i >= 0:
+        stripped = lines[i].strip()
+        if not stripped:
+            gap += 1
+            if gap > 1:
+                break
+        elif stripped.startswith(("//", "/*", "*", "#[", "@", "[")):
+            gap = 0
+        else:
+            break
+        i -= 1
+    return i + 1, end
+
+
+def _opener(lines: list[str], first: int, found: int) -> tuple[int, str] | None:
+    """The line the example block starts on (the fence, `@example` or `<pre>` line at or
+    above its first code line, skipping rustdoc's hidden lines) and the opening markup.
+    None when nothing opens it: an indented paragraph the converter fenced is no example."""
+    best = None
+    markup = ""
+    i = found
+    while i >= first and found - i <= 8:
+        text = _DOC_MARKER.sub("", lines[i], count=1).strip()
+        opened = _BLOCK_OPENER.search(text)
+        if opened:
+            best = i
+            markup += opened.group(0).lower()
+        elif i < found and text and not _HIDDEN_RUST.match(text):
+            break
+        i -= 1
+    return (best, markup) if best is not None else None
+
+
+def _doc_examples(comp: Component, language: str, sources: _Sources) -> list[Example]:
+    """The examples written in `comp`'s doc comment, each at the source line it starts on.
+
+    The blocks come from the doc text the parser kept; the source is only searched for
+    where each block is, and only when the doc holds one.
+    """
+    doc = comp.doc
+    if language == "python":
+        if ">>>" not in doc and "::" not in doc:
+            return []
+        blocks = _python_blocks(doc, comp)
+    elif language in _FENCED_DOC_LANGUAGES:
+        if "```" not in doc and "~~~" not in doc:
+            return []
+        blocks = [
+            (lang or language, code)
+            for lang, code in _fenced_blocks(doc)
+            if lang not in _NOT_CODE and code.strip()
+        ]
+    else:
+        return []
+    blocks = [b for b in blocks if b[1].count("\n") < MAX_DOC_EXAMPLE_LINES]
+    if not blocks:
+        return []
+    lines = sources.lines(comp.file)
+    if lines is None:
+        return []
+    first, end = _doc_comment_region(lines, comp)
+    named = re.compile(rf"(?<![\w$]){re.escape(comp.name)}(?![\w$])").search
+    found: list[Example] = []
+    position = first
+    for fence_language, code in blocks:
+        key = next(ln.strip() for ln in code.split("\n") if ln.strip())
+        keys = {key, html.escape(key, quote=False)}
+        at = next(
+            (i for i in range(position, end) if any(k in lines[i] for k in keys)),
+            None,
+        )
+        if at is None:
+            continue  # not found as written (markup rewrote it): no line to cite
+        position = at + 1
+        start = at
+        if language != "python":
+            opener = _opener(lines, first, at)
+            if opener is None:
+                continue
+            start, markup = opener
+            # A JSDoc/TSDoc fence outside `@example` may be data or output: it counts when
+            # it names the component.
+            if language in _JS_LANGUAGES and "@example" not in markup and not named(code):
+                continue
+        found.append(Example(comp.file, start + 1, code, _fence_language(fence_language), True))
+        if len(found) >= MAX_EXAMPLES:
+            break
+    return found
+
+
 def mine_examples(
     graph: Graph,
     files: dict[str, FileInfo],
@@ -518,6 +699,14 @@ def mine_examples(
     main_language = max(set(languages), key=languages.count) if languages else ""
 
     results: dict[str, list[Example]] = {}
+    documented: dict[str, list[Example]] = {}
+    for cid in order:
+        comp = components[cid]
+        info = files.get(comp.file)
+        if comp.doc and info is not None:
+            own = _doc_examples(comp, info.language, sources)
+            if own:
+                documented[cid] = own
     go = _go_examples(files, sources, by_qualname) if "go" in languages else {}
     readme = _readme_examples(read, public_top, _fence_language(main_language))
     role_rank = {FileRole.EXAMPLE: 0, FileRole.TEST: 1}
@@ -531,10 +720,11 @@ def mine_examples(
             and cid not in go
             and cid not in export_calls
         ):
-            if cid in readme:
-                results[cid] = readme[cid][:1]
+            shown = documented.get(cid, []) + readme.get(cid, [])[:1]
+            if shown:
+                results[cid] = _distinct(shown)
             continue  # the common case: nothing calls it from tests or examples
-        picked: list[Example] = []
+        picked: list[Example] = list(documented.get(cid, []))
         picked += sorted(go.get(cid, []), key=lambda e: (len(e.code), e.path, e.line))
         picked += readme.get(cid, [])[:1]
         if len(picked) < MAX_EXAMPLES:
@@ -578,11 +768,24 @@ def mine_examples(
                 files_used.add(example.path)
                 picked.append(example)
         if picked:
-            unique: dict[tuple[str, int], Example] = {}
-            for example in picked:
-                unique.setdefault((example.path, example.line), example)
-            results[cid] = list(unique.values())[:MAX_EXAMPLES]
+            results[cid] = _distinct(picked)
     return results
+
+
+def _distinct(examples: list[Example]) -> list[Example]:
+    """The first MAX_EXAMPLES examples, each place and each code shown once (a README block
+    that repeats the docstring's example is the same example)."""
+    places: set[tuple[str, int]] = set()
+    codes: set[str] = set()
+    out = []
+    for example in examples:
+        code = "\n".join(ln.strip() for ln in example.code.split("\n") if ln.strip())
+        if (example.path, example.line) in places or code in codes:
+            continue
+        places.add((example.path, example.line))
+        codes.add(code)
+        out.append(example)
+    return out[:MAX_EXAMPLES]
 
 
 def source_link(repo_url: str, commit: str, path: str, line: int) -> str:
@@ -601,8 +804,9 @@ def render_examples(examples: list[Example], repo_url: str, commit: str) -> list
     for example in examples:
         # A fence never says `mermaid`: repository code is shown, not drawn.
         language = "text" if example.language == "mermaid" else example.language
+        where = source_link(repo_url, commit, example.path, example.line)
         out += [
-            f"From {source_link(repo_url, commit, example.path, example.line)}:",
+            f"From the doc comment at {where}:" if example.from_doc else f"From {where}:",
             "",
             code_fence(example.code, language),
             "",

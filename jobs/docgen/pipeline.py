@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,6 +77,9 @@ def run(
     try:
         return _run(repo_dir, out_dir, options, callback)
     finally:
+        cache = analysis_cache.active()
+        if cache is not None:
+            cache.flush()
         analysis_cache.activate(None)
         if gc_was_enabled:
             gc.enable()
@@ -145,15 +148,17 @@ def _run(
     if options.prose is not None:
         prose_report = _write_prose(root, real_root, ctx, options, progress)
 
+    pages: list[tuple[Module, Module | None]] = []
+    for top in modules:
+        _collect_pages(top, None, pages)
+    total = len(pages)
+    # Helpers start before the writer's thread exists: a fork copies no running thread.
+    rendered = _PageRenderer(ctx, pages)
     writer = OutputWriter(out_dir)
     try:
         writer.write_text("overview.md", render_overview(ctx))
-        pages: list[tuple[Module, Module | None]] = []
-        for top in modules:
-            _collect_pages(top, None, pages)
-        total = len(pages)
-        for i, (module, parent) in enumerate(pages, start=1):
-            writer.write_text(module.page, render_module(ctx, module, parent))
+        for i, (module, text) in enumerate(rendered, start=1):
+            writer.write_text(module.page, text)
             progress(
                 WRITE_START + (WRITE_END - WRITE_START) * i / max(total, 1),
                 f"Writing module pages {i}/{total}",
@@ -201,6 +206,67 @@ def _run(
     )
 
 
+# Rendering a page is pure given the site context, which forked helpers share for free
+# (copy-on-write); only the finished Markdown comes back.
+PARALLEL_MIN_PAGES = 40
+_render_job: tuple[SiteContext, list[tuple[Module, Module | None]]] | None = None
+
+
+def _render_range(start: int, stop: int) -> list[str]:
+    assert _render_job is not None
+    ctx, pages = _render_job
+    return [render_module(ctx, module, parent) for module, parent in pages[start:stop]]
+
+
+class _PageRenderer:
+    """Every page, in order: helpers render the tail while this process renders the head."""
+
+    def __init__(self, ctx: SiteContext, pages: list[tuple[Module, Module | None]]) -> None:
+        global _render_job
+        self.ctx, self.pages = ctx, pages
+        self.own = len(pages)
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: list[tuple[int, int, Future[list[str]]]] = []
+        helpers = _helper_processes(len(pages), PARALLEL_MIN_PAGES)
+        if not helpers:
+            return
+        weights = [PARENT_SHARE] + [1.0] * helpers
+        cuts = [round(len(pages) * sum(weights[:i]) / sum(weights)) for i in range(len(weights))]
+        cuts.append(len(pages))
+        self.own = cuts[1]
+        _render_job = (ctx, pages)
+        try:
+            self.pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("fork"))
+            self.futures = [
+                (cuts[i], cuts[i + 1], self.pool.submit(_render_range, cuts[i], cuts[i + 1]))
+                for i in range(1, len(cuts) - 1)
+            ]
+        except (OSError, ValueError):
+            self._shutdown()
+            self.own, self.futures = len(pages), []
+        finally:
+            _render_job = None
+
+    def __iter__(self) -> Iterator[tuple[Module, str]]:
+        try:
+            for module, parent in self.pages[: self.own]:
+                yield module, render_module(self.ctx, module, parent)
+            for start, stop, future in self.futures:
+                try:
+                    texts = future.result()
+                except Exception:
+                    # A helper died (out of memory, killed): its pages are rendered here.
+                    texts = [render_module(self.ctx, m, p) for m, p in self.pages[start:stop]]
+                yield from zip((m for m, _p in self.pages[start:stop]), texts, strict=True)
+        finally:
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
 def _write_prose(
     root: str, real_root: str, ctx: SiteContext, options: GenerationOptions, progress: _Progress
 ) -> ProseReport:
@@ -237,7 +303,22 @@ def _analyse(
     progress: _Progress,
     analyse_end: int = ANALYSE_END,
 ) -> list[FileInfo]:
-    helpers = _parse_helpers(len(candidates))
+    total = len(candidates)
+    span = analyse_end - ANALYSE_START
+    # Files the analysis cache already holds are loaded here first: helpers only pay for
+    # parsing, and forking them to unpickle cached results would cost more than it saves.
+    reused = _reuse_cached(root, real_root, candidates, max_bytes)
+    offset = len(reused)
+    all_candidates = candidates
+    candidates = [cand for i, cand in enumerate(candidates) if i not in reused]
+
+    def report(done: int) -> None:
+        done += offset
+        progress(ANALYSE_START + span * done / max(total, 1), f"Analysing {done}/{total} files")
+
+    if reused:
+        report(0)
+    helpers = _helper_processes(len(candidates), PARALLEL_MIN_FILES)
     futures: list[Future[list[FileInfo | SkippedFile]]] = []
     pool: ProcessPoolExecutor | None = None
     own = candidates
@@ -257,12 +338,6 @@ def _analyse(
             ]
         except (OSError, ValueError):
             pool, futures, own = None, [], candidates
-    total = len(candidates)
-    span = analyse_end - ANALYSE_START
-
-    def report(done: int) -> None:
-        progress(ANALYSE_START + span * done / max(total, 1), f"Analysing {done}/{total} files")
-
     results = _analyse_slice(root, real_root, own, max_bytes, report)
     if pool is not None:
         try:
@@ -280,8 +355,14 @@ def _analyse(
                 report(len(results))
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+    cache = analysis_cache.active()
+    if cache is not None:
+        cache.flush()  # no writing thread left running when page helpers fork
+    # Back in scan order, as if every file had been analysed in one pass.
+    fresh = iter(results)
+    ordered = [reused[i] if i in reused else next(fresh) for i in range(len(all_candidates))]
     files: list[FileInfo] = []
-    for item in results:
+    for item in ordered:
         if isinstance(item, SkippedFile):
             skipped.append(item)
         else:
@@ -289,9 +370,29 @@ def _analyse(
     return files
 
 
-def _parse_helpers(count: int) -> int:
-    """How many extra processes to parse with (0: parse here only)."""
-    if count < PARALLEL_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+def _reuse_cached(
+    root: str, real_root: str, candidates: list[Candidate], max_bytes: int
+) -> dict[int, FileInfo]:
+    """The cached analyses of candidates whose content is unchanged, by candidate index."""
+    cache = analysis_cache.active()
+    if cache is None:
+        return {}
+    found: dict[int, FileInfo] = {}
+    for i, cand in enumerate(candidates):
+        data = read_repo_file(root, real_root, cand.rel, max_bytes, (cand.device, cand.inode))
+        # Unreadable or skipped files take the ordinary path, which records why.
+        if data is None or content_skip_reason(data) is not None:
+            continue
+        info = cache.get(cand.rel, cand.language, data)
+        if info is not None:
+            cache.hits += 1
+            found[i] = info
+    return found
+
+
+def _helper_processes(count: int, minimum: int) -> int:
+    """How many extra processes to share ``count`` items with (0: do them all here)."""
+    if count < minimum or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     # The load average counts this process too: only the load beyond our own one
@@ -311,6 +412,8 @@ def _analyse_slice_counted(
     if cache is not None:
         cache.hits = cache.misses = 0  # counted afresh in this forked copy
     results = _analyse_slice(root, real_root, candidates, max_bytes)
+    if cache is not None:
+        cache.flush()  # this process ends with the pool: its entries must be on disk
     return results, (cache.hits if cache else 0), (cache.misses if cache else 0)
 
 

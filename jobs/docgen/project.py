@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass, field
 
 from .classify import FileRole, classify_path
-from .readme import readme_markdown
+from .readme import readme_markdown, rst_to_markdown
 from .scan import read_repo_file
 
 METADATA_MAX_BYTES = 512_000
@@ -58,6 +58,8 @@ def read_project(root: str, real_root: str) -> ProjectInfo:
             info.readme_title, info.readme_summary = _readme_summary(text)
             if name.lower().endswith(".md"):
                 info.readme_markdown = readme_markdown(text)
+            elif name.lower().endswith(".rst"):
+                info.readme_markdown = readme_markdown(rst_to_markdown(text))
             break
     return info
 

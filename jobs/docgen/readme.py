@@ -184,3 +184,104 @@ def _clean_prose(text: str, refs: dict[str, str]) -> str:
     quote = re.match(r"^\s*(?:>\s?)+", text)
     prefix = quote.group(0) if quote else ""
     return prefix + text[len(prefix) :].replace("<", "&lt;").replace(">", "&gt;")
+
+
+# reStructuredText READMEs (many Python projects) are turned into Markdown first; the
+# Markdown pass then drops the noise and keeps everything inert, as for any README.
+_RST_ADORNMENT = re.compile(r"^([=\-~^\"'`#*+:.])\1{2,}\s*$")
+_RST_DIRECTIVE = re.compile(r"^\.\.\s+(?:\|[^|]+\|\s+)?([\w:-]+)::\s*(.*)$")
+_RST_CODE_DIRECTIVES = {"code", "code-block", "sourcecode"}
+_RST_ADMONITIONS = {"note", "tip", "hint", "important", "warning", "caution", "attention"}
+_RST_LINK = re.compile(r"`([^`<>\n]+?)\s*<([^<>`\s]+)>`__?")
+_RST_ROLE = re.compile(r":[\w:+-]+:`([^`\n]+)`")
+_RST_LITERAL = re.compile(r"``([^`\n]+?)``")
+_RST_REF = re.compile(r"`([^`<>\n]+)`_{1,2}(?!\w)")
+_RST_SUBST = re.compile(r"\|[^|\s][^|\n]*\|_{0,2}")
+_RST_ENUM = re.compile(r"^(\s*)#\.\s")
+
+
+def rst_to_markdown(text: str) -> str:
+    """A reStructuredText README as Markdown: sections, code blocks, lists, links."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    styles: list[tuple[str, bool]] = []  # heading styles in order of first use: level 1, 2…
+    out: list[str] = []
+    i = 0
+
+    def block(start: int) -> tuple[list[str], int]:
+        """The indented block from ``start`` (blank lines inside it kept), dedented."""
+        end = start
+        while end < len(lines) and (not lines[end].strip() or lines[end][:1] in " \t"):
+            end += 1
+        return _dedent(lines[start:end]), end
+
+    def code(body: list[str], language: str) -> None:
+        out.extend(["", f"```{language}", *body, "```", ""])
+
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.strip()
+        following = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        # A section title: underlined (and maybe overlined) by one repeated punctuation mark.
+        over = bool(_RST_ADORNMENT.match(stripped)) and i + 2 < len(lines)
+        if over and lines[i + 1].strip() and _RST_ADORNMENT.match(lines[i + 2].strip()):
+            style, title, i = (stripped[0], True), lines[i + 1].strip(), i + 3
+        elif stripped and _RST_ADORNMENT.match(following) and len(following) >= len(stripped):
+            style, title, i = (following[0], False), stripped, i + 2
+        else:
+            style = None
+        if style is not None:
+            if style not in styles:
+                styles.append(style)
+            level = min(styles.index(style) + 1, 6)
+            out.extend(["", f"{'#' * level} {_rst_inline(title)}", ""])
+            continue
+        directive = _RST_DIRECTIVE.match(stripped) if not line[:1].isspace() else None
+        if directive is not None:
+            name, argument = directive.group(1).lower(), directive.group(2).strip()
+            body, i = block(i + 1)
+            body = _dedent([b for b in body if not re.match(r"^:[\w-]+:", b)])  # no options
+            if name in _RST_CODE_DIRECTIVES:
+                code(body, argument.split()[0] if argument else "")
+            elif name in _RST_ADMONITIONS:
+                out.extend(["", f"**{name.capitalize()}:** {_rst_inline(argument)}".rstrip()])
+                out.extend(_rst_inline(b) for b in body)
+                out.append("")
+            continue  # images, badges, includes, tables of contents: not for the overview
+        if stripped.startswith("..") and not line[:1].isspace():
+            _body, i = block(i + 1)  # a comment or a link target
+            continue
+        if stripped.startswith(">>>") and not line[:1].isspace():
+            end = i
+            while end < len(lines) and lines[end].strip():
+                end += 1
+            code(lines[i:end], "pycon")
+            i = end
+            continue
+        if stripped.endswith("::") and not stripped.startswith(".."):
+            prose = stripped[:-2].rstrip()
+            if prose:
+                out.append(line[: len(line) - len(line.lstrip())] + _rst_inline(prose) + ":")
+            body, i = block(i + 1)
+            code(body, "pycon" if body and body[0].startswith(">>>") else "")
+            continue
+        out.append(_RST_ENUM.sub(r"\g<1>1. ", _rst_inline(line)))
+        i += 1
+    return "\n".join(out)
+
+
+def _dedent(body: list[str]) -> list[str]:
+    """The lines without blank lines around them and without their common indent."""
+    while body and not body[-1].strip():
+        body = body[:-1]
+    while body and not body[0].strip():
+        body = body[1:]
+    indent = min((len(b) - len(b.lstrip()) for b in body if b.strip()), default=0)
+    return [b[indent:] for b in body]
+
+
+def _rst_inline(text: str) -> str:
+    text = _RST_SUBST.sub("", text)
+    text = _RST_LINK.sub(lambda m: f"[{m.group(1)}]({m.group(2)})", text)
+    text = _RST_LITERAL.sub(lambda m: f"`{m.group(1)}`", text)
+    text = _RST_ROLE.sub(lambda m: f"`{m.group(1)}`", text)
+    return _RST_REF.sub(r"\1", text)

@@ -65,16 +65,17 @@ def test_same_commit_same_bytes_across_hash_seeds(tmp_path: Path) -> None:
     shutil.rmtree(outs[1])
 
 
-def test_parsing_in_helper_processes_gives_the_same_docs(tmp_path: Path, monkeypatch) -> None:
+def test_helper_processes_give_the_same_docs(tmp_path: Path, monkeypatch) -> None:
     from jobs.docgen import GenerationOptions, generate_docs, pipeline
 
     repo = tmp_path / "repo"
     shutil.copytree(FIXTURES, repo)
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
-    monkeypatch.setattr(pipeline, "_parse_helpers", lambda count: 0)
+    monkeypatch.setattr(pipeline, "_helper_processes", lambda count, minimum: 0)
     generate_docs(repo, serial, GenerationOptions(repo_name="poly"))
-    # Two forked helpers take two slices of the files; this process parses the first.
-    monkeypatch.setattr(pipeline, "_parse_helpers", lambda count: 2)
+    # Two forked helpers take two slices of the files, then of the pages; this process
+    # does the first slice of each.
+    monkeypatch.setattr(pipeline, "_helper_processes", lambda count, minimum: 2)
     generate_docs(repo, parallel, GenerationOptions(repo_name="poly"))
     names = sorted(p.name for p in serial.iterdir())
     assert names == sorted(p.name for p in parallel.iterdir())

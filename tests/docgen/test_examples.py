@@ -170,3 +170,146 @@ def test_js_default_export_called_under_its_import_name(build_site, tmp_path: Pa
         "app.listen(3000);\n```"
     ) in section
     assert "From `test/app.js:3`:" in section
+
+
+# --- examples written in doc comments -------------------------------------------------------
+
+
+def _examples_part(section: str) -> str:
+    # The doc's own "Examples" heading renders bold too: the part is the one citing sources.
+    match = re.search(r"^\*\*Examples?\*\*\n\nFrom ", section, re.M)
+    assert match, f"no Examples part in {section!r}"
+    return section[match.start() :]
+
+
+DOCTEST_REPO = {
+    "calc/__init__.py": '"""Arithmetic."""\n',
+    "calc/api.py": (
+        '"""Arithmetic."""\n\n\n'
+        "def add(a, b):\n"
+        '    """Add two numbers.\n\n'
+        "    Usage::\n\n"
+        "        >>> from calc.api import add\n"
+        "        >>> add(1, 2)\n"
+        "        3\n\n"
+        "    A fence in the output stays inside the example:\n\n"
+        "    >>> print('```')\n"
+        "    ```\n"
+        '    """\n'
+        "    return a + b\n"
+    ),
+    "tests/test_api.py": (
+        "from calc.api import add\n\n\ndef test_add():\n    assert add(2, 2) == 4\n"
+    ),
+    "README.md": "# Calc\n\n```python\n>>> from calc.api import add\n>>> add(1, 2)\n3\n```\n",
+}
+
+
+def test_python_doctest_is_the_first_example_with_its_line(build_site, tmp_path: Path) -> None:
+    site = build_site(write_files(tmp_path / "calc", DOCTEST_REPO))
+    examples = _examples_part(_section(_page_with(site, "add"), "add"))
+    assert examples.startswith(
+        "**Examples**\n\nFrom the doc comment at `calc/api.py:9`:\n\n"
+        "```python\n>>> from calc.api import add\n>>> add(1, 2)\n3\n```"
+    )
+    # The session whose output is a fence: a longer fence keeps it inside the example.
+    assert (
+        "From the doc comment at `calc/api.py:15`:\n\n````python\n>>> print('```')\n```\n````"
+        in (examples)
+    )
+    # The author's examples come before the test's call; the README's copy is not repeated.
+    assert examples.index("calc/api.py:15") < examples.index("tests/test_api.py:4")
+    assert "README.md" not in examples
+
+
+TS_REPO = {
+    "package.json": '{"name": "schema", "main": "src/index.ts"}',
+    "src/schema.ts": (
+        "/**\n"
+        " * Makes a string schema.\n"
+        " *\n"
+        " * @example\n"
+        " * ```ts\n"
+        ' * const s = string();\n * s.parse("a");\n'
+        " * ```\n"
+        " */\n"
+        "export function string(): Schema {\n  return new Schema();\n}\n\n"
+        "/**\n * A schema.\n * @example\n * const n = new Schema();\n */\n"
+        "export class Schema {}\n"
+    ),
+}
+
+
+def test_tsdoc_example_is_listed_with_its_tag_line(build_site, tmp_path: Path) -> None:
+    site = build_site(write_files(tmp_path / "schema", TS_REPO))
+    page = _page_with(site, "string")
+    string = _examples_part(_section(page, "string"))
+    assert string.startswith(
+        "**Example**\n\nFrom the doc comment at `src/schema.ts:4`:\n\n```ts\nconst s = string();\n"
+        's.parse("a");\n```'
+    )
+    schema = _examples_part(_section(page, "Schema"))
+    assert (
+        "From the doc comment at `src/schema.ts:16`:\n\n```typescript\nconst n = new Schema();\n```"
+        in (schema)
+    )
+
+
+RUST_REPO = {
+    "Cargo.toml": '[package]\nname = "geo"\nversion = "0.1.0"\n',
+    "src/lib.rs": (
+        "//! Geometry.\n\n"
+        "/// A point.\n"
+        "///\n"
+        "/// # Examples\n"
+        "///\n"
+        "/// ```\n"
+        "/// # use geo::Point;\n"
+        "/// #\n"  # a hidden blank line: no ruler, the doc goes on past it
+        "/// let p = Point::new(1, 2);\n"
+        "/// assert_eq!(p.x, 1);\n"
+        "/// ```\n"
+        "///\n"
+        "/// ```text\n"
+        "/// not code\n"
+        "/// ```\n"
+        "pub struct Point {\n    pub x: i32,\n    pub y: i32,\n}\n"
+    ),
+}
+
+
+def test_rustdoc_fence_is_an_example_without_hidden_lines(build_site, tmp_path: Path) -> None:
+    site = build_site(write_files(tmp_path / "geo", RUST_REPO))
+    examples = _examples_part(_section(_page_with(site, "Point"), "Point"))
+    assert (
+        "**Example**\n\nFrom the doc comment at `src/lib.rs:7`:\n\n"
+        "```rust\nlet p = Point::new(1, 2);\nassert_eq!(p.x, 1);\n```"
+    ) in examples
+    assert "use geo::Point" not in examples
+    assert "not code" not in examples
+
+
+JAVA_REPO = {
+    "src/main/java/com/x/Gson.java": (
+        "package com.x;\n\n"
+        "/**\n"
+        " * Converts objects to JSON.\n"
+        " * <pre>{@code\n"
+        " * Gson gson = new Gson();\n"
+        " * gson.toJson(1);\n"
+        " * }</pre>\n"
+        " */\n"
+        "public class Gson {\n"
+        '  public String toJson(Object o) {\n    return "";\n  }\n'
+        "}\n"
+    ),
+}
+
+
+def test_javadoc_pre_code_block_is_an_example(build_site, tmp_path: Path) -> None:
+    site = build_site(write_files(tmp_path / "gson", JAVA_REPO))
+    examples = _examples_part(_section(_page_with(site, "Gson"), "Gson"))
+    assert (
+        "From the doc comment at `src/main/java/com/x/Gson.java:5`:\n\n"
+        "```java\nGson gson = new Gson();\ngson.toJson(1);\n```"
+    ) in examples

@@ -137,6 +137,68 @@ def test_readme_underlined_licence_section_is_dropped(build_site, tmp_path: Path
     assert "====" not in about and "----" not in about
 
 
+RST_README = """\
+.. image:: https://img.shields.io/pypi/v/demo.svg
+    :target: https://pypi.org/project/demo
+
+|build|
+
+=======
+ Demo
+=======
+
+Demo is a **library** for `parsing things <https://example.com/docs>`_ with ``parse()``.
+See :func:`demo.parse` and `the guide`_.
+
+Installing
+----------
+
+Install it::
+
+    pip install demo
+
+Usage
+-----
+
+.. code-block:: python
+   :linenos:
+
+    import demo
+    demo.parse("x")
+
+>>> demo.parse("y")
+'y'
+
+* a bullet with <script>alert(1)</script>
+* `evil <javascript:alert(1)>`_
+
+License
+-------
+
+MIT, see LICENSE.
+
+.. _the guide: https://example.com/guide
+.. |build| image:: https://ci.example/badge.svg
+"""
+
+
+def test_rst_readme_is_rendered_as_markdown(build_site, tmp_path: Path) -> None:
+    repo = write_files(tmp_path / "demo", {"README.rst": RST_README, "demo.py": "x = 1\n"})
+    about = _section(build_site(repo).text("overview.md"), "What this repository is")
+    assert "[parsing things](https://example.com/docs) with `parse()`." in about
+    assert "See `demo.parse` and the guide." in about
+    assert "### Installing" in about and "### Usage" in about
+    assert "Install it:\n\n```\npip install demo\n```" in about
+    assert '```python\nimport demo\ndemo.parse("x")\n```' in about
+    assert "```pycon\n>>> demo.parse(\"y\")\n'y'\n```" in about
+    # Badges, directives, substitutions and the licence are not the overview's business.
+    for gone in ("shields.io", "badge.svg", "|build|", ":target:", ":linenos:", "MIT", ".. "):
+        assert gone not in about
+    # Repository text stays inert.
+    assert "<script>" not in about and "javascript:" not in about
+    assert "&lt;script&gt;" in about
+
+
 def _functions(prefix: str, count: int) -> str:
     return "".join(f"def {prefix}{i}():\n    return {i}\n\n\n" for i in range(count))
 
