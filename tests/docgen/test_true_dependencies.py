@@ -148,3 +148,18 @@ def test_production_code_never_uses_a_test_module(tmp_path: Path) -> None:
     assert analysis.file_deps["app/core.py"] == set()
     # The other way round is how tests work: they use production code.
     assert analysis.ref_names("test_handler") == {"handler"}
+
+
+def test_typescript_import_of_the_compiled_js_name_resolves(tmp_path: Path) -> None:
+    # ES-module TypeScript (zod, most libraries since TS 4.7) imports `./util.js` for util.ts.
+    repo = write_files(
+        tmp_path / "esm",
+        {
+            "src/internal/util.ts": "export function helper(): number {\n  return 1;\n}\n",
+            "src/classic/a.ts": 'import { helper } from "../internal/util.js";\n'
+            "export function aa(): number {\n  return helper();\n}\n",
+        },
+    )
+    analysis = analyse(repo)
+    assert analysis.ref_names("aa") == {"helper"}
+    assert analysis.file_deps["src/classic/a.ts"] == {"src/internal/util.ts"}
