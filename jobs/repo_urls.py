@@ -172,6 +172,36 @@ def _normalize_local_path(value: str) -> str:
     return path
 
 
+def ref_name_problem(value: str) -> str | None:
+    """Why ``value`` is not a safe git branch or tag name, or None if it is one.
+
+    The one check for every ref this service accepts (submissions, tracked branches,
+    stable links): git's ref-name rules, narrowed to characters that need no quoting.
+    """
+    if not value:
+        return "A ref name may not be empty."
+    if len(value) > 255:
+        return "A ref name may be at most 255 characters."
+    if value.startswith("-"):
+        return "May not start with '-'."
+    if CONTROL_RE.search(value):
+        return "Contains spaces or control characters."
+    components = value.split("/")
+    if (
+        not REF_CHARS_RE.match(value)
+        or ".." in value
+        or "@{" in value
+        or value.endswith(".")
+        # Also catches "//" and a leading or trailing "/": they leave an empty component.
+        or any(not c or c.startswith(".") or c.endswith(".lock") for c in components)
+    ):
+        return (
+            "Not a commit (4 to 40 hexadecimal characters) or a safe branch or tag name "
+            "(letters, digits, '.', '_', '-', '/')."
+        )
+    return None
+
+
 def normalize_commit(raw: str | None) -> str:
     """Return the commit or ref to document ('' for the default branch) or raise."""
     value = (raw or "").strip()
@@ -180,22 +210,9 @@ def normalize_commit(raw: str | None) -> str:
     _reject_common(value, "commit_id")
     if HEX_RE.match(value):
         return value.lower()
-    if len(value) > 255:
-        raise RepoURLError("A ref name may be at most 255 characters.", "commit_id")
-    if (
-        not REF_CHARS_RE.match(value)
-        or ".." in value
-        or "//" in value
-        or value.startswith(("/", "."))
-        or value.endswith(("/", ".", ".lock"))
-        or "/." in value
-        or "@{" in value
-    ):
-        raise RepoURLError(
-            "Not a commit (4 to 40 hexadecimal characters) or a safe branch or tag name "
-            "(letters, digits, '.', '_', '-', '/').",
-            "commit_id",
-        )
+    problem = ref_name_problem(value)
+    if problem is not None:
+        raise RepoURLError(problem, "commit_id")
     return value
 
 

@@ -21,7 +21,13 @@ from django.utils import timezone
 
 from jobs.fetch import uses_credential
 from jobs.models import Job, Repository, Status
-from jobs.repo_urls import CASE_INSENSITIVE_HOSTS, HEX_RE, is_local, normalize_commit
+from jobs.repo_urls import (
+    CASE_INSENSITIVE_HOSTS,
+    HEX_RE,
+    is_local,
+    normalize_commit,
+    ref_name_problem,
+)
 
 logger = logging.getLogger("jobs.repositories")
 
@@ -113,54 +119,93 @@ def completed_jobs(repo: Repository) -> list[Job]:
 @dataclass(frozen=True)
 class StableLink:
     candidates: tuple[str, ...]  # canonical URLs this host/path may stand for
-    ref: str  # "" for the followed branch, else a sha prefix or ref name
+    # The segments after "@": a ref (which may itself hold "/") then a docs page;
+    # () for the followed branch. Which segments are the ref is decided by find_docs.
+    after_at: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Found:
+    repo: Repository | None
+    job: Job | None
     page: str  # a docs page below the docs root, or ""
+
+
+def _ref_readings(after_at: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Every (ref, page) split of the segments after "@" whose ref is valid, longest ref first."""
+    readings = []
+    for cut in range(len(after_at), 0, -1):
+        ref = "/".join(after_at[:cut])
+        if HEX_RE.match(ref):
+            ref = ref.lower()
+        elif ref_name_problem(ref) is not None:
+            continue
+        readings.append((ref, "/".join(after_at[cut:])))
+    return readings
 
 
 def parse_stable_link(rest: str) -> StableLink | None:
     """``host/owner/name[/@ref][/page…]`` → what it names, or None if malformed.
 
     Names may hold dots (``three.js``) and groups may nest (GitLab): everything
-    up to ``@ref`` (or the end) is the repository, unless a page follows a ref.
+    up to ``/@`` (or the end) is the repository. Refs may hold "/" too
+    (``@release/2.x/core``): no prefix of what follows "@" that is not a valid
+    ref name is ever looked up, and "." or ".." anywhere (or "//" after "@")
+    refuses the link, so nothing can climb out of the docs it names.
     """
     path, at, after = rest.strip("/").partition("/@")
     segments = [s for s in path.split("/") if s]
+    after_at = tuple(after.split("/")) if at else ()
     if len(segments) < 3 or any(s in {".", ".."} for s in segments):
         return None
-    ref, page = "", ""
-    if at:
-        ref, _, page = after.partition("/")
-        if not ref:
-            return None
+    if any(s in {"", ".", ".."} for s in after_at):
+        return None
+    if at and not _ref_readings(after_at):
+        return None
     host = segments[0].lower()
     repo_path = segments[1:]
     if host.removeprefix("www.") in CASE_INSENSITIVE_HOSTS:
         repo_path = [s.lower() for s in repo_path]
     tail = "/".join(repo_path).removesuffix(".git")
-    return StableLink(
-        tuple(f"{scheme}://{host}/{tail}" for scheme in LINK_SCHEMES), ref, page.strip("/")
-    )
+    return StableLink(tuple(f"{scheme}://{host}/{tail}" for scheme in LINK_SCHEMES), after_at)
 
 
-def find_docs(link: StableLink, user: object) -> tuple[Repository | None, Job | None]:
-    """The repository and the completed job a stable link names (either may be None)."""
+def find_docs(link: StableLink, user: object) -> Found:
+    """The repository, the completed job and the page a stable link names.
+
+    After "@", the longest leading run of segments that names a ref or commit of a
+    completed job of this repository is the ref; the segments left over are the page.
+    So ``@release/2.x/core`` is page ``core`` of ``release/2.x`` when docs of
+    ``release/2.x`` exist, and page ``2.x/core`` of ``release`` only when they do not.
+    """
     repo = Repository.objects.visible_to(user).filter(url__in=link.candidates).first()
     jobs = Job.objects.visible_to(user).filter(
         repo_url__in=[repo.url] if repo else link.candidates, status=Status.COMPLETED
     )
     jobs = jobs.order_by("-completed_at", "-id")
-    if link.ref:
-        ref = link.ref.lower() if HEX_RE.match(link.ref) else link.ref
-        condition = Q(commit_id=ref)
-        if HEX_RE.match(ref):
-            condition |= Q(resolved_commit__startswith=ref)
-        return repo, jobs.filter(condition).first()
+    if link.after_at:
+        readings = _ref_readings(link.after_at)
+        named = set(
+            jobs.filter(commit_id__in=[ref for ref, _ in readings]).values_list(
+                "commit_id", flat=True
+            )
+        )
+        for ref, page in readings:
+            condition = Q(commit_id=ref)
+            if HEX_RE.match(ref):
+                condition |= Q(resolved_commit__startswith=ref)
+            elif ref not in named:
+                continue  # saves a query per segment of a long page path
+            job = jobs.filter(condition).first()
+            if job is not None:
+                return Found(repo, job, page)
+        return Found(repo, None, "")
     if repo is not None:
         latest = repo.latest_job  # visible: a private job makes its repository private
         if latest is not None and latest.status == Status.COMPLETED:
-            return repo, latest
-        return repo, jobs.filter(commit_id=repo.branch).first()
-    return None, jobs.filter(commit_id="").first()
+            return Found(repo, latest, "")
+        return Found(repo, jobs.filter(commit_id=repo.branch).first(), "")
+    return Found(None, jobs.filter(commit_id="").first(), "")
 
 
 def stable_url(repo_url: str, ref: str = "") -> str | None:

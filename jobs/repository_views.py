@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
@@ -52,20 +52,33 @@ def repository_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _not_found(message: str) -> HttpResponse:
+    # Plain text: the message quotes the link, which must stay inert.
+    return HttpResponseNotFound(message, content_type="text/plain; charset=utf-8")
+
+
 @require_safe
 def stable_link(request: HttpRequest, rest: str) -> HttpResponse:
     """``/r/<host>/<owner>/<name>/[@<sha-or-ref>/][page]`` → the docs it names (302)."""
     link = repositories.parse_stable_link(rest)
     if link is None:
-        raise Http404("Not a repository link: /r/<host>/<owner>/<name>/[@<commit>/]")
-    repo, job = repositories.find_docs(link, request.user)
-    if job is None:
-        if repo is not None and not link.ref:
+        return _not_found(
+            "Not a repository link: /r/<host>/<owner>/<name>/[@<commit-or-ref>/][page], "
+            "where the ref is a valid git branch or tag name."
+        )
+    found = repositories.find_docs(link, request.user)
+    if found.job is None:
+        if found.repo is not None and not link.after_at:
             # Tracked but nothing generated yet: its page says what is going on.
-            return HttpResponseRedirect(reverse("repository-detail", args=[repo.pk]))
-        raise Http404("No documentation for this repository and commit yet")
-    target = reverse("docs-index", args=[job.job_id]) + link.page
-    return HttpResponseRedirect(target)
+            return HttpResponseRedirect(reverse("repository-detail", args=[found.repo.pk]))
+        if link.after_at:
+            named = "/".join(link.after_at)
+            return _not_found(
+                f"No documentation for '@{named}' of this repository: no completed job "
+                "documents a commit or ref that this names."
+            )
+        return _not_found("No documentation for this repository yet.")
+    return HttpResponseRedirect(reverse("docs-index", args=[found.job.job_id]) + found.page)
 
 
 @require_POST

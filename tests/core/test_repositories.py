@@ -91,6 +91,63 @@ def test_stable_links_redirect_to_the_latest_docs_and_to_a_commit(client: Client
 
 
 @pytest.mark.django_db
+def test_stable_links_take_refs_with_slashes_and_pages_below_them(client: Client) -> None:
+    url = "https://github.com/acme/app"
+    latest = completed(url, sha="1" * 40)
+    release = completed(url, commit_id="release/2.x", sha="2" * 40)
+    feature = completed(url, commit_id="feature/a/b", sha="3" * 40)
+    tag = completed(url, commit_id="v3.0.1", sha="4" * 40)
+    shorter = completed(url, commit_id="feature", sha="5" * 40)
+    base = "/r/github.com/acme/app"
+
+    def target(path: str) -> str:
+        response = client.get(path)
+        assert response.status_code == 302, (path, response.status_code, response.content)
+        return response["Location"]
+
+    assert target(f"{base}/") == f"/docs/{latest.job_id}/"
+    assert target(f"{base}/@release/2.x/") == f"/docs/{release.job_id}/"
+    assert target(f"{base}/@release/2.x/core/util") == f"/docs/{release.job_id}/core/util"
+    assert target(f"{base}/@release%2F2.x/core") == f"/docs/{release.job_id}/core"
+    assert target(f"{base}/@feature/a/b/") == f"/docs/{feature.job_id}/"
+    assert target(f"{base}/@feature/a/b/core") == f"/docs/{feature.job_id}/core"
+    # The longest ref with docs wins; a shorter one takes the rest as its page.
+    assert target(f"{base}/@feature/core") == f"/docs/{shorter.job_id}/core"
+    assert target(f"{base}/@v3.0.1/") == f"/docs/{tag.job_id}/"
+    assert target(f"{base}/@2222/core") == f"/docs/{release.job_id}/core"  # a sha prefix
+    assert target(f"{base}/@{'3' * 40}/") == f"/docs/{feature.job_id}/"
+    assert repositories.stable_url(url, "release/2.x") == f"{base}/@release/2.x/"
+
+    unknown = client.get(f"{base}/@release/9.x/")
+    assert unknown.status_code == 404
+    assert unknown["Content-Type"].startswith("text/plain")
+    assert "No documentation for '@release/9.x' of this repository" in unknown.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "rest",
+    [
+        "@../../x",
+        "@%2e%2e/%2e%2e/x",
+        "@..%2F..%2Fx",
+        "@release/2.x/../../../x",
+        "@release/2.x/%2e%2e/secret",
+        "@release//2.x/",
+        "@-x/",
+        "@/release/",
+        "@x.lock/",
+        "@release@{1}/",
+    ],
+)
+def test_stable_links_refuse_traversal_and_invalid_refs(client: Client, rest: str) -> None:
+    completed("https://github.com/acme/app", commit_id="release/2.x", sha="2" * 40)
+    response = client.get(f"/r/github.com/acme/app/{rest}")
+    assert response.status_code == 404
+    assert "Not a repository link" in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_nested_groups_and_ports(client: Client) -> None:
     url = "http://127.0.0.1:8080/group/sub/app.v2"
     job = completed(url)

@@ -47,3 +47,27 @@ def test_command_generates_and_prints_progress(tmp_path: Path) -> None:
 def test_command_reports_missing_repository(tmp_path: Path) -> None:
     with pytest.raises(CommandError):
         call_command("generate_docs", str(tmp_path / "missing"), "--out", str(tmp_path / "o"))
+
+
+def test_command_reuses_the_analysis_cache_only_when_asked(tmp_path: Path) -> None:
+    cache = tmp_path / "analysis"
+    runs = []
+    for name in ("first", "second"):
+        stdout = StringIO()
+        out = tmp_path / name
+        args = ["--include", "python/*", "--analysis-cache", str(cache)]
+        call_command("generate_docs", str(FIXTURES), "--out", str(out), *args, stdout=stdout)
+        runs.append((json.loads((out / "metadata.json").read_text())["analysis"], stdout))
+    (first, _), (second, printed) = runs
+    assert first["files_reused"] == 0 and first["files_reanalysed"] > 0
+    assert second == {"files_reanalysed": 0, "files_reused": first["files_reanalysed"]}
+    assert f"Analysis cache: {second['files_reused']} files reused, 0 analysed" in (
+        printed.getvalue()
+    )
+    assert (tmp_path / "first" / "overview.md").read_bytes() == (
+        tmp_path / "second" / "overview.md"
+    ).read_bytes()
+
+    plain = tmp_path / "plain"
+    call_command("generate_docs", str(FIXTURES), "--out", str(plain), stdout=StringIO())
+    assert "analysis" not in json.loads((plain / "metadata.json").read_text())

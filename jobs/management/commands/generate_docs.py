@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,12 @@ class Command(BaseCommand):
             "--exclude", action="append", default=[], metavar="PAT", help="glob to exclude"
         )
         parser.add_argument("--name", default="", help="display name such as owner/repo")
+        parser.add_argument(
+            "--analysis-cache",
+            type=Path,
+            metavar="DIR",
+            help="reuse per-file analysis results kept in DIR (default: none, parse every file)",
+        )
         llm = parser.add_argument_group(
             "model-written prose",
             "Defaults come from the CODEWIKI_LLM_* settings and MAIN_MODEL. The API key is "
@@ -48,6 +55,7 @@ class Command(BaseCommand):
             include=options["include"],
             exclude=options["exclude"],
             repo_name=options["name"] or Path(options["path"]).resolve().name,
+            analysis_cache=str(options["analysis_cache"] or ""),
         )
         if not options["no_llm"]:
             gen_options.prose = prose_settings(
@@ -76,6 +84,14 @@ class Command(BaseCommand):
                 f"to {options['out']}"
             )
         )
+        if options["analysis_cache"] is not None:
+            # The run's counts are in metadata.json only: the cache is deactivated after it.
+            metadata = json.loads((Path(options["out"]) / "metadata.json").read_text())
+            analysis = metadata.get("analysis", {})
+            self.stdout.write(
+                f"Analysis cache: {analysis.get('files_reused', 0)} files reused, "
+                f"{analysis.get('files_reanalysed', 0)} analysed"
+            )
         if result.prose is not None:
             report = result.prose
             self.stdout.write(
