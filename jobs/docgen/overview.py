@@ -181,8 +181,12 @@ def _package_exports(ctx: SiteContext, path: str, exported: set[str], seen: set[
             source = ctx.files.get(entry.source_file)
             if source is None or source.role != "production":
                 continue
-            # In JavaScript only what the file exports travels (its signature says so).
-            js = source.language in JS_FAMILY
+            # An ES module exports what its signatures say (`export function`); a CommonJS
+            # file (no `export` at all) exports through `exports.x =`, which the parser
+            # made its top-level components.
+            js = source.language in JS_FAMILY and any(
+                comp.signature.startswith("export") for comp in source.components
+            )
             exported.update(
                 comp.id
                 for comp in source.components

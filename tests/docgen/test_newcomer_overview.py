@@ -311,3 +311,26 @@ def test_start_here_follows_export_star_chains(build_site, tmp_path: Path) -> No
     assert "hidden" not in start
     # A section banner above a declaration is not its doc.
     assert "////" not in site.all_text()
+
+
+def test_start_here_follows_commonjs_module_exports_require(build_site, tmp_path: Path) -> None:
+    files = {
+        "package.json": '{"name": "xpress", "main": "index.js"}\n',
+        # express's shape: the package's index is another file's face.
+        "index.js": "'use strict';\n\nmodule.exports = require('./lib/xpress');\n",
+        "lib/xpress.js": (
+            "var proto = require('./application');\n\n"
+            "exports = module.exports = createApplication;\n\n"
+            "/**\n * Create an xpress application.\n */\n"
+            "function createApplication() {\n  return Object.create(proto);\n}\n"
+        ),
+        "lib/application.js": "var app = exports = module.exports = {};\n\n"
+        "/** Use a middleware. */\napp.use = function use(fn) {\n  return this;\n};\n",
+    }
+    site = build_site(write_files(tmp_path / "xpress", files))
+    start = _section(site.text("overview.md"), "Start here")
+    lines = [ln for ln in start.splitlines() if ln.startswith("- ")]
+    assert lines[0].startswith("- [createApplication](") and "exported by the package" in lines[0]
+    assert "Create an xpress application." in lines[0]
+    root = site.text("root.md")
+    assert "## Re-exports" in root and "everything (`*`)" in root and "./lib/xpress" in root
