@@ -85,6 +85,9 @@ _LICENCE = re.compile(
     re.IGNORECASE,
 )
 _RULE = re.compile(r"^[\s\-=*#/_~+.<>|]*$")
+# A section banner between code blocks (`/////// ZodISODate ///////`, `# ---- Helpers ----`):
+# a title for the reader of the file, not the doc of the declaration below it.
+_BANNER = re.compile(r"^\s*[-=*#/_~+]{3,}[ \t]*[^\n]{1,60}?[ \t]*[-=*#/_~+]{3,}\s*$")
 
 
 def is_licence(text: str) -> bool:
@@ -113,7 +116,9 @@ def is_noise(text: str) -> bool:
         return True
     stripped = drop_directives(text)
     # A ruler is a run (`// -----`); a lone `#` is rustdoc's hidden blank line in an example.
-    return not stripped or (len(stripped.strip()) >= 3 and bool(_RULE.match(stripped)))
+    if not stripped or (len(stripped.strip()) >= 3 and bool(_RULE.match(stripped))):
+        return True
+    return _BANNER.match(stripped) is not None
 
 
 _LICENCE_FIELD = re.compile(r"^\s*:(?:copyright|license|licence):", re.IGNORECASE)

@@ -105,7 +105,8 @@ class ImportResolver:
     def _exact(self, target: str) -> list[str]:
         target = posixpath.normpath(target)
         for key in (target, posixpath.dirname(target)):
-            hits = self.exact.get(key)
+            # TypeScript's ES modules import the compiled name: `./util.js` is `util.ts`.
+            hits = self.exact.get(key) or self.exact.get(_without_js_suffix(key))
             if hits:
                 return hits[:1] if len(hits) == 1 else self._prefer_source(hits)
         hits = self.dirs.get(target)

@@ -16,6 +16,7 @@ from .markdown import (
 )
 from .model import Component
 from .modules import Module
+from .parsers.treesitter import JS_FAMILY
 from .site import (
     MAX_DIAGRAM_EDGES,
     MAX_DIAGRAM_NODES,
@@ -119,13 +120,11 @@ def _overview_start_here(ctx: SiteContext) -> list[str]:
         if info.role == "production" and _is_package_file(info.path)
     ]
     top = min((info.path.count("/") for info in roots), default=0)
-    exported = {
-        entry.resolved
-        for info in roots
-        if info.path.count("/") == top
-        for entry in info.reexports
-        if entry.resolved
-    }
+    exported: set[str] = set()
+    seen: set[str] = set()
+    for info in roots:
+        if info.path.count("/") == top:
+            _package_exports(ctx, info.path, exported, seen)
     scored: list[tuple[int, str, Component]] = []
     for comp in components.values():
         # `is_public` also drops what its doc comment marks private (`@private`, `@internal`).
@@ -161,6 +160,41 @@ def _overview_start_here(ctx: SiteContext) -> list[str]:
         first = summary(comp.doc)
         out.append(f"{line}: {inline_doc(first)}" if first else line)
     return [*out, ""]
+
+
+def _package_exports(ctx: SiteContext, path: str, exported: set[str], seen: set[str]) -> None:
+    """What the file at ``path`` exports, following ``export * from`` chains.
+
+    zod's `index.ts` is `export * from "./v4/classic/external.js"`, which is itself a list
+    of `export *`: the names users import are at the end of that chain, not in index.ts.
+    """
+    if path in seen:
+        return  # export cycles exist (a barrel re-exporting a barrel that re-exports it)
+    seen.add(path)
+    info = ctx.files.get(path)
+    if info is None:
+        return
+    for entry in info.reexports:
+        if entry.resolved:
+            exported.add(entry.resolved)
+        elif entry.name == "*" and entry.source_file:
+            source = ctx.files.get(entry.source_file)
+            if source is None or source.role != "production":
+                continue
+            # An ES module exports what its signatures say (`export function`); a CommonJS
+            # file (no `export` at all) exports through `exports.x =`, which the parser
+            # made its top-level components.
+            js = source.language in JS_FAMILY and any(
+                comp.signature.startswith("export") for comp in source.components
+            )
+            exported.update(
+                comp.id
+                for comp in source.components
+                if comp.parent is None
+                and comp.is_public
+                and (not js or comp.signature.startswith("export"))
+            )
+            _package_exports(ctx, entry.source_file, exported, seen)
 
 
 def _is_package_file(path: str) -> bool:

@@ -272,3 +272,65 @@ def test_start_here_puts_what_the_package_exports_first(build_site, tmp_path: Pa
     lines = [ln for ln in start.splitlines() if ln.startswith("- ")]
     assert lines[0].startswith("- [Client](") and "exported by the package" in lines[0]
     assert lines[1].startswith("- [Engine](") and "used in 2 files" in lines[1]
+
+
+def test_start_here_follows_export_star_chains(build_site, tmp_path: Path) -> None:
+    files = {
+        "package.json": '{"name": "zed", "main": "src/index.ts"}\n',
+        # zod's shape: the index re-exports a barrel that re-exports the real files.
+        "src/index.ts": 'export * from "./classic/external.js";\n',
+        "src/classic/external.ts": 'export * from "./schemas.js";\nexport * from "./index.js";\n',
+        "src/classic/index.ts": 'export * from "./external.js";\n',  # a cycle
+        "src/classic/schemas.ts": (
+            "//////////   ZedString   //////////\n"
+            "export interface ZedString {\n  min(n: number): ZedString;\n}\n\n"
+            "/** A string schema. */\nexport function string(): ZedString {\n"
+            "  return { min: () => string() };\n}\n\n"
+            "function hidden(): void {}\n"
+        ),
+        "src/internal/util.ts": "export function helper(): number {\n  return 1;\n}\n",
+        "src/classic/a.ts": (
+            'import { helper } from "../internal/util";\n'
+            "export function aa(): number {\n  return helper();\n}\n"
+        ),
+        "src/classic/b.ts": (
+            'import { helper } from "../internal/util";\n'
+            "export function bb(): number {\n  return helper();\n}\n"
+        ),
+    }
+    site = build_site(write_files(tmp_path / "zed", files))
+    start = _section(site.text("overview.md"), "Start here")
+    lines = [ln for ln in start.splitlines() if ln.startswith("- ")]
+    exported = [ln for ln in lines if "exported by the package" in ln]
+    assert any(ln.startswith("- [string](") for ln in exported)
+    assert any(ln.startswith("- [ZedString](") for ln in exported)
+    # Exports come first; the internal helper only after them, and unexported code never.
+    assert lines.index(exported[-1]) < next(
+        i for i, ln in enumerate(lines) if ln.startswith("- [helper](")
+    )
+    assert "hidden" not in start
+    # A section banner above a declaration is not its doc.
+    assert "////" not in site.all_text()
+
+
+def test_start_here_follows_commonjs_module_exports_require(build_site, tmp_path: Path) -> None:
+    files = {
+        "package.json": '{"name": "xpress", "main": "index.js"}\n',
+        # express's shape: the package's index is another file's face.
+        "index.js": "'use strict';\n\nmodule.exports = require('./lib/xpress');\n",
+        "lib/xpress.js": (
+            "var proto = require('./application');\n\n"
+            "exports = module.exports = createApplication;\n\n"
+            "/**\n * Create an xpress application.\n */\n"
+            "function createApplication() {\n  return Object.create(proto);\n}\n"
+        ),
+        "lib/application.js": "var app = exports = module.exports = {};\n\n"
+        "/** Use a middleware. */\napp.use = function use(fn) {\n  return this;\n};\n",
+    }
+    site = build_site(write_files(tmp_path / "xpress", files))
+    start = _section(site.text("overview.md"), "Start here")
+    lines = [ln for ln in start.splitlines() if ln.startswith("- ")]
+    assert lines[0].startswith("- [createApplication](") and "exported by the package" in lines[0]
+    assert "Create an xpress application." in lines[0]
+    root = site.text("root.md")
+    assert "## Re-exports" in root and "everything (`*`)" in root and "./lib/xpress" in root

@@ -191,3 +191,18 @@ def test_type_keywords_make_no_uses_links_on_the_page(build_site, tmp_path: Path
     assert "**Uses:**" not in f_section
     assert "**Uses:** [boolean](" in g_section
     assert "unknown](" not in g_section and "never](" not in g_section
+
+
+def test_typescript_import_of_the_compiled_js_name_resolves(tmp_path: Path) -> None:
+    # ES-module TypeScript (zod, most libraries since TS 4.7) imports `./util.js` for util.ts.
+    repo = write_files(
+        tmp_path / "esm",
+        {
+            "src/internal/util.ts": "export function helper(): number {\n  return 1;\n}\n",
+            "src/classic/a.ts": 'import { helper } from "../internal/util.js";\n'
+            "export function aa(): number {\n  return helper();\n}\n",
+        },
+    )
+    analysis = analyse(repo)
+    assert analysis.ref_names("aa") == {"helper"}
+    assert analysis.file_deps["src/classic/a.ts"] == {"src/internal/util.ts"}

@@ -608,7 +608,7 @@ class _Walker:
                 name = node_text(value.child_by_field_name("name")) or _file_stem(self.info.path)
                 self._js_function(stmt, value, name, None)
                 return True
-            return False
+            return self._js_reexport_all(value, stmt)
         if parts[0] == "module" and len(parts) > 1:
             parts = parts[1:]  # `module.exports.x` is `exports.x`
         if parts[0] == "exports" and len(parts) == 2:
@@ -669,6 +669,17 @@ class _Walker:
                 name, source, original if original != name else "", stmt.start_point[0] + 1, target
             )
         )
+        return True
+
+    def _js_reexport_all(self, value: Node, stmt: Node) -> bool:
+        """`module.exports = require('./lib/express')`: the file is another file's face."""
+        text = node_text(value).replace(" ", "")
+        required = _REQUIRE.match(text.encode())
+        if required is None or required.end() != len(text.encode()):
+            return False
+        source = required.group(1).decode("utf-8", "replace")
+        target = repo_relative(self.info.path, source) if source.startswith(".") else source
+        self.info.reexports.append(Reexport("*", source, "", stmt.start_point[0] + 1, target))
         return True
 
     def _js_define(self, stmt: Node, call: Node) -> bool:
