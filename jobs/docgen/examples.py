@@ -154,16 +154,31 @@ class _Sources:
         return self.cache[path]
 
 
-def _mention(name: str, kind: str) -> re.Pattern[str]:
-    """How a use of the component reads in code: a call, a construction, a member access
-    (a bare type annotation such as `private Gson gson;` shows nothing of how to use it)."""
-    word = re.escape(name)
-    if kind in ("function", "method"):
-        return re.compile(rf"(?<![\w$]){word}\s*(?:\(|<[^<>()]*>\s*\(|!\()")
-    return re.compile(
-        rf"(?:new\s+|&|(?<![\w$])){word}\s*(?:\(|\{{|\.|::|<[^<>()]*>\s*[({{])"
-        rf"|new\s+{word}(?![\w$])"
-    )
+# How a use of a component reads in code: a call, a construction, a member access (a bare
+# type annotation such as `private Gson gson;` shows nothing of how to use it). One pattern
+# for every name, the name checked on each hit: compiling a pattern per component cost a
+# third of the example search on Django.
+_IDENT = r"[A-Za-z_$][\w$]*"
+_CALLED = re.compile(rf"(?<![\w$])({_IDENT})\s*(?:\(|<[^<>()]*>\s*\(|!\()")
+_USED = re.compile(
+    rf"(?:new\s+|&|(?<![\w$]))({_IDENT})\s*(?:\(|\{{|\.|::|<[^<>()]*>\s*[({{])"
+    rf"|new\s+({_IDENT})(?![\w$])"
+)
+
+
+class _Mention:
+    def __init__(self, name: str, kind: str) -> None:
+        self.name = name
+        self.pattern = _CALLED if kind in ("function", "method") else _USED
+
+    def search(self, text: str) -> bool:
+        if self.name not in text:
+            return False
+        return any(self.name in match.groups() for match in self.pattern.finditer(text))
+
+
+def _mention(name: str, kind: str) -> _Mention:
+    return _Mention(name, kind)
 
 
 # A line ending like this continues the statement on the next line.
