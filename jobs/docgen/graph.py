@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .model import Component, FileInfo, Reexport
-from .parsers.common import NOISE_WORDS
+from .parsers.common import NOISE_WORDS, noise_words
 
 PRODUCTION = "production"
 
@@ -202,8 +202,17 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
     components = graph.components
     # Keywords, `self`, common builtins: never worth resolving (dropped here once rather
     # than from every component's names).
-    known_names = {comp.name for comp in components.values()} - NOISE_WORDS
+    all_names = {comp.name for comp in components.values()}
+    known_names = all_names - NOISE_WORDS
+    # A language may take back some noise words as names (TypeScript's `string()`); its
+    # parser kept them only where they are values.
+    known_by_language: dict[str, set[str]] = {}
     for info in files:
+        known_here = known_by_language.get(info.language)
+        if known_here is None:
+            taken_back = all_names & (NOISE_WORDS - noise_words(info.language))
+            known_here = known_names | taken_back if taken_back else known_names
+            known_by_language[info.language] = known_here
         deps = graph.file_deps[info.path]
         # Later updates win: imported names beat this file's own, which beat its dependencies'.
         production = info.role == PRODUCTION
@@ -237,7 +246,7 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
             refs: dict[str, None] = {}
             excluded: set[str] | None = None
             # Sorted: set order changes with PYTHONHASHSEED, the "Uses" list must not.
-            for name in sorted(comp.names & known_names):
+            for name in sorted(comp.names & known_here):
                 target = siblings.get(name) or scope.get(name) or fallback.get(name)
                 if target is None:
                     continue

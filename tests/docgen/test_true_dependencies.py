@@ -206,3 +206,20 @@ def test_typescript_import_of_the_compiled_js_name_resolves(tmp_path: Path) -> N
     analysis = analyse(repo)
     assert analysis.ref_names("aa") == {"helper"}
     assert analysis.file_deps["src/classic/a.ts"] == {"src/internal/util.ts"}
+
+
+def test_typescript_string_function_is_a_name_but_the_string_type_is_not(tmp_path: Path) -> None:
+    # zod's `z.string()`: a word that is noise in most languages is a real API here.
+    repo = write_files(
+        tmp_path / "zed",
+        {
+            "src/schemas.ts": "export function string(): object {\n  return {};\n}\n\n"
+            "export function number(): object {\n  return {};\n}\n",
+            "src/user.ts": 'import { string, number } from "./schemas";\n\n'
+            "export function schema(): object[] {\n  return [string(), number()];\n}\n\n"
+            "export function label(x: string, n: number): string {\n  return x + n;\n}\n",
+        },
+    )
+    analysis = analyse(repo)
+    assert analysis.ref_names("schema") == {"string", "number"}
+    assert analysis.ref_names("label") == set()

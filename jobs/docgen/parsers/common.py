@@ -18,6 +18,21 @@ NOISE_WORDS = frozenset(
         *("number", "val", "fun"),
     }
 )
+# Noise elsewhere, names here: TypeScript's `string`/`number` in type position are blanked
+# before names are read (ts_languages' type keywords), so what is left is a value, such as
+# zod's `string()`.
+_VALUE_WORDS = {
+    "typescript": frozenset({"string", "number"}),
+    "tsx": frozenset({"string", "number"}),
+}
+
+
+def noise_words(language: str) -> frozenset[str]:
+    """The words never resolved as references in code of this language."""
+    value_words = _VALUE_WORDS.get(language)
+    return NOISE_WORDS - value_words if value_words else NOISE_WORDS
+
+
 MAX_SIGNATURE = 300
 MAX_DOC = 16000
 

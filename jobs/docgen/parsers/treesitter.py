@@ -15,7 +15,7 @@ from typing import Any
 
 from ..doctext import clean_doc, convert_doc, is_noise, strip_markers
 from ..model import CLASS_KINDS, Component, FileInfo, Member, Reexport
-from .common import NOISE_WORDS, ComponentSink, count_lines, one_line
+from .common import ComponentSink, count_lines, noise_words, one_line
 from .members import (
     HANDLERS,
     TOP_HANDLERS,
@@ -93,7 +93,7 @@ def _parser(language: str) -> Any:
 @cache
 def _type_keyword_words(language: str) -> re.Pattern[bytes] | None:
     # Noise words never become references anyway: no need to look where they stand.
-    words = sorted(SPECS[language].type_keywords - NOISE_WORDS)
+    words = sorted(SPECS[language].type_keywords - noise_words(language))
     return re.compile(rb"\b(?:" + "|".join(words).encode() + rb")\b") if words else None
 
 
@@ -306,6 +306,7 @@ class _Walker:
         source = self.source
         if self.spec.type_keywords:
             source = _without_type_keywords(root, self.spec, self.language, source)
+        noise = noise_words(self.language)
         for comp in self.info.components:
             start, end, children = self.ranges.pop(comp.id)
             names: set[bytes] = set()
@@ -318,7 +319,7 @@ class _Walker:
             if pos < end:
                 names.update(words.findall(source, pos, end))
             names.discard(b"")
-            comp.names = {intern(n.decode("ascii")) for n in names} - NOISE_WORDS
+            comp.names = {intern(n.decode("ascii")) for n in names} - noise
             comp.names.discard(comp.name)
         self.sink.finish(merge_all=True)
         if self.spec.regex_require:
