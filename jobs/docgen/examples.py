@@ -34,6 +34,7 @@ from .classify import FileRole
 from .graph import Graph
 from .markdown import code_fence, code_span
 from .model import Component, FileInfo
+from .parsers.treesitter import JS_FAMILY
 
 MAX_EXAMPLES = 3
 MAX_SNIPPET_LINES = 12  # a caller this short is shown whole
@@ -177,8 +178,17 @@ class _Mention:
         return any(self.name in match.groups() for match in self.pattern.finditer(text))
 
 
-def _mention(name: str, kind: str) -> _Mention:
-    return _Mention(name, kind)
+def _names(text: str, name: str) -> bool:
+    """Whether `text` holds `name` as a whole word (not inside a longer identifier)."""
+    start = text.find(name)
+    while start != -1:
+        end = start + len(name)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before in "_$" or after.isalnum() or after in "_$"):
+            return True
+        start = text.find(name, start + 1)
+    return False
 
 
 # A line ending like this continues the statement on the next line.
@@ -186,7 +196,7 @@ _CONTINUES = re.compile(r"(?:[=+\-*/,.(\[{&|?:\\]|\b(?:and|or|not|in))\s*$")
 
 
 def _call_site(comp: Component, user: Component, lines: list[str], language: str) -> Example | None:
-    pattern = _mention(comp.name, comp.kind)
+    pattern = _Mention(comp.name, comp.kind)
     first = user.start_line - 1
     last = min(user.end_line, len(lines))
     for i in range(first, last):
@@ -325,7 +335,6 @@ def _receiver_example(
     return found
 
 
-_JS_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})
 _JS_IMPORT = re.compile(
     r"(?:\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*require\(\s*(['\"])(\.[^'\"\n]*)\2\s*\)"
     r"|\bimport\s+([A-Za-z_$][\w$]*)\s+from\s+(['\"])(\.[^'\"\n]*)\5)"
@@ -385,7 +394,7 @@ def _default_export_calls(
     exports: dict[str, str | None] = {}
     for path in sorted(files):
         info = files[path]
-        if info.language not in _JS_LANGUAGES or info.role not in (
+        if info.language not in JS_FAMILY or info.role not in (
             FileRole.TEST,
             FileRole.EXAMPLE,
         ):
@@ -502,7 +511,7 @@ def _readme_examples(
                 if not comps or len(comps) != 1 or len(word) < MIN_README_NAME:
                     continue
                 comp = comps[0]
-                if comp.kind in ("function", "method") and not _mention(word, comp.kind).search(
+                if comp.kind in ("function", "method") and not _Mention(word, comp.kind).search(
                     code_only
                 ):
                     continue
@@ -554,7 +563,7 @@ def _fenced_blocks(doc: str) -> list[tuple[str, str]]:
 def _python_blocks(doc: str, comp: Component) -> list[tuple[str, str]]:
     """Doctest sessions and literal blocks that call `comp`, in docstring order."""
     lines = doc.split("\n")
-    mention = _mention(comp.name, comp.kind)
+    mention = _Mention(comp.name, comp.kind)
     blocks = []
     i = 0
     while i < len(lines):
@@ -655,7 +664,6 @@ def _doc_examples(comp: Component, language: str, sources: _Sources) -> list[Exa
     if lines is None:
         return []
     first, end = _doc_comment_region(lines, comp)
-    named = re.compile(rf"(?<![\w$]){re.escape(comp.name)}(?![\w$])").search
     found: list[Example] = []
     position = first
     for fence_language, code in blocks:
@@ -676,7 +684,7 @@ def _doc_examples(comp: Component, language: str, sources: _Sources) -> list[Exa
             start, markup = opener
             # A JSDoc/TSDoc fence outside `@example` may be data or output: it counts when
             # it names the component.
-            if language in _JS_LANGUAGES and "@example" not in markup and not named(code):
+            if language in JS_FAMILY and "@example" not in markup and not _names(code, comp.name):
                 continue
         found.append(Example(comp.file, start + 1, code, _fence_language(fence_language), True))
         if len(found) >= MAX_EXAMPLES:
@@ -726,7 +734,7 @@ def mine_examples(
     readme = _readme_examples(read, public_top, _fence_language(main_language))
     role_rank = {FileRole.EXAMPLE: 0, FileRole.TEST: 1}
     receiver_calls = _receiver_calls(files, sources)
-    export_calls = _default_export_calls(files, sources) if _JS_LANGUAGES & set(languages) else {}
+    export_calls = _default_export_calls(files, sources) if JS_FAMILY & set(languages) else {}
     for cid in order:
         comp = components[cid]
         if (

@@ -230,9 +230,7 @@ class _PageRenderer:
         helpers = _helper_processes(len(pages), PARALLEL_MIN_PAGES)
         if not helpers:
             return
-        weights = [PARENT_SHARE] + [1.0] * helpers
-        cuts = [round(len(pages) * sum(weights[:i]) / sum(weights)) for i in range(len(weights))]
-        cuts.append(len(pages))
+        cuts = _cut_points(len(pages), helpers)
         self.own = cuts[1]
         _render_job = (ctx, pages)
         try:
@@ -323,12 +321,8 @@ def _analyse(
     pool: ProcessPoolExecutor | None = None
     own = candidates
     if helpers:
-        weights = [PARENT_SHARE] + [1.0] * helpers
-        bounds = [0]
-        for w in weights:
-            bounds.append(bounds[-1] + w)
-        cuts = [round(len(candidates) * b / bounds[-1]) for b in bounds]
-        slices = [candidates[cuts[i] : cuts[i + 1]] for i in range(len(weights))]
+        cuts = _cut_points(len(candidates), helpers)
+        slices = [candidates[cuts[i] : cuts[i + 1]] for i in range(helpers + 1)]
         own = slices[0]
         try:
             pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("fork"))
@@ -343,11 +337,10 @@ def _analyse(
         try:
             for future, part in zip(futures, slices[1:], strict=True):
                 try:
-                    part_results, hits, misses = future.result()
+                    part_results, misses = future.result()
                     results += part_results
                     cache = analysis_cache.active()
-                    if cache is not None:  # the helper's counts, merged into ours
-                        cache.hits += hits
+                    if cache is not None:  # the helper's count, merged into ours
                         cache.misses += misses
                 except Exception:
                     # A helper died (out of memory, killed): its slice is parsed here.
@@ -368,6 +361,16 @@ def _analyse(
         else:
             files.append(item)
     return files
+
+
+def _cut_points(count: int, helpers: int) -> list[int]:
+    """Where ``count`` items are cut into this process's slice (the first, PARENT_SHARE
+    times a helper's) and one slice per helper: ``helpers + 2`` points from 0 to count."""
+    weights = [PARENT_SHARE] + [1.0] * helpers
+    bounds = [0.0]
+    for weight in weights:
+        bounds.append(bounds[-1] + weight)
+    return [round(count * bound / bounds[-1]) for bound in bounds]
 
 
 def _reuse_cached(
@@ -406,27 +409,25 @@ def _helper_processes(count: int, minimum: int) -> int:
 
 def _analyse_slice_counted(
     root: str, real_root: str, candidates: list[Candidate], max_bytes: int
-) -> tuple[list[FileInfo | SkippedFile], int, int]:
-    """A helper process's slice, with its analysis-cache hits and misses."""
+) -> tuple[list[FileInfo | SkippedFile], int]:
+    """A helper process's slice, with how many files it added to the analysis cache."""
     cache = analysis_cache.active()
     if cache is not None:
-        cache.hits = cache.misses = 0  # counted afresh in this forked copy
+        cache.misses = 0  # counted afresh in this forked copy
     results = _analyse_slice(root, real_root, candidates, max_bytes)
     if cache is not None:
         cache.flush()  # this process ends with the pool: its entries must be on disk
-    return results, (cache.hits if cache else 0), (cache.misses if cache else 0)
+    return results, (cache.misses if cache else 0)
 
 
 def _parse(cand: Candidate, text: str, data: bytes) -> FileInfo:
-    """``parse_source`` through the analysis cache, when one is active."""
+    """``parse_source``, its result stored in the analysis cache when one is active.
+
+    Only files `_reuse_cached` did not find in the cache get here: no second lookup."""
+    info = parse_source(cand.rel, cand.language, text, data)
     cache = analysis_cache.active()
     if cache is None:
-        return parse_source(cand.rel, cand.language, text, data)
-    info = cache.get(cand.rel, cand.language, data)
-    if info is not None:
-        cache.hits += 1
         return info
-    info = parse_source(cand.rel, cand.language, text, data)
     cache.misses += 1
     cache.put(cand.rel, cand.language, data, info)  # before any later stage changes it
     return info
