@@ -51,6 +51,9 @@ class AnalysisCache:
     root: Path
     hits: int = 0
     misses: int = 0
+    # rel -> SHA-256 of the parser's result as pickled, for files got or put in this run:
+    # what the page cache digests a file's analysis by (see page_cache).
+    digests: dict[str, bytes] = field(default_factory=dict)
     _made: set[Path] = field(default_factory=set, repr=False)  # folders known to exist
     _writer: ThreadPoolExecutor | None = field(default=None, repr=False)
     _writer_pid: int = field(default=0, repr=False)
@@ -59,25 +62,23 @@ class AnalysisCache:
         key = hashlib.sha256(
             f"{FINGERPRINT}\0{language}\0{rel}\0{blob_id(data)}".encode()
         ).hexdigest()
-        return self.root / key[:2] / f"{key}.pickle"
+        return self.entry_path(key, ".pickle")
+
+    def entry_path(self, key: str, suffix: str) -> Path:
+        return self.root / key[:2] / f"{key}{suffix}"
 
     def get(self, rel: str, language: str, data: bytes) -> FileInfo | None:
-        path = self._path(rel, language, data)
-        try:
-            raw = path.read_bytes()
-        except OSError:
+        entry = self._read(self._path(rel, language, data))
+        if entry is None:
             return None
-        checksum, payload = raw[:_CHECKSUM_BYTES], raw[_CHECKSUM_BYTES:]
-        if hashlib.sha256(payload).digest() != checksum:
-            return None  # corrupt or truncated: recomputed and overwritten
+        checksum, payload = entry
         try:
             info = pickle.loads(payload)
         except Exception:
             return None
         if not isinstance(info, FileInfo) or info.path != rel:
             return None
-        with contextlib.suppress(OSError):
-            os.utime(path)  # least recently used goes first
+        self.digests[rel] = checksum
         return info
 
     def put(self, rel: str, language: str, data: bytes, info: FileInfo) -> None:
@@ -86,13 +87,37 @@ class AnalysisCache:
             payload = pickle.dumps(info, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:
             return  # a cache that cannot be written only costs time
+        self.digests[rel] = self.write(self._path(rel, language, data), payload)
+
+    def read(self, path: Path) -> bytes | None:
+        """An entry's payload, or None when it is missing, corrupt or truncated."""
+        entry = self._read(path)
+        return entry[1] if entry is not None else None
+
+    def _read(self, path: Path) -> tuple[bytes, bytes] | None:
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        checksum, payload = raw[:_CHECKSUM_BYTES], raw[_CHECKSUM_BYTES:]
+        if hashlib.sha256(payload).digest() != checksum:
+            return None  # recomputed and overwritten by the caller
+        with contextlib.suppress(OSError):
+            os.utime(path)  # least recently used goes first
+        return checksum, payload
+
+    def write(self, path: Path, payload: bytes) -> bytes:
+        """Store ``payload`` at ``path`` from a background thread (see ``flush``); returns
+        its checksum."""
+        checksum = hashlib.sha256(payload).digest()
         if self._writer is None or self._writer_pid != os.getpid():
             # Created lazily, and again in a forked helper: threads do not survive a fork.
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="analysis-cache")
             self._writer_pid = os.getpid()
         # Creating files is slow on some file systems and releases the GIL: done aside,
         # it overlaps with parsing the next files.
-        self._writer.submit(self._write, self._path(rel, language, data), payload)
+        self._writer.submit(self._write, path, checksum + payload)
+        return checksum
 
     def flush(self) -> None:
         """Wait until every entry ``put`` so far is on disk."""
@@ -100,7 +125,7 @@ class AnalysisCache:
             self._writer.shutdown(wait=True)
         self._writer = None
 
-    def _write(self, path: Path, payload: bytes) -> None:
+    def _write(self, path: Path, entry: bytes) -> None:
         # Written aside and renamed: a reader never sees half an entry. The aside name is
         # unique to this process (mkstemp's random names cost twice the whole write).
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -109,7 +134,7 @@ class AnalysisCache:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._made.add(path.parent)
             with open(tmp, "wb") as handle:
-                handle.write(hashlib.sha256(payload).digest() + payload)
+                handle.write(entry)
             os.replace(tmp, path)
         except Exception:
             self._made.clear()  # the folder may have been removed under us

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -25,12 +26,14 @@ from .model import FileInfo, SkippedFile
 from .module_page import compute_anchors, render_module
 from .modules import Module, build_module_tree, depth, module_of_file, short_title
 from .overview import render_overview
+from .page_cache import PageCache, PageKeys, XrefLog
 from .parsers import parse_source
 from .project import checkout_commit, read_project
 from .prose import ProseReport, write_prose
 from .scan import Candidate, content_skip_reason, read_repo_file, scan_repository
 from .site import SiteContext, compute_module_edges, safe_commit, safe_url
 from .writer import OutputWriter
+from .xref import resolver
 
 STATIC_MODEL = "static-analysis"
 # Progress bands: analysis dominates the run time, page writing most of the rest.
@@ -153,7 +156,9 @@ def _run(
         _collect_pages(top, None, pages)
     total = len(pages)
     # Helpers start before the writer's thread exists: a fork copies no running thread.
-    rendered = _PageRenderer(ctx, pages)
+    store = analysis_cache.active()
+    page_cache = PageCache(store, ctx) if store is not None else None
+    rendered = _PageRenderer(ctx, pages, page_cache)
     writer = OutputWriter(out_dir)
     try:
         writer.write_text("overview.md", render_overview(ctx))
@@ -189,9 +194,13 @@ def _run(
         }
         if prose_report is not None:
             metadata["llm"] = prose_report.as_json()
-        cache = analysis_cache.active()
-        if cache is not None:
-            metadata["analysis"] = {"files_reanalysed": cache.misses, "files_reused": cache.hits}
+        if store is not None and page_cache is not None:
+            metadata["analysis"] = {
+                "files_reanalysed": store.misses,
+                "files_reused": store.hits,
+                "pages_rendered": total - page_cache.hits,
+                "pages_reused": page_cache.hits,
+            }
         writer.write_json("metadata.json", metadata)
     finally:
         # Waits for the background writes; metadata.json, queued last, lands last.
@@ -210,52 +219,83 @@ def _run(
 # (copy-on-write); only the finished Markdown comes back.
 PARALLEL_MIN_PAGES = 40
 _render_job: tuple[SiteContext, list[tuple[Module, Module | None]]] | None = None
+Rendered = tuple[str, XrefLog]  # a page and the cross-references it resolved
 
 
-def _render_range(start: int, stop: int) -> list[str]:
+def _render_logged(ctx: SiteContext, module: Module, parent: Module | None) -> Rendered:
+    ctx.xref_log = []
+    try:
+        text = render_module(ctx, module, parent)
+        return text, list(dict.fromkeys(ctx.xref_log))
+    finally:
+        ctx.xref_log = None
+
+
+def _render_some(indices: list[int]) -> list[Rendered]:
     assert _render_job is not None
     ctx, pages = _render_job
-    return [render_module(ctx, module, parent) for module, parent in pages[start:stop]]
+    return [_render_logged(ctx, *pages[i]) for i in indices]
 
 
 class _PageRenderer:
-    """Every page, in order: helpers render the tail while this process renders the head."""
+    """Every page, in order: those the page cache holds are read back; of the rest, this
+    process renders the first share while helpers render the others."""
 
-    def __init__(self, ctx: SiteContext, pages: list[tuple[Module, Module | None]]) -> None:
+    def __init__(
+        self, ctx: SiteContext, pages: list[tuple[Module, Module | None]], cache: PageCache | None
+    ) -> None:
         global _render_job
-        self.ctx, self.pages = ctx, pages
-        self.own = len(pages)
+        self.ctx, self.pages, self.cache = ctx, pages, cache
+        self.keys: list[str] = []
+        self.found: dict[int, str] = {}
+        if cache is not None:
+            keys = PageKeys(ctx, cache.store.digests)
+            self.keys = [keys.key(module, parent) for module, parent in pages]
+
+            def verify(source: str, target: str) -> str | None:
+                return resolver(ctx, source)(target)
+
+            for i, key in enumerate(self.keys):
+                text = cache.get(key, verify)
+                if text is not None:
+                    self.found[i] = text
+        todo = [i for i in range(len(pages)) if i not in self.found]
         self.pool: ProcessPoolExecutor | None = None
-        self.futures: list[tuple[int, int, Future[list[str]]]] = []
-        helpers = _helper_processes(len(pages), PARALLEL_MIN_PAGES)
+        self.futures: list[tuple[list[int], Future[list[Rendered]]]] = []
+        helpers = _helper_processes(len(todo), PARALLEL_MIN_PAGES)
         if not helpers:
             return
-        cuts = _cut_points(len(pages), helpers)
-        self.own = cuts[1]
+        cuts = _cut_points(len(todo), helpers)
+        slices = [todo[cuts[i] : cuts[i + 1]] for i in range(1, len(cuts) - 1)]
         _render_job = (ctx, pages)
         try:
             self.pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("fork"))
-            self.futures = [
-                (cuts[i], cuts[i + 1], self.pool.submit(_render_range, cuts[i], cuts[i + 1]))
-                for i in range(1, len(cuts) - 1)
-            ]
+            self.futures = [(part, self.pool.submit(_render_some, part)) for part in slices]
         except (OSError, ValueError):
             self._shutdown()
-            self.own, self.futures = len(pages), []
+            self.futures = []
         finally:
             _render_job = None
 
     def __iter__(self) -> Iterator[tuple[Module, str]]:
+        # Helpers take the last pages to render, so waiting for them in page order never
+        # holds up a page this process could render meanwhile.
+        from_helpers: dict[int, Rendered] = {}
+        waiting = {i: n for n, (part, _future) in enumerate(self.futures) for i in part}
         try:
-            for module, parent in self.pages[: self.own]:
-                yield module, render_module(self.ctx, module, parent)
-            for start, stop, future in self.futures:
-                try:
-                    texts = future.result()
-                except Exception:
-                    # A helper died (out of memory, killed): its pages are rendered here.
-                    texts = [render_module(self.ctx, m, p) for m, p in self.pages[start:stop]]
-                yield from zip((m for m, _p in self.pages[start:stop]), texts, strict=True)
+            for i, (module, parent) in enumerate(self.pages):
+                if i in self.found:
+                    yield module, self.found[i]
+                    continue
+                if i in waiting and i not in from_helpers:
+                    part, future = self.futures[waiting[i]]
+                    # A helper that died (out of memory, killed) left its pages to this one.
+                    with contextlib.suppress(Exception):
+                        from_helpers.update(zip(part, future.result(), strict=True))
+                text, log = from_helpers.pop(i, None) or _render_logged(self.ctx, module, parent)
+                if self.cache is not None:
+                    self.cache.put(self.keys[i], text, log)
+                yield module, text
         finally:
             self._shutdown()
 
@@ -337,11 +377,12 @@ def _analyse(
         try:
             for future, part in zip(futures, slices[1:], strict=True):
                 try:
-                    part_results, misses = future.result()
+                    part_results, misses, digests = future.result()
                     results += part_results
                     cache = analysis_cache.active()
-                    if cache is not None:  # the helper's count, merged into ours
+                    if cache is not None:  # the helper's bookkeeping, merged into ours
                         cache.misses += misses
+                        cache.digests.update(digests)
                 except Exception:
                     # A helper died (out of memory, killed): its slice is parsed here.
                     results += _analyse_slice(root, real_root, part, max_bytes)
@@ -409,15 +450,18 @@ def _helper_processes(count: int, minimum: int) -> int:
 
 def _analyse_slice_counted(
     root: str, real_root: str, candidates: list[Candidate], max_bytes: int
-) -> tuple[list[FileInfo | SkippedFile], int]:
-    """A helper process's slice, with how many files it added to the analysis cache."""
+) -> tuple[list[FileInfo | SkippedFile], int, dict[str, bytes]]:
+    """A helper process's slice, with how many files it added to the analysis cache and
+    their digests."""
     cache = analysis_cache.active()
     if cache is not None:
         cache.misses = 0  # counted afresh in this forked copy
+        cache.digests = {}
     results = _analyse_slice(root, real_root, candidates, max_bytes)
-    if cache is not None:
-        cache.flush()  # this process ends with the pool: its entries must be on disk
-    return results, (cache.misses if cache else 0)
+    if cache is None:
+        return results, 0, {}
+    cache.flush()  # this process ends with the pool: its entries must be on disk
+    return results, cache.misses, cache.digests
 
 
 def _parse(cand: Candidate, text: str, data: bytes) -> FileInfo:

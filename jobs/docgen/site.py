@@ -59,6 +59,8 @@ class SiteContext:
     # cross-references in doc text: name -> component ids, and resolved (file, name) -> link
     xref_index: dict[str, list[str]] | None = None
     xref_cache: dict[str, str | None] = field(default_factory=dict)
+    # While a page renders for the page cache: each cross-reference it resolved, and to what.
+    xref_log: list[tuple[str, str, str | None]] | None = None
     # component id -> usage examples mined from the repository (see examples.py)
     examples: dict[str, list[Example]] = field(default_factory=dict)
     # page -> model-written Markdown (or a note why there is none), from the prose step

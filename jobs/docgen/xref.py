@@ -118,6 +118,8 @@ def resolver(ctx: SiteContext, from_file: str = "") -> Resolver:
         key = f"{from_file}\0{target}"
         if key not in cache:
             cache[key] = resolve(ctx, target, from_file)
+        if ctx.xref_log is not None:  # what a cached page must still resolve to (page_cache)
+            ctx.xref_log.append((from_file, target, cache[key]))
         return cache[key]
 
     return lookup

@@ -60,13 +60,19 @@ def test_command_reuses_the_analysis_cache_only_when_asked(tmp_path: Path) -> No
         runs.append((json.loads((out / "metadata.json").read_text())["analysis"], stdout))
     (first, _), (second, printed) = runs
     assert first["files_reused"] == 0 and first["files_reanalysed"] > 0
-    assert second == {"files_reanalysed": 0, "files_reused": first["files_reanalysed"]}
-    assert f"Analysis cache: {second['files_reused']} files reused, 0 analysed" in (
-        printed.getvalue()
+    assert first["pages_reused"] == 0 and first["pages_rendered"] > 0
+    assert second == {
+        "files_reanalysed": 0,
+        "files_reused": first["files_reanalysed"],
+        "pages_rendered": 0,
+        "pages_reused": first["pages_rendered"],
+    }
+    assert (
+        f"Analysis cache: {second['files_reused']} files reused, 0 analysed; "
+        f"{second['pages_reused']} pages reused, 0 rendered" in printed.getvalue()
     )
-    assert (tmp_path / "first" / "overview.md").read_bytes() == (
-        tmp_path / "second" / "overview.md"
-    ).read_bytes()
+    for page in (tmp_path / "first").glob("*.md"):
+        assert page.read_bytes() == (tmp_path / "second" / page.name).read_bytes()
 
     plain = tmp_path / "plain"
     call_command("generate_docs", str(FIXTURES), "--out", str(plain), stdout=StringIO())

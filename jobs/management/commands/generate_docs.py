@@ -90,7 +90,9 @@ class Command(BaseCommand):
             analysis = metadata.get("analysis", {})
             self.stdout.write(
                 f"Analysis cache: {analysis.get('files_reused', 0)} files reused, "
-                f"{analysis.get('files_reanalysed', 0)} analysed"
+                f"{analysis.get('files_reanalysed', 0)} analysed; "
+                f"{analysis.get('pages_reused', 0)} pages reused, "
+                f"{analysis.get('pages_rendered', 0)} rendered"
             )
         if result.prose is not None:
             report = result.prose
