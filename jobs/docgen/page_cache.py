@@ -28,6 +28,7 @@ from typing import Any
 from .analysis_cache import FINGERPRINT, AnalysisCache
 from .languages import display_name
 from .model import FileInfo
+from .module_page import _is_private, _owner  # the page's own rules, not copies
 from .modules import Module
 from .site import SiteContext, full_name, module_summary, subtree_stats, users_of
 
@@ -51,16 +52,15 @@ class PageKeys:
         self.ctx = ctx
         self.parsed = parsed  # path -> digest of the parser's result (AnalysisCache.digests)
         self._files: dict[str, bytes] = {}
-        self._targets: dict[str, str] = {}
+        self._targets: dict[str, tuple[str, str]] = {}
+        self._languages: dict[str, frozenset[str]] = {}
 
     def key(self, module: Module, parent: Module | None) -> str:
         return _digest(self.inputs(module, parent)).hex()
 
     def inputs(self, module: Module, parent: Module | None) -> tuple[Any, ...]:
-        from .module_page import _is_private, _owner  # the page's own rules, not copies
-
         ctx = self.ctx
-        comps = [ctx.graph.components[cid] for cid in module.component_ids]
+        components = ctx.graph.components
         ancestors = []
         page = parent.page if parent is not None else None
         while page is not None and len(ancestors) < 20:
@@ -70,29 +70,34 @@ class PageKeys:
             (child.page, child.name, subtree_stats(ctx, child), module_summary(ctx, child))
             for child in module.children
         ]
-        languages = sorted(
-            {display_name(ctx.files[p].language) for p in module.subtree_files() if p in ctx.files}
-        )
         own_paths = list(dict.fromkeys([*module.files, module.doc_file]))
+        own = set(own_paths)
         linked: set[str] = set()
         pages: set[str] = set()
         per_comp = []
-        for comp in comps:
+        for cid in module.component_ids:
+            comp = components[cid]
             users = users_of(ctx, comp)
-            reexported = ctx.graph.reexported_by.get(comp.id, [])
+            reexported = ctx.graph.reexported_by.get(cid)
             linked.update(comp.refs, comp.base_ids, users)
-            linked.add(_owner(ctx, comp).id)
-            pages.update(_page_of(ctx, path) for path, _name in reexported)
+            if comp.parent is not None:
+                linked.add(_owner(ctx, comp).id)
+            if reexported:
+                pages.update(_page_of(ctx, path) for path, _name in reexported)
             # A component's own fields are digested with its file's analysis.
-            whole = None if comp.file in own_paths else comp
-            examples = ctx.examples.get(comp.id)
-            per_comp.append((comp.id, whole, _is_private(ctx, comp), users, reexported, examples))
+            whole = None if comp.file in own else comp
+            examples = ctx.examples.get(cid)
+            per_comp.append((cid, whole, _is_private(ctx, comp), users, reexported, examples))
         for path in own_paths:
             info = ctx.files.get(path)
             for entry in info.reexports if info is not None else ():
                 linked.add(entry.resolved)
                 pages.add(_page_of(ctx, entry.source_file))
-        targets = [self._target(cid, pages) for cid in sorted(linked)]
+        targets = []
+        for cid in sorted(linked):
+            fact, page = self._target(cid)
+            targets.append(fact)
+            pages.add(page)
         module_links = []
         for table in (ctx.module_deps, ctx.module_users):
             counts = table.get(module.page)
@@ -109,7 +114,7 @@ class PageKeys:
             (module.component_ids, module.is_group, module.appendix, module.role),
             ancestors,
             children,
-            languages,
+            sorted(self._subtree_languages(module)),
             [self._file(path) for path in own_paths],
             per_comp,
             targets,
@@ -117,6 +122,16 @@ class PageKeys:
             names,
             ctx.prose.get(module.page),
         )
+
+    def _subtree_languages(self, module: Module) -> frozenset[str]:
+        found = self._languages.get(module.page)
+        if found is None:
+            files = self.ctx.files
+            own = {display_name(files[p].language) for p in module.files if p in files}
+            for child in module.children:
+                own |= self._subtree_languages(child)
+            found = self._languages[module.page] = frozenset(own)
+        return found
 
     def _file(self, path: str) -> bytes:
         """A digest of the file's analysis as it is now: the parser's result, and what
@@ -132,24 +147,25 @@ class PageKeys:
             self._files[path] = digest
         return digest
 
-    def _target(self, cid: str, pages: set[str]) -> str:
-        """What a link to the component shows: its names, kind, file, page and anchor."""
-        from .module_page import _owner
-
-        ctx = self.ctx
-        target = ctx.graph.components.get(cid)
-        if target is None:
-            return cid
-        page = _page_of(ctx, target.file)
-        pages.add(page)
-        fact = self._targets.get(cid)
-        if fact is None:
-            fields = (
-                cid, target.qualname, target.name, target.kind, target.file, target.parent or "",
-                target.role, page, ctx.anchors.get(cid, ""), _owner(ctx, target).id,
-            )  # fmt: skip
-            fact = self._targets[cid] = "\x1f".join(fields)
-        return fact
+    def _target(self, cid: str) -> tuple[str, str]:
+        """What a link to the component shows (its names, kind, file, page and anchor),
+        and its page."""
+        found = self._targets.get(cid)
+        if found is None:
+            ctx = self.ctx
+            target = ctx.graph.components.get(cid)
+            if target is None:
+                found = (cid, "")
+            else:
+                page = _page_of(ctx, target.file)
+                fields = (
+                    cid, target.qualname, target.name, target.kind, target.file,
+                    target.parent or "", target.role, page, ctx.anchors.get(cid, ""),
+                    _owner(ctx, target).id,
+                )  # fmt: skip
+                found = ("\x1f".join(fields), page)
+            self._targets[cid] = found
+        return found
 
 
 def after_parse(info: FileInfo) -> tuple[Any, ...]:
