@@ -145,23 +145,27 @@ def _run(
     )
     compute_module_edges(ctx)
     compute_anchors(ctx)
+    pages: list[tuple[Module, Module | None]] = []
+    for top in modules:
+        _collect_pages(top, None, pages)
+    total = len(pages)
+    store = analysis_cache.active()
+    # Page keys are digested while examples are mined (the overview too, when no model
+    # writes prose for it): none of them depends on the examples.
+    early = _EarlyWork(ctx, pages, store, overview=options.prose is None)
     progress(analyse_end + 6, "Finding usage examples")
     ctx.examples = _examples(ctx, root, real_root, options.max_file_bytes)
     prose_report = None
     if options.prose is not None:
         prose_report = _write_prose(root, real_root, ctx, options, progress)
 
-    pages: list[tuple[Module, Module | None]] = []
-    for top in modules:
-        _collect_pages(top, None, pages)
-    total = len(pages)
-    # Helpers start before the writer's thread exists: a fork copies no running thread.
-    store = analysis_cache.active()
+    keys, overview = early.finish()
     page_cache = PageCache(store, ctx) if store is not None else None
-    rendered = _PageRenderer(ctx, pages, page_cache)
+    # Helpers start before the writer's thread exists: a fork copies no running thread.
+    rendered = _PageRenderer(ctx, pages, page_cache, keys)
     writer = OutputWriter(out_dir)
     try:
-        writer.write_text("overview.md", render_overview(ctx))
+        writer.write_text("overview.md", overview or render_overview(ctx))
         for i, (module, text) in enumerate(rendered, start=1):
             writer.write_text(module.page, text)
             progress(
@@ -215,6 +219,78 @@ def _run(
     )
 
 
+_early_job: tuple[SiteContext, PageKeys, list[tuple[Module, Module | None]], int] | None = None
+
+
+def _early_part() -> tuple[list[bytes], str]:
+    assert _early_job is not None
+    ctx, keys, pages, start = _early_job
+    return [keys.base(*page) for page in pages[start:]], render_overview(ctx)
+
+
+class _EarlyWork:
+    """Each page's key, and maybe the overview, with a helper's share worked on while this
+    process mines examples (``finish`` collects them after)."""
+
+    def __init__(
+        self,
+        ctx: SiteContext,
+        pages: list[tuple[Module, Module | None]],
+        store: analysis_cache.AnalysisCache | None,
+        *,
+        overview: bool,
+    ) -> None:
+        global _early_job
+        self.ctx, self.pages = ctx, pages
+        self.keys = PageKeys(ctx, store.digests) if store is not None else None
+        self.own = len(pages)  # pages whose base digest this process computes
+        self.pool: ProcessPoolExecutor | None = None
+        self.future: Future[tuple[list[bytes], str]] | None = None
+        # Only worth a fork with a page cache and enough pages; the helper also renders the
+        # overview, so it takes fewer pages.
+        if (
+            self.keys is None
+            or not overview
+            or not _helper_processes(len(pages), PARALLEL_MIN_PAGES)
+        ):
+            return
+        self.own = len(pages) // 2 + len(pages) // 8
+        _early_job = (ctx, self.keys, pages, self.own)
+        try:
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            self.future = self.pool.submit(_early_part)
+        except (OSError, ValueError):
+            self._shutdown()
+            self.own, self.future = len(pages), None
+        finally:
+            _early_job = None
+
+    def finish(self) -> tuple[list[str], str]:
+        """Every page's key (none without a page cache), and the overview if a helper
+        rendered it ("" if not)."""
+        if self.keys is None:
+            return [], ""
+        bases = [self.keys.base(*page) for page in self.pages[: self.own]]
+        overview = ""
+        if self.future is not None:
+            try:
+                rest, overview = self.future.result()
+            except Exception:
+                # The helper died (out of memory, killed): its share is done here.
+                rest = [self.keys.base(*page) for page in self.pages[self.own :]]
+            finally:
+                self._shutdown()
+            bases += rest
+        modules = [module for module, _parent in self.pages]
+        keys = [self.keys.key(base, module) for base, module in zip(bases, modules, strict=True)]
+        return keys, overview
+
+    def _shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
 # Rendering a page is pure given the site context, which forked helpers share for free
 # (copy-on-write); only the finished Markdown comes back.
 PARALLEL_MIN_PAGES = 40
@@ -242,20 +318,21 @@ class _PageRenderer:
     process renders the first share while helpers render the others."""
 
     def __init__(
-        self, ctx: SiteContext, pages: list[tuple[Module, Module | None]], cache: PageCache | None
+        self,
+        ctx: SiteContext,
+        pages: list[tuple[Module, Module | None]],
+        cache: PageCache | None,
+        keys: list[str],
     ) -> None:
         global _render_job
-        self.ctx, self.pages, self.cache = ctx, pages, cache
-        self.keys: list[str] = []
+        self.ctx, self.pages, self.cache, self.keys = ctx, pages, cache, keys
         self.found: dict[int, str] = {}
         if cache is not None:
-            keys = PageKeys(ctx, cache.store.digests)
-            self.keys = [keys.key(module, parent) for module, parent in pages]
 
             def verify(source: str, target: str) -> str | None:
                 return resolver(ctx, source)(target)
 
-            for i, key in enumerate(self.keys):
+            for i, key in enumerate(keys):
                 text = cache.get(key, verify)
                 if text is not None:
                     self.found[i] = text
