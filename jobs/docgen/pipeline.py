@@ -516,13 +516,24 @@ def _helper_processes(count: int, minimum: int) -> int:
     if count < minimum or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    # The load average counts this process too: only the load beyond our own one
-    # runnable process means someone else is using a core.
-    others = max(0.0, (os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0) - 1.0)
-    idle = (cores or 1) - others
+    idle = (cores or 1) - _busy_elsewhere()
     # Helpers only pay on cores nobody else is using: on a busy machine (other jobs,
     # other workers) they would only add the cost of sending results back.
     return max(0, min(int(idle + 0.5), cores or 1, MAX_PARSE_PROCESSES) - 1)
+
+
+def _busy_elsewhere() -> float:
+    """How many cores other processes are using now, this process's own one not counted.
+
+    Linux says how many tasks are running at this instant; the load average (elsewhere)
+    trails by a minute, so right after a burst of work it would keep helpers from idle
+    cores, and a worker's previous job would slow down its next one."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as handle:
+            running = int(handle.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        running = os.getloadavg()[0] if hasattr(os, "getloadavg") else 1.0
+    return max(0.0, running - 1.0)
 
 
 def _analyse_slice_counted(
