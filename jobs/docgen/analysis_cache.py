@@ -54,18 +54,19 @@ class AnalysisCache:
     # rel -> SHA-256 of the parser's result as pickled, for files got or put in this run:
     # what the page cache digests a file's analysis by (see page_cache).
     digests: dict[str, bytes] = field(default_factory=dict)
-    _made: set[Path] = field(default_factory=set, repr=False)  # folders known to exist
+    _made: set[str] = field(default_factory=set, repr=False)  # folders known to exist
     _writer: ThreadPoolExecutor | None = field(default=None, repr=False)
     _writer_pid: int = field(default=0, repr=False)
 
-    def _path(self, rel: str, language: str, data: bytes) -> Path:
+    def _path(self, rel: str, language: str, data: bytes) -> str:
         key = hashlib.sha256(
             f"{FINGERPRINT}\0{language}\0{rel}\0{blob_id(data)}".encode()
         ).hexdigest()
         return self.entry_path(key, ".pickle")
 
-    def entry_path(self, key: str, suffix: str) -> Path:
-        return self.root / key[:2] / f"{key}{suffix}"
+    def entry_path(self, key: str, suffix: str) -> str:
+        # Plain strings: path objects cost more than the rest of a lookup.
+        return os.path.join(self.root, key[:2], key + suffix)
 
     def get(self, rel: str, language: str, data: bytes) -> FileInfo | None:
         entry = self._read(self._path(rel, language, data))
@@ -89,14 +90,15 @@ class AnalysisCache:
             return  # a cache that cannot be written only costs time
         self.digests[rel] = self.write(self._path(rel, language, data), payload)
 
-    def read(self, path: Path) -> bytes | None:
+    def read(self, path: str) -> bytes | None:
         """An entry's payload, or None when it is missing, corrupt or truncated."""
         entry = self._read(path)
         return entry[1] if entry is not None else None
 
-    def _read(self, path: Path) -> tuple[bytes, bytes] | None:
+    def _read(self, path: str) -> tuple[bytes, bytes] | None:
         try:
-            raw = path.read_bytes()
+            with open(path, "rb") as handle:
+                raw = handle.read()
         except OSError:
             return None
         checksum, payload = raw[:_CHECKSUM_BYTES], raw[_CHECKSUM_BYTES:]
@@ -106,7 +108,7 @@ class AnalysisCache:
             os.utime(path)  # least recently used goes first
         return checksum, payload
 
-    def write(self, path: Path, payload: bytes) -> bytes:
+    def write(self, path: str, payload: bytes) -> bytes:
         """Store ``payload`` at ``path`` from a background thread (see ``flush``); returns
         its checksum."""
         checksum = hashlib.sha256(payload).digest()
@@ -125,21 +127,22 @@ class AnalysisCache:
             self._writer.shutdown(wait=True)
         self._writer = None
 
-    def _write(self, path: Path, entry: bytes) -> None:
+    def _write(self, path: str, entry: bytes) -> None:
         # Written aside and renamed: a reader never sees half an entry. The aside name is
         # unique to this process (mkstemp's random names cost twice the whole write).
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp = f"{path}.{os.getpid()}.tmp"
+        folder = os.path.dirname(path)
         try:
-            if path.parent not in self._made:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self._made.add(path.parent)
+            if folder not in self._made:
+                os.makedirs(folder, exist_ok=True)
+                self._made.add(folder)
             with open(tmp, "wb") as handle:
                 handle.write(entry)
             os.replace(tmp, path)
         except Exception:
             self._made.clear()  # the folder may have been removed under us
             with contextlib.suppress(OSError):
-                tmp.unlink()
+                os.unlink(tmp)
 
 
 _active: AnalysisCache | None = None

@@ -501,8 +501,9 @@ def _reuse_cached(
     found: dict[int, FileInfo] = {}
     for i, cand in enumerate(candidates):
         data = read_repo_file(root, real_root, cand.rel, max_bytes, (cand.device, cand.inode))
-        # Unreadable or skipped files take the ordinary path, which records why.
-        if data is None or content_skip_reason(data) is not None:
+        # Unreadable files take the ordinary path, which records why. Content the cache
+        # holds was analysed, not skipped: the skip rules are part of its key.
+        if data is None:
             continue
         info = cache.get(cand.rel, cand.language, data)
         if info is not None:
