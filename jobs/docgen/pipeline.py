@@ -150,22 +150,22 @@ def _run(
         _collect_pages(top, None, pages)
     total = len(pages)
     store = analysis_cache.active()
-    # Page keys are digested while examples are mined (the overview too, when no model
-    # writes prose for it): none of them depends on the examples.
-    early = _EarlyWork(ctx, pages, store, overview=options.prose is None)
+    # Page keys are digested aside while examples are mined: only the last step of a key
+    # adds the examples (and prose).
+    keys = _PageKeysAside(ctx, pages, store)
     progress(analyse_end + 6, "Finding usage examples")
     ctx.examples = _examples(ctx, root, real_root, options.max_file_bytes)
     prose_report = None
     if options.prose is not None:
         prose_report = _write_prose(root, real_root, ctx, options, progress)
+    overview = render_overview(ctx)
 
-    keys, overview = early.finish()
     page_cache = PageCache(store, ctx) if store is not None else None
     # Helpers start before the writer's thread exists: a fork copies no running thread.
-    rendered = _PageRenderer(ctx, pages, page_cache, keys)
+    rendered = _PageRenderer(ctx, pages, page_cache, keys.finish())
     writer = OutputWriter(out_dir)
     try:
-        writer.write_text("overview.md", overview or render_overview(ctx))
+        writer.write_text("overview.md", overview)
         for i, (module, text) in enumerate(rendered, start=1):
             writer.write_text(module.page, text)
             progress(
@@ -219,71 +219,56 @@ def _run(
     )
 
 
-_early_job: tuple[SiteContext, PageKeys, list[tuple[Module, Module | None]], int] | None = None
+_early_job: tuple[PageKeys, list[tuple[Module, Module | None]]] | None = None
 
 
-def _early_part() -> tuple[list[bytes], str]:
+def _early_bases() -> list[bytes]:
     assert _early_job is not None
-    ctx, keys, pages, start = _early_job
-    return [keys.base(*page) for page in pages[start:]], render_overview(ctx)
+    keys, pages = _early_job
+    return [keys.base(*page) for page in pages]
 
 
-class _EarlyWork:
-    """Each page's key, and maybe the overview, with a helper's share worked on while this
-    process mines examples (``finish`` collects them after)."""
+class _PageKeysAside:
+    """Every page's key, its larger part digested by a forked helper while this process
+    mines examples and renders the overview, when a core is free (``finish`` collects)."""
 
     def __init__(
         self,
         ctx: SiteContext,
         pages: list[tuple[Module, Module | None]],
         store: analysis_cache.AnalysisCache | None,
-        *,
-        overview: bool,
     ) -> None:
         global _early_job
-        self.ctx, self.pages = ctx, pages
+        self.pages = pages
         self.keys = PageKeys(ctx, store.digests) if store is not None else None
-        self.own = len(pages)  # pages whose base digest this process computes
         self.pool: ProcessPoolExecutor | None = None
-        self.future: Future[tuple[list[bytes], str]] | None = None
-        # Only worth a fork with a page cache and enough pages; the helper also renders the
-        # overview, so it takes fewer pages.
-        if (
-            self.keys is None
-            or not overview
-            or not _helper_processes(len(pages), PARALLEL_MIN_PAGES)
-        ):
+        self.future: Future[list[bytes]] | None = None
+        if self.keys is None or not _helper_processes(len(pages), PARALLEL_MIN_PAGES):
             return
-        self.own = len(pages) // 2 + len(pages) // 8
-        _early_job = (ctx, self.keys, pages, self.own)
+        _early_job = (self.keys, pages)
         try:
             self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-            self.future = self.pool.submit(_early_part)
+            self.future = self.pool.submit(_early_bases)
         except (OSError, ValueError):
             self._shutdown()
-            self.own, self.future = len(pages), None
+            self.future = None
         finally:
             _early_job = None
 
-    def finish(self) -> tuple[list[str], str]:
-        """Every page's key (none without a page cache), and the overview if a helper
-        rendered it ("" if not)."""
+    def finish(self) -> list[str]:
+        """Every page's key (none without a page cache)."""
         if self.keys is None:
-            return [], ""
-        bases = [self.keys.base(*page) for page in self.pages[: self.own]]
-        overview = ""
+            return []
+        bases = None
         if self.future is not None:
-            try:
-                rest, overview = self.future.result()
-            except Exception:
-                # The helper died (out of memory, killed): its share is done here.
-                rest = [self.keys.base(*page) for page in self.pages[self.own :]]
-            finally:
-                self._shutdown()
-            bases += rest
+            # A helper that died (out of memory, killed) leaves the work to this process.
+            with contextlib.suppress(Exception):
+                bases = self.future.result()
+            self._shutdown()
+        if bases is None:
+            bases = [self.keys.base(*page) for page in self.pages]
         modules = [module for module, _parent in self.pages]
-        keys = [self.keys.key(base, module) for base, module in zip(bases, modules, strict=True)]
-        return keys, overview
+        return [self.keys.key(base, module) for base, module in zip(bases, modules, strict=True)]
 
     def _shutdown(self) -> None:
         if self.pool is not None:
