@@ -64,6 +64,9 @@ def git(*args: str, cwd: Path) -> str:
 
 def generate(checkout: Path, out: Path, cache: Path | None) -> dict[str, object]:
     shutil.rmtree(out, ignore_errors=True)
+    # Every generation starts with nothing left to write back: else the one after a big
+    # write (A's output, the copied cache) pays for flushing it, and the rows drift apart.
+    os.sync()
     result = subprocess.run(
         [sys.executable, "-c", _CHILD, str(checkout), str(out), str(cache or ""), str(ROOT)],
         check=True,
