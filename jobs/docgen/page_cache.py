@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import pickle
 from collections.abc import Callable
 from typing import Any
@@ -207,6 +208,10 @@ class PageCache:
         self.prefix = _blob_prefix(ctx)
         self.hits = 0
         self.misses = 0
+
+    def has(self, key: str) -> bool:
+        """Whether an entry exists (``get`` still checks it)."""
+        return os.path.exists(self.store.entry_path(key, _SUFFIX))
 
     def get(self, key: str, resolve: Callable[[str, str], str | None]) -> str | None:
         """The page, if one with this key was stored and its cross-references still hold."""

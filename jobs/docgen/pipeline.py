@@ -299,8 +299,9 @@ def _render_some(indices: list[int]) -> list[Rendered]:
 
 
 class _PageRenderer:
-    """Every page, in order: those the page cache holds are read back; of the rest, this
-    process renders the first share while helpers render the others."""
+    """Every page, in order: those the page cache holds are read back (as they are written,
+    so reading overlaps writing); of the rest, this process renders the first share while
+    helpers render the others."""
 
     def __init__(
         self,
@@ -311,17 +312,10 @@ class _PageRenderer:
     ) -> None:
         global _render_job
         self.ctx, self.pages, self.cache, self.keys = ctx, pages, cache, keys
-        self.found: dict[int, str] = {}
-        if cache is not None:
-
-            def verify(source: str, target: str) -> str | None:
-                return resolver(ctx, source)(target)
-
-            for i, key in enumerate(keys):
-                text = cache.get(key, verify)
-                if text is not None:
-                    self.found[i] = text
-        todo = [i for i in range(len(pages)) if i not in self.found]
+        # Pages with an entry: read back in turn. One that turns out corrupt or stale (a
+        # cross-reference resolves elsewhere now) is rendered here.
+        self.stored = {i for i, key in enumerate(keys) if cache.has(key)} if cache else set()
+        todo = [i for i in range(len(pages)) if i not in self.stored]
         self.pool: ProcessPoolExecutor | None = None
         self.futures: list[tuple[list[int], Future[list[Rendered]]]] = []
         helpers = _helper_processes(len(todo), PARALLEL_MIN_PAGES)
@@ -346,9 +340,11 @@ class _PageRenderer:
         waiting = {i: n for n, (part, _future) in enumerate(self.futures) for i in part}
         try:
             for i, (module, parent) in enumerate(self.pages):
-                if i in self.found:
-                    yield module, self.found[i]
-                    continue
+                if i in self.stored and self.cache is not None:
+                    text = self.cache.get(self.keys[i], self._resolve)
+                    if text is not None:
+                        yield module, text
+                        continue
                 if i in waiting and i not in from_helpers:
                     part, future = self.futures[waiting[i]]
                     # A helper that died (out of memory, killed) left its pages to this one.
@@ -360,6 +356,9 @@ class _PageRenderer:
                 yield module, text
         finally:
             self._shutdown()
+
+    def _resolve(self, source: str, target: str) -> str | None:
+        return resolver(self.ctx, source)(target)
 
     def _shutdown(self) -> None:
         if self.pool is not None:
