@@ -216,14 +216,16 @@ def read_repo_file(
         if identity is not None and (st.st_dev, st.st_ino) != identity:
             return None
         chunks: list[bytes] = []
-        remaining = max_bytes + 1
+        # Up to the size fstat gave (no further read to find the end: one system call
+        # less per file), and never past the limit.
+        remaining = min(st.st_size, max_bytes + 1)
         while remaining > 0:
             chunk = os.read(fd, min(remaining, 1 << 20))
             if not chunk:
                 break
             chunks.append(chunk)
             remaining -= len(chunk)
-        data = b"".join(chunks)
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         return data if len(data) <= max_bytes else None
     except OSError:
         return None
