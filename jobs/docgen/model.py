@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
+
+
+def _pickled_as_call(cls: type[_T]) -> type[_T]:
+    """Pickle instances as a call of the class with every field, in order.
+
+    The default for a slots class pickles a dict of its slots and sets them one by one
+    when loading; a constructor call loads in about 60 % of the time, and an incremental
+    run loads every unchanged file's analysis from the cache.
+    """
+    values = attrgetter(*(f.name for f in fields(cls)))  # type: ignore[arg-type]
+
+    def __reduce__(self: Any) -> tuple[type[_T], tuple[Any, ...]]:
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign,assignment]
+    return cls
+
 
 CLASS_KINDS = frozenset(
     {"class", "struct", "interface", "trait", "enum", "record", "module", "object", "union", "type"}
 )
 
 
+@_pickled_as_call
 @dataclass(slots=True)
 class Member:
     """A field, property, enum variant or overload signature shown under its component.
@@ -26,6 +48,7 @@ class Member:
     line: int = 0
 
 
+@_pickled_as_call
 @dataclass(slots=True)
 class Reexport:
     """A name a file makes public although it is defined elsewhere (`pub use`, `export from`)."""
@@ -44,6 +67,7 @@ class Reexport:
     source_file: str = ""
 
 
+@_pickled_as_call
 @dataclass(slots=True)
 class Component:
     """A class-like or callable definition found in one file."""
@@ -85,6 +109,7 @@ class Component:
         return self.kind in CLASS_KINDS
 
 
+@_pickled_as_call
 @dataclass(slots=True)
 class FileInfo:
     """What the analysis learnt about one source file."""
@@ -107,6 +132,7 @@ class FileInfo:
     role: str = "production"
 
 
+@_pickled_as_call
 @dataclass(slots=True)
 class SkippedFile:
     path: str
