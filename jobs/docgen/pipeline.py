@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from . import (
     DocGenError,
@@ -219,18 +220,31 @@ def _run(
     )
 
 
-_early_job: tuple[PageKeys, list[tuple[Module, Module | None]]] | None = None
+_DIGEST = 32  # bytes of a page's base digest
 
 
-def _early_bases() -> list[bytes]:
-    assert _early_job is not None
-    keys, pages = _early_job
-    return [keys.base(*page) for page in pages]
+def _digest_from_the_end(
+    keys: PageKeys,
+    pages: list[tuple[Module, Module | None]],
+    shared: Any,
+    done: Any,
+    stop: Any,
+) -> None:
+    """A helper's part: base digests from the last page backwards, each stored in ``shared``
+    before ``done`` counts it, until this process says ``stop``."""
+    for i in range(len(pages) - 1, -1, -1):
+        if stop.value:
+            return
+        shared[i * _DIGEST : (i + 1) * _DIGEST] = keys.base(*pages[i])
+        with done.get_lock():
+            done.value += 1
 
 
 class _PageKeysAside:
-    """Every page's key, its larger part digested by a forked helper while this process
-    mines examples and renders the overview, when a core is free (``finish`` collects)."""
+    """Every page's key. When a core is free, a forked helper digests pages from the last
+    backwards while this process mines examples and renders the overview; ``finish``
+    digests from the first page on until the two meet, so neither waits for the other
+    however fast the helper turns out to be (a forked copy pays to touch shared memory)."""
 
     def __init__(
         self,
@@ -238,42 +252,49 @@ class _PageKeysAside:
         pages: list[tuple[Module, Module | None]],
         store: analysis_cache.AnalysisCache | None,
     ) -> None:
-        global _early_job
         self.pages = pages
         self.keys = PageKeys(ctx, store.digests) if store is not None else None
-        self.pool: ProcessPoolExecutor | None = None
-        self.future: Future[list[bytes]] | None = None
+        self.helper: multiprocessing.process.BaseProcess | None = None
         if self.keys is None or not _helper_processes(len(pages), PARALLEL_MIN_PAGES):
             return
-        _early_job = (self.keys, pages)
+        fork = multiprocessing.get_context("fork")
+        self.shared = fork.RawArray("c", _DIGEST * len(pages))
+        self.done = fork.Value("i", 0)
+        self.stop = fork.RawValue("b", 0)
+        args = (self.keys, pages, self.shared, self.done, self.stop)
         try:
-            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-            self.future = self.pool.submit(_early_bases)
+            self.helper = fork.Process(target=_digest_from_the_end, args=args, daemon=True)
+            self.helper.start()
         except (OSError, ValueError):
-            self._shutdown()
-            self.future = None
-        finally:
-            _early_job = None
+            self.helper = None
 
     def finish(self) -> list[str]:
         """Every page's key (none without a page cache)."""
-        if self.keys is None:
+        keys = self.keys
+        if keys is None:
             return []
-        bases = None
-        if self.future is not None:
-            # A helper that died (out of memory, killed) leaves the work to this process.
-            with contextlib.suppress(Exception):
-                bases = self.future.result()
-            self._shutdown()
-        if bases is None:
-            bases = [self.keys.base(*page) for page in self.pages]
+        count = len(self.pages)
+        bases: list[bytes | None] = [None] * count
+        for i, page in enumerate(self.pages):
+            if self.helper is not None and i >= count - self._helper_done():
+                break
+            bases[i] = keys.base(*page)
+        if self.helper is not None:
+            self.stop.value = 1
+            self.helper.join()
+            # Whatever the helper counted is complete, even if it died after.
+            for i in range(count - self._helper_done(), count):
+                if bases[i] is None:
+                    bases[i] = bytes(self.shared[i * _DIGEST : (i + 1) * _DIGEST])
         modules = [module for module, _parent in self.pages]
-        return [self.keys.key(base, module) for base, module in zip(bases, modules, strict=True)]
+        return [
+            keys.key(base if base is not None else keys.base(*page), module)
+            for base, page, module in zip(bases, self.pages, modules, strict=True)
+        ]
 
-    def _shutdown(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+    def _helper_done(self) -> int:
+        with self.done.get_lock():
+            return int(self.done.value)
 
 
 # Rendering a page is pure given the site context, which forked helpers share for free
