@@ -198,6 +198,13 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
             # A test double named like a production type does not hide the real one.
             production_types[family][name] = prod[0]
 
+    # name -> the files defining it at top level, in path order: a file's scope is looked
+    # up name by name (`_Scope`) instead of merging all of its dependencies' names.
+    defined_in: dict[str, list[str]] = defaultdict(list)
+    for path in sorted(top_level):
+        for name in top_level[path]:
+            defined_in[name].append(path)
+
     used_by: dict[str, list[str]] = defaultdict(list)
     components = graph.components
     # Keywords, `self`, common builtins: never worth resolving (dropped here once rather
@@ -214,19 +221,16 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
             known_here = known_names | taken_back if taken_back else known_names
             known_by_language[info.language] = known_here
         deps = graph.file_deps[info.path]
-        # Later updates win: imported names beat this file's own, which beat its dependencies'.
         production = info.role == PRODUCTION
-        scope: dict[str, Component] = {}
-        for dep in sorted(deps, reverse=True):
-            scope.update(top_level.get(dep, {}))
-        scope.update(top_level[info.path])
+        imported: dict[str, Component] = {}
         for local, target in info.imported_names.items():
             source_name = target.rsplit("/", 1)[-1]
             for path in resolver.resolve(target, info.path):
                 comp = top_level.get(path, {}).get(source_name)
                 if comp is not None and (not production or comp.role == PRODUCTION):
-                    scope[local] = comp
+                    imported[local] = comp
                     break
+        scope = _Scope(imported, top_level[info.path], set(deps), top_level, defined_in)
         for entry in info.reexports:
             entry.resolved = _resolve_reexport(entry, info.path, resolver, top_level)
             if not entry.resolved and entry.target:
@@ -274,6 +278,35 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
         deps.update(extra_deps)
     graph.used_by = dict(used_by)
     return graph
+
+
+class _Scope:
+    """The components a file's names refer to: imported names first, then the file's own
+    top-level names, then its dependencies' (the first dependency in path order wins)."""
+
+    def __init__(
+        self,
+        imported: dict[str, Component],
+        own: dict[str, Component],
+        deps: set[str],
+        top_level: dict[str, dict[str, Component]],
+        defined_in: dict[str, list[str]],
+    ) -> None:
+        self.imported, self.own, self.deps = imported, own, deps
+        self.top_level, self.defined_in = top_level, defined_in
+        self.found: dict[str, Component | None] = {}
+
+    def get(self, name: str) -> Component | None:
+        if name in self.found:
+            return self.found[name]
+        comp = self.imported.get(name) or self.own.get(name)
+        if comp is None:
+            for path in self.defined_in.get(name, ()):
+                if path in self.deps:
+                    comp = self.top_level[path][name]
+                    break
+        self.found[name] = comp
+        return comp
 
 
 def _resolve_reexport(
