@@ -56,15 +56,8 @@ class PageKeys:
         self._targets: dict[str, tuple[str, str]] = {}
         self._languages: dict[str, frozenset[str]] = {}
 
-    def base(self, module: Module, parent: Module | None) -> bytes:
-        """The digest of ``inputs``: all of the key but the examples and the prose, which
-        later steps add to the site context."""
-        return _digest(self.inputs(module, parent))
-
-    def key(self, base: bytes, module: Module) -> str:
-        examples = self.ctx.examples
-        shown = [examples.get(cid) for cid in module.component_ids]
-        return _digest((base, shown, self.ctx.prose.get(module.page))).hex()
+    def key(self, module: Module, parent: Module | None) -> str:
+        return _digest(self.inputs(module, parent)).hex()
 
     def inputs(self, module: Module, parent: Module | None) -> tuple[Any, ...]:
         ctx = self.ctx
@@ -94,7 +87,8 @@ class PageKeys:
                 pages.update(_page_of(ctx, path) for path, _name in reexported)
             # A component's own fields are digested with its file's analysis.
             whole = None if comp.file in own else comp
-            per_comp.append((cid, whole, _is_private(ctx, comp), users, reexported))
+            examples = ctx.examples.get(cid)
+            per_comp.append((cid, whole, _is_private(ctx, comp), users, reexported, examples))
         for path in own_paths:
             info = ctx.files.get(path)
             for entry in info.reexports if info is not None else ():
@@ -127,6 +121,7 @@ class PageKeys:
             targets,
             module_links,
             names,
+            ctx.prose.get(module.page),
         )
 
     def _subtree_languages(self, module: Module) -> frozenset[str]:

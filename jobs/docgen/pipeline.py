@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from . import (
     DocGenError,
@@ -150,10 +149,6 @@ def _run(
     for top in modules:
         _collect_pages(top, None, pages)
     total = len(pages)
-    store = analysis_cache.active()
-    # Page keys are digested aside while examples are mined: only the last step of a key
-    # adds the examples (and prose).
-    keys = _PageKeysAside(ctx, pages, store)
     progress(analyse_end + 6, "Finding usage examples")
     ctx.examples = _examples(ctx, root, real_root, options.max_file_bytes)
     prose_report = None
@@ -161,9 +156,12 @@ def _run(
         prose_report = _write_prose(root, real_root, ctx, options, progress)
     overview = render_overview(ctx)
 
+    store = analysis_cache.active()
     page_cache = PageCache(store, ctx) if store is not None else None
+    keys = PageKeys(ctx, store.digests) if store is not None else None
+    page_keys = [keys.key(module, parent) for module, parent in pages] if keys else []
     # Helpers start before the writer's thread exists: a fork copies no running thread.
-    rendered = _PageRenderer(ctx, pages, page_cache, keys.finish())
+    rendered = _PageRenderer(ctx, pages, page_cache, page_keys)
     writer = OutputWriter(out_dir)
     try:
         writer.write_text("overview.md", overview)
@@ -218,83 +216,6 @@ def _run(
         module_count=total,
         prose=prose_report,
     )
-
-
-_DIGEST = 32  # bytes of a page's base digest
-
-
-def _digest_from_the_end(
-    keys: PageKeys,
-    pages: list[tuple[Module, Module | None]],
-    shared: Any,
-    done: Any,
-    stop: Any,
-) -> None:
-    """A helper's part: base digests from the last page backwards, each stored in ``shared``
-    before ``done`` counts it, until this process says ``stop``."""
-    for i in range(len(pages) - 1, -1, -1):
-        if stop.value:
-            return
-        shared[i * _DIGEST : (i + 1) * _DIGEST] = keys.base(*pages[i])
-        with done.get_lock():
-            done.value += 1
-
-
-class _PageKeysAside:
-    """Every page's key. When a core is free, a forked helper digests pages from the last
-    backwards while this process mines examples and renders the overview; ``finish``
-    digests from the first page on until the two meet, so neither waits for the other
-    however fast the helper turns out to be (a forked copy pays to touch shared memory)."""
-
-    def __init__(
-        self,
-        ctx: SiteContext,
-        pages: list[tuple[Module, Module | None]],
-        store: analysis_cache.AnalysisCache | None,
-    ) -> None:
-        self.pages = pages
-        self.keys = PageKeys(ctx, store.digests) if store is not None else None
-        self.helper: multiprocessing.process.BaseProcess | None = None
-        if self.keys is None or not _helper_processes(len(pages), PARALLEL_MIN_PAGES):
-            return
-        fork = multiprocessing.get_context("fork")
-        self.shared = fork.RawArray("c", _DIGEST * len(pages))
-        self.done = fork.Value("i", 0)
-        self.stop = fork.RawValue("b", 0)
-        args = (self.keys, pages, self.shared, self.done, self.stop)
-        try:
-            self.helper = fork.Process(target=_digest_from_the_end, args=args, daemon=True)
-            self.helper.start()
-        except (OSError, ValueError):
-            self.helper = None
-
-    def finish(self) -> list[str]:
-        """Every page's key (none without a page cache)."""
-        keys = self.keys
-        if keys is None:
-            return []
-        count = len(self.pages)
-        bases: list[bytes | None] = [None] * count
-        for i, page in enumerate(self.pages):
-            if self.helper is not None and i >= count - self._helper_done():
-                break
-            bases[i] = keys.base(*page)
-        if self.helper is not None:
-            self.stop.value = 1
-            self.helper.join()
-            # Whatever the helper counted is complete, even if it died after.
-            for i in range(count - self._helper_done(), count):
-                if bases[i] is None:
-                    bases[i] = bytes(self.shared[i * _DIGEST : (i + 1) * _DIGEST])
-        modules = [module for module, _parent in self.pages]
-        return [
-            keys.key(base if base is not None else keys.base(*page), module)
-            for base, page, module in zip(bases, self.pages, modules, strict=True)
-        ]
-
-    def _helper_done(self) -> int:
-        with self.done.get_lock():
-            return int(self.done.value)
 
 
 # Rendering a page is pure given the site context, which forked helpers share for free

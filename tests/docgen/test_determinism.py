@@ -82,23 +82,3 @@ def test_helper_processes_give_the_same_docs(tmp_path: Path, monkeypatch) -> Non
     for name in names:
         if name != "metadata.json":
             assert (serial / name).read_bytes() == (parallel / name).read_bytes(), name
-
-
-def test_page_keys_from_a_helper_match_this_process(tmp_path: Path, monkeypatch) -> None:
-    """A forked helper digests the later pages' keys while examples are mined: its keys must
-    be the ones this process computes alone, or no page would ever be reused."""
-    from jobs.docgen import GenerationOptions, generate_docs, pipeline
-
-    repo = tmp_path / "repo"
-    shutil.copytree(FIXTURES, repo)
-    options = GenerationOptions(repo_name="poly", analysis_cache=str(tmp_path / "cache"))
-    monkeypatch.setattr(pipeline, "_helper_processes", lambda count, minimum: 0)
-    generate_docs(repo, tmp_path / "alone", options)
-    monkeypatch.setattr(pipeline, "_helper_processes", lambda count, minimum: 2)
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_PAGES", 2)
-    generate_docs(repo, tmp_path / "helped", options)
-
-    stats = json.loads((tmp_path / "helped" / "metadata.json").read_text())["analysis"]
-    assert stats["pages_rendered"] == 0 and stats["pages_reused"] > 10
-    for page in (tmp_path / "alone").glob("*.md"):
-        assert page.read_bytes() == (tmp_path / "helped" / page.name).read_bytes(), page.name
