@@ -9,7 +9,9 @@ stage mutates it, behind a SHA-256 checksum: a corrupt or truncated entry is
 recomputed, never fatal.
 
 The cache is a folder (it survives restarts); ``evict`` keeps it under a byte
-budget, least recently used first (a hit refreshes the entry's mtime).
+budget, least recently used first (a hit refreshes the entry's mtime). Rendered module
+pages live in the same folder (``page_cache``), digested partly by ``digests``: the
+checksum of each file's parser result, which reads and writes record as they go.
 """
 
 from __future__ import annotations

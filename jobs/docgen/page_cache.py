@@ -2,11 +2,12 @@
 
 A new commit usually changes a few files, and most module pages come out the same: a page
 is rendered again only when something it shows changed. Its key digests exactly what
-``module_page.render_module`` reads from the site context, gathered by ``page_inputs``:
+``module_page.render_module`` reads from the site context, gathered by ``PageKeys.inputs``:
 the module and its sub-modules as the page describes them, its own files' analyses, and,
 for every component it links to, only what the link shows (name, page, anchor). Keep the
-two in step: a read that the key does not cover would let a stale page through, and
-``tests/docgen/test_page_cache.py`` renders real repositories both ways to catch that.
+two in step: a read that the key does not cover would let a stale page through.
+``tests/docgen/test_page_cache.py`` makes edits that change what other pages show and
+compares the docs with docs generated from scratch.
 
 Two reads are not digested up front:
 
@@ -33,7 +34,7 @@ from .module_page import _is_private, _owner  # the page's own rules, not copies
 from .modules import Module
 from .site import SiteContext, full_name, module_summary, subtree_stats, users_of
 
-# Never produced by the renderer: a page's text is printable Markdown.
+# Not in rendered Markdown (a page that holds it anyway is not cached).
 _COMMIT_MARKER = "\x00blob\x00"
 _SUFFIX = ".page"
 
@@ -196,13 +197,12 @@ def _page_of(ctx: SiteContext, path: str) -> str:
 
 
 class PageCache:
-    """Module pages by ``page_key``, stored in the analysis cache's folder."""
+    """Module pages by ``PageKeys.key``, stored in the analysis cache's folder."""
 
     def __init__(self, store: AnalysisCache, ctx: SiteContext) -> None:
         self.store, self.ctx = store, ctx
         self.prefix = _blob_prefix(ctx)
         self.hits = 0
-        self.misses = 0
 
     def has(self, key: str) -> bool:
         """Whether an entry exists (``get`` still checks it)."""
@@ -218,14 +218,13 @@ class PageCache:
         if not isinstance(text, str) or any(
             resolve(source, target) != link for source, target, link in log
         ):
-            self.misses += 1
             return None
         self.hits += 1
         return text.replace(_COMMIT_MARKER, self.prefix) if self.prefix else text
 
     def put(self, key: str, text: str, log: XrefLog) -> None:
         if _COMMIT_MARKER in text:
-            return  # cannot happen; if it did, the marker would be ambiguous
+            return  # a NUL from repository text: the marker would be ambiguous
         if self.prefix:
             text = text.replace(self.prefix, _COMMIT_MARKER)
         payload = pickle.dumps((text, log), protocol=pickle.HIGHEST_PROTOCOL)
