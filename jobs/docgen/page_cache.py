@@ -30,7 +30,7 @@ from typing import Any
 from .analysis_cache import FINGERPRINT, AnalysisCache
 from .languages import display_name
 from .model import FileInfo
-from .module_page import _is_private, _owner  # the page's own rules, not copies
+from .module_page import _owner, _split_components  # the page's own rules, not copies
 from .modules import Module
 from .site import SiteContext, full_name, module_summary, subtree_stats, users_of
 
@@ -88,16 +88,21 @@ class PageKeys:
                 pages.update(_page_of(ctx, path) for path, _name in reexported)
             # A component's own fields are digested with its file's analysis.
             whole = None if comp.file in own else comp
-            examples = ctx.examples.get(cid)
-            per_comp.append((cid, whole, _is_private(ctx, comp), users, reexported, examples))
+            per_comp.append((cid, whole, users, reexported, ctx.examples.get(cid)))
+        # Which components count as public (a section each) and which as private helpers.
+        public, private = ctx.split_cache.get(module.page) or _split_components(
+            ctx, [components[cid] for cid in module.component_ids]
+        )
+        split = ([c.id for c in public], [c.id for c in private])
         for path in own_paths:
             info = ctx.files.get(path)
             for entry in info.reexports if info is not None else ():
                 linked.add(entry.resolved)
                 pages.add(_page_of(ctx, entry.source_file))
         targets = []
+        known = self._targets
         for cid in sorted(linked):
-            fact, page = self._target(cid)
+            fact, page = known.get(cid) or self._target(cid)
             targets.append(fact)
             pages.add(page)
         module_links = []
@@ -119,6 +124,7 @@ class PageKeys:
             sorted(self._subtree_languages(module)),
             [self._file(path) for path in own_paths],
             per_comp,
+            split,
             targets,
             module_links,
             names,
