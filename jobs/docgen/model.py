@@ -10,7 +10,8 @@ _T = TypeVar("_T")
 
 
 def _pickled_as_call(cls: type[_T]) -> type[_T]:
-    """Pickle instances as a call of the class with every field, in order.
+    """Pickle instances as a call of the class with every field, in order (so every
+    field must be a parameter of ``__init__``).
 
     The default for a slots class pickles a dict of its slots and sets them one by one
     when loading; a constructor call loads in about 60 % of the time, and an incremental
