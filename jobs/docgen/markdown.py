@@ -333,13 +333,18 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
-def _dedent(lines: list[str]) -> str:
+def dedent_lines(lines: list[str]) -> list[str]:
+    """The lines without blank lines around them and without their common indent."""
     while lines and not lines[-1].strip():
         lines = lines[:-1]
     while lines and not lines[0].strip():
         lines = lines[1:]
     margin = min((_indent(ln) for ln in lines if ln.strip()), default=0)
-    return "\n".join(ln[margin:] for ln in lines)
+    return [ln[margin:] for ln in lines]
+
+
+def _dedent(lines: list[str]) -> str:
+    return "\n".join(dedent_lines(lines))
 
 
 def _author_fence_lang(info: str) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .markdown import dedent_lines
+
 MAX_README_CHARS = 6000
 # Sections dropped with everything below them, matched against the heading text.
 DROP_SECTIONS = re.compile(
@@ -212,7 +214,7 @@ def rst_to_markdown(text: str) -> str:
         end = start
         while end < len(lines) and (not lines[end].strip() or lines[end][:1] in " \t"):
             end += 1
-        return _dedent(lines[start:end]), end
+        return dedent_lines(lines[start:end]), end
 
     def code(body: list[str], language: str) -> None:
         out.extend(["", f"```{language}", *body, "```", ""])
@@ -239,7 +241,7 @@ def rst_to_markdown(text: str) -> str:
         if directive is not None:
             name, argument = directive.group(1).lower(), directive.group(2).strip()
             body, i = block(i + 1)
-            body = _dedent([b for b in body if not re.match(r"^:[\w-]+:", b)])  # no options
+            body = dedent_lines([b for b in body if not re.match(r"^:[\w-]+:", b)])  # no options
             if name in _RST_CODE_DIRECTIVES:
                 code(body, argument.split()[0] if argument else "")
             elif name in _RST_ADMONITIONS:
@@ -267,16 +269,6 @@ def rst_to_markdown(text: str) -> str:
         out.append(_RST_ENUM.sub(r"\g<1>1. ", _rst_inline(line)))
         i += 1
     return "\n".join(out)
-
-
-def _dedent(body: list[str]) -> list[str]:
-    """The lines without blank lines around them and without their common indent."""
-    while body and not body[-1].strip():
-        body = body[:-1]
-    while body and not body[0].strip():
-        body = body[1:]
-    indent = min((len(b) - len(b.lstrip()) for b in body if b.strip()), default=0)
-    return [b[indent:] for b in body]
 
 
 def _rst_inline(text: str) -> str:
