@@ -209,6 +209,10 @@ class PageCache:
         self.store, self.ctx = store, ctx
         self.prefix = _blob_prefix(ctx)
         self.hits = 0
+        self._keys = PageKeys(ctx, store.digests)
+
+    def key(self, module: Module, parent: Module | None) -> str:
+        return self._keys.key(module, parent)
 
     def has(self, key: str) -> bool:
         """Whether an entry exists (``get`` still checks it)."""

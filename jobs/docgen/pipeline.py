@@ -26,7 +26,7 @@ from .model import FileInfo, SkippedFile
 from .module_page import compute_anchors, render_module
 from .modules import Module, build_module_tree, depth, module_of_file, short_title
 from .overview import render_overview
-from .page_cache import PageCache, PageKeys, XrefLog
+from .page_cache import PageCache, XrefLog
 from .parsers import parse_source
 from .project import checkout_commit, read_project
 from .prose import ProseReport, write_prose
@@ -158,10 +158,8 @@ def _run(
 
     store = analysis_cache.active()
     page_cache = PageCache(store, ctx) if store is not None else None
-    keys = PageKeys(ctx, store.digests) if store is not None else None
-    page_keys = [keys.key(module, parent) for module, parent in pages] if keys else []
     # Helpers start before the writer's thread exists: a fork copies no running thread.
-    rendered = _PageRenderer(ctx, pages, page_cache, page_keys)
+    rendered = _PageRenderer(ctx, pages, page_cache)
     writer = OutputWriter(out_dir)
     try:
         writer.write_text("overview.md", overview)
@@ -197,10 +195,10 @@ def _run(
         }
         if prose_report is not None:
             metadata["llm"] = prose_report.as_json()
-        if store is not None and page_cache is not None:
+        if page_cache is not None:
             metadata["analysis"] = {
-                "files_reanalysed": store.misses,
-                "files_reused": store.hits,
+                "files_reanalysed": page_cache.store.misses,
+                "files_reused": page_cache.store.hits,
                 "pages_rendered": total - page_cache.hits,
                 "pages_reused": page_cache.hits,
             }
@@ -250,13 +248,13 @@ class _PageRenderer:
         ctx: SiteContext,
         pages: list[tuple[Module, Module | None]],
         cache: PageCache | None,
-        keys: list[str],
     ) -> None:
         global _render_job
-        self.ctx, self.pages, self.cache, self.keys = ctx, pages, cache, keys
+        self.ctx, self.pages, self.cache = ctx, pages, cache
+        self.keys = [cache.key(module, parent) for module, parent in pages] if cache else []
         # Pages with an entry: read back in turn. One that turns out corrupt or stale (a
         # cross-reference resolves elsewhere now) is rendered here.
-        self.stored = {i for i, key in enumerate(keys) if cache.has(key)} if cache else set()
+        self.stored = {i for i, key in enumerate(self.keys) if cache and cache.has(key)}
         todo = [i for i in range(len(pages)) if i not in self.stored]
         self.pool: ProcessPoolExecutor | None = None
         self.futures: list[tuple[list[int], Future[list[Rendered]]]] = []
