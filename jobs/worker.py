@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from multiprocessing.connection import wait
+from pathlib import Path
 from types import FrameType
 
 from django.conf import settings
@@ -259,6 +260,9 @@ def _child_main(job_pk: int) -> None:
 class Running:
     job: Job
     process: JobProcess
+    # This attempt's clone, named when it was claimed: by the time it is cleaned up, the
+    # job row may hold a newer attempt (another worker's), whose clone must stay.
+    workdir: Path
     started: float = field(default_factory=time.monotonic)
     # Set when the worker decides to stop the job, so the decision survives a
     # database error between killing the child and recording why.
@@ -469,7 +473,7 @@ class Worker:
             name=f"job-{job.job_id}",
             deadline=self._lease_deadline(lease_from),
         )
-        self.running[job.pk] = Running(job, process)
+        self.running[job.pk] = Running(job, process, pipeline.temp_dir_for(job))
 
     # --- supervision ------------------------------------------------------------
 
@@ -491,7 +495,7 @@ class Worker:
         job.refresh_from_db()
         if job.status != Status.PROCESSING or job.worker_id != self.record_id:
             # The child recorded its outcome, or the job was taken back meanwhile.
-            shutil.rmtree(pipeline.temp_dir_for(job), ignore_errors=True)
+            shutil.rmtree(running.workdir, ignore_errors=True)
             # The attempt row holds the child's outcome and step timings.
             self.metrics.record_attempts(
                 JobAttempt.objects.filter(job_id=job.pk, number=attempt).exclude(
@@ -550,7 +554,7 @@ class Worker:
         running.ending = (action, message)
         running.process.kill()
         job = running.job
-        shutil.rmtree(pipeline.temp_dir_for(job), ignore_errors=True)
+        shutil.rmtree(running.workdir, ignore_errors=True)
         outcome = {
             "fail": JobAttempt.Outcome.FAILED,
             "cancel": JobAttempt.Outcome.CANCELLED,
@@ -611,7 +615,7 @@ class Worker:
             if pk in taken_back:
                 running.process.kill()
                 self.running.pop(pk, None)
-                shutil.rmtree(pipeline.temp_dir_for(running.job), ignore_errors=True)
+                shutil.rmtree(running.workdir, ignore_errors=True)
                 logger.warning(
                     "Job %s: taken back by another worker; its process here stopped",
                     running.job.job_id,

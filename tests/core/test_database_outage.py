@@ -143,6 +143,45 @@ def test_worker_that_cannot_renew_stops_its_job_before_the_lease_expires(
     assert "died unexpectedly" not in stalled.log()
 
 
+def test_stalled_worker_waking_mid_rescue_leaves_the_new_attempts_clone(
+    settings: Any, git_server: GitServer, worker_process: Any, output_dir: Path
+) -> None:
+    settings.CODEWIKI_LEASE_SECONDS = 3
+    url = git_server.make_slow_repo("acme/woken", seconds=30)
+    job = services.submit(url).job
+    stalled = worker_process()
+    cloning(job)
+    child = running_child(job)
+    worker_process()
+    wait_for(lambda: Worker.objects.count() == 2, what="a second worker")
+    stalled.signal(signal.SIGSTOP)
+    try:
+        assert_stops_before_lease_end(child, stable_lease_end(job))
+        # The rescuer's attempt is cloning (for 6 s) when the stalled worker wakes up.
+        git_server.http.delays[repo_name(url)] = 6
+        rescue = output_dir / "temp" / f"{job.job_id}-2"
+        wait_for(
+            lambda: cloning(job).attempts == 2 and rescue.is_dir(),
+            timeout=30,
+            what="the second attempt to start cloning",
+        )
+    finally:
+        stalled.signal(signal.SIGCONT)
+    # Woken, the stalled worker reaps its stopped child and cleans up after it: its own
+    # attempt's clone, not the one the job row now names.
+    wait_for(lambda: not Path(f"/proc/{child}").exists(), timeout=10, what="the child reaped")
+    time.sleep(0.5)  # a few of its ticks
+    assert rescue.is_dir(), "the stalled worker deleted the rescuing attempt's clone"
+    git_server.http.delays[repo_name(url)] = 0
+    done = wait_for(
+        lambda: (j := Job.objects.get(pk=job.pk)).status in (Status.COMPLETED, Status.FAILED) and j,
+        timeout=40,
+        what="the rescuing worker to finish the job",
+    )
+    assert done.status == Status.COMPLETED, done.error_message
+    assert done.attempts == 2
+
+
 @postgres_only
 def test_database_restart_during_a_clone_neither_fails_nor_repeats_the_job(
     settings: Any, git_server: GitServer, worker_process: Any
