@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import pickle
 from collections.abc import Callable
 from typing import Any
@@ -216,11 +215,11 @@ class PageCache:
 
     def has(self, key: str) -> bool:
         """Whether an entry exists (``get`` still checks it)."""
-        return os.path.exists(self.store.entry_path(key, _SUFFIX))
+        return self.store.has(key + _SUFFIX)
 
     def get(self, key: str, resolve: Callable[[str, str], str | None]) -> str | None:
         """The page, if one with this key was stored and its cross-references still hold."""
-        payload = self.store.read(self.store.entry_path(key, _SUFFIX))
+        payload = self.store.read(key + _SUFFIX)
         try:
             text, log = pickle.loads(payload) if payload is not None else (None, [])
         except Exception:
@@ -238,4 +237,4 @@ class PageCache:
         if self.prefix:
             text = text.replace(self.prefix, _COMMIT_MARKER)
         payload = pickle.dumps((text, log), protocol=pickle.HIGHEST_PROTOCOL)
-        self.store.write(self.store.entry_path(key, _SUFFIX), payload)
+        self.store.write(key + _SUFFIX, payload)

@@ -76,13 +76,17 @@ def run(
     # (about a third of the run time). Reference counting still frees everything.
     gc_was_enabled = gc.isenabled()
     gc.disable()
-    analysis_cache.activate(options.analysis_cache or None)
+    # The cache keeps one set of packs per repository: the URL when there is one.
+    scope = options.repo_url or options.repo_name or os.path.basename(os.path.realpath(repo_dir))
+    cache = analysis_cache.activate(options.analysis_cache or None, scope)
+    complete = False
     try:
-        return _run(repo_dir, out_dir, options, callback)
+        result = _run(repo_dir, out_dir, options, callback)
+        complete = True
+        return result
     finally:
-        cache = analysis_cache.active()
         if cache is not None:
-            cache.flush()
+            cache.close(complete=complete)
         analysis_cache.activate(None)
         if gc_was_enabled:
             gc.enable()
@@ -378,21 +382,19 @@ def _analyse(
         try:
             for future, part in zip(futures, slices[1:], strict=True):
                 try:
-                    part_results, misses, digests = future.result()
+                    part_results, misses, digests, entries = future.result()
                     results += part_results
                     cache = analysis_cache.active()
-                    if cache is not None:  # the helper's bookkeeping, merged into ours
+                    if cache is not None:  # the helper's entries and counts, merged into ours
                         cache.misses += misses
                         cache.digests.update(digests)
+                        cache.add_new(entries)
                 except Exception:
                     # A helper died (out of memory, killed): its slice is parsed here.
                     results += _analyse_slice(root, real_root, part, max_bytes)
                 report(len(results))
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-    cache = analysis_cache.active()
-    if cache is not None:
-        cache.flush()  # no writing thread left running when page helpers fork
     # Back in scan order, as if every file had been analysed in one pass.
     fresh = iter(results)
     ordered = [reused[i] if i in reused else next(fresh) for i in range(len(all_candidates))]
@@ -463,18 +465,18 @@ def _busy_elsewhere() -> float:
 
 def _analyse_slice_counted(
     root: str, real_root: str, candidates: list[Candidate], max_bytes: int
-) -> tuple[list[FileInfo | SkippedFile], int, dict[str, bytes]]:
-    """A helper process's slice, with how many files it added to the analysis cache and
-    their digests."""
+) -> tuple[list[FileInfo | SkippedFile], int, dict[str, bytes], dict[str, bytes]]:
+    """A helper process's slice, with how many files it analysed for the analysis cache,
+    their digests and their entries (the parent writes them with its own)."""
     cache = analysis_cache.active()
     if cache is not None:
         cache.misses = 0  # counted afresh in this forked copy
         cache.digests = {}
+        cache.take_new()
     results = _analyse_slice(root, real_root, candidates, max_bytes)
     if cache is None:
-        return results, 0, {}
-    cache.flush()  # this process ends with the pool: its entries must be on disk
-    return results, cache.misses, cache.digests
+        return results, 0, {}, {}
+    return results, cache.misses, cache.digests, cache.take_new()
 
 
 def _parse(cand: Candidate, text: str, data: bytes) -> FileInfo:

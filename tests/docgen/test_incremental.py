@@ -7,7 +7,10 @@ import os
 import shutil
 from pathlib import Path
 
-from jobs.docgen import GenerationOptions, analysis_cache, generate_docs
+import pytest
+
+from jobs.docgen import GenerationOptions, analysis_cache, generate_docs, pipeline
+from tests.support import analysis_packs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -73,22 +76,77 @@ def test_incremental_docs_equal_docs_from_scratch(tmp_path: Path) -> None:
     assert "analysis" not in json.loads((scratch / "metadata.json").read_text())
 
 
-def test_corrupt_and_missing_entries_are_recomputed(tmp_path: Path) -> None:
+def test_a_corrupt_entry_is_recomputed(tmp_path: Path) -> None:
     a, _ = make_commits(tmp_path)
     cache = tmp_path / "analysis-cache"
     reference = tmp_path / "reference"
     generate_docs(a, reference, options(None))
     generate_docs(a, tmp_path / "warm", options(cache))
-    entries = sorted(cache.glob("*/*.pickle"))
-    entries[0].write_bytes(b"garbage")  # corrupt
-    entries[1].write_bytes(entries[1].read_bytes()[:-10])  # truncated
-    entries[2].unlink()  # missing
+    (pack,) = analysis_packs.packs(cache)
+    stored = analysis_packs.entries(pack)
+    analyses = [key for key in stored if not key.endswith(".page")]
+    analysis_packs.flip_byte(pack, analyses[0])
     again = tmp_path / "again"
     generate_docs(a, again, options(cache))
     stats = json.loads((again / "metadata.json").read_text())["analysis"]
-    assert stats["files_reanalysed"] == 3
+    assert stats["files_reanalysed"] == 1
+    assert stats["files_reused"] == len(analyses) - 1
     assert comparable(again) == comparable(reference)
-    assert len(list(cache.glob("*/*.pickle"))) == len(entries)  # rewritten
+    # The run's own pack replaced the damaged one, with the entry computed again.
+    (rewritten,) = analysis_packs.packs(cache)
+    assert rewritten != pack and not pack.exists()
+    assert analysis_packs.entries(rewritten).keys() == stored.keys()
+    third = tmp_path / "third"
+    generate_docs(a, third, options(cache))
+    assert json.loads((third / "metadata.json").read_text())["analysis"]["files_reanalysed"] == 0
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "missing", "empty"])
+def test_a_damaged_or_missing_pack_is_recomputed(tmp_path: Path, damage: str) -> None:
+    a, _ = make_commits(tmp_path)
+    cache = tmp_path / "analysis-cache"
+    reference = tmp_path / "reference"
+    generate_docs(a, reference, options(None))
+    generate_docs(a, tmp_path / "warm", options(cache))
+    first = json.loads((tmp_path / "warm" / "metadata.json").read_text())["analysis"]
+    (pack,) = analysis_packs.packs(cache)
+    if damage == "truncated":
+        pack.write_bytes(pack.read_bytes()[:-10])
+    elif damage == "garbage":
+        pack.write_bytes(b"garbage")
+    elif damage == "empty":
+        pack.write_bytes(b"")
+    else:
+        pack.unlink()
+    again = tmp_path / "again"
+    generate_docs(a, again, options(cache))
+    stats = json.loads((again / "metadata.json").read_text())["analysis"]
+    assert stats["files_reanalysed"] == first["files_reanalysed"]
+    assert stats["files_reused"] == 0
+    assert comparable(again) == comparable(reference)
+    (rewritten,) = analysis_packs.packs(cache)
+    assert rewritten != pack
+
+
+def test_a_failed_run_keeps_the_packs_it_read(tmp_path: Path, monkeypatch) -> None:
+    a, b = make_commits(tmp_path)
+    cache = tmp_path / "analysis-cache"
+    generate_docs(a, tmp_path / "one", options(cache))
+    (pack,) = analysis_packs.packs(cache)
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("overview failed")
+
+    monkeypatch.setattr(pipeline, "render_overview", broken)
+    with pytest.raises(RuntimeError):
+        generate_docs(b, tmp_path / "two", options(cache))
+    # The entries it made are kept beside the old pack, which it had no right to replace.
+    assert pack.exists() and len(analysis_packs.packs(cache)) == 2
+    monkeypatch.undo()
+    generate_docs(b, tmp_path / "three", options(cache))
+    stats = json.loads((tmp_path / "three" / "metadata.json").read_text())["analysis"]
+    assert stats["files_reanalysed"] == 0
+    assert len(analysis_packs.packs(cache)) == 1  # merged
 
 
 def test_a_changed_generator_never_reuses_old_results(tmp_path: Path, monkeypatch) -> None:
@@ -103,14 +161,43 @@ def test_a_changed_generator_never_reuses_old_results(tmp_path: Path, monkeypatc
     )
 
 
-def test_eviction_keeps_the_most_recently_used_entries_under_the_budget(tmp_path: Path) -> None:
+def test_eviction_keeps_the_most_recently_used_packs_under_the_budget(tmp_path: Path) -> None:
     root = tmp_path / "cache"
     for i in range(10):
-        path = root / f"{i:02d}" / f"{i:02d}entry.pickle"
+        path = root / f"repo{i:02d}" / f"{i:02d}.pack"
         path.parent.mkdir(parents=True)
         path.write_bytes(b"x" * 100)
-
-        os.utime(path, (1000 + i, 1000 + i))  # entry 9 is the most recently used
-    assert analysis_cache.evict(root, 450) == 6
+        os.utime(path, (1000 + i, 1000 + i))  # pack 9 is the most recently used
+    # Left by a run that died long ago, by one writing now, and by the older layout.
+    (root / "repo09" / "1.tmp").write_bytes(b"x")
+    os.utime(root / "repo09" / "1.tmp", (1000, 1000))
+    (root / "repo09" / "2.tmp").write_bytes(b"x")
+    (root / "ab").mkdir()
+    (root / "ab" / "abcd.pickle").write_bytes(b"x")
+    assert analysis_cache.evict(root, 450) == 8
     left = sorted(p.name for p in root.glob("*/*"))
-    assert left == ["06entry.pickle", "07entry.pickle", "08entry.pickle", "09entry.pickle"]
+    assert left == ["06.pack", "07.pack", "08.pack", "09.pack", "2.tmp"]
+
+
+def test_reading_a_pack_marks_it_recently_used(tmp_path: Path) -> None:
+    a, _ = make_commits(tmp_path)
+    cache = tmp_path / "analysis-cache"
+    generate_docs(a, tmp_path / "one", options(cache))
+    (pack,) = analysis_packs.packs(cache)
+    os.utime(pack, (1000, 1000))
+    generate_docs(a, tmp_path / "two", options(cache))  # nothing new: the pack stays
+    assert analysis_packs.packs(cache) == [pack]
+    assert pack.stat().st_mtime > 1000
+
+
+def test_each_repository_has_its_own_packs(tmp_path: Path) -> None:
+    a, _ = make_commits(tmp_path)
+    cache = tmp_path / "analysis-cache"
+    generate_docs(a, tmp_path / "one", options(cache))
+    other = GenerationOptions(repo_name="acme/other", analysis_cache=str(cache))
+    generate_docs(a, tmp_path / "two", other)
+    assert (
+        json.loads((tmp_path / "two" / "metadata.json").read_text())["analysis"]["files_reused"]
+        == 0
+    )
+    assert len({p.parent for p in analysis_packs.packs(cache)}) == 2

@@ -20,6 +20,7 @@ from jobs.docgen import GenerationOptions, generate_docs, page_cache
 from jobs.docgen.analysis_cache import AnalysisCache
 from jobs.docgen.page_cache import PageKeys, after_parse
 from jobs.docgen.site import SiteContext
+from tests.support import analysis_packs
 
 from .test_incremental import comparable
 
@@ -215,10 +216,11 @@ def test_a_corrupt_page_entry_is_rendered_again(tmp_path: Path) -> None:
     repo = write_repo(tmp_path / "repo", BASE)
     cache = tmp_path / "cache"
     generate_docs(repo, tmp_path / "first", options(cache))
-    pages = sorted(cache.glob("*/*.page"))
-    assert pages
-    pages[0].write_bytes(b"garbage")
-    pages[1].write_bytes(pages[1].read_bytes()[:-5])
+    (pack,) = analysis_packs.packs(cache)
+    pages = [key for key in analysis_packs.entries(pack) if key.endswith(".page")]
+    assert len(pages) > 2
+    analysis_packs.flip_byte(pack, pages[0])
+    analysis_packs.flip_byte(pack, pages[1])
     generate_docs(repo, tmp_path / "second", options(cache))
     assert analysis(tmp_path / "second")["pages_rendered"] == 2
     assert comparable(tmp_path / "second") == comparable(tmp_path / "first")
@@ -240,11 +242,11 @@ def test_after_parse_names_everything_later_stages_change(
     cache = tmp_path / "cache"
     generate_docs(FIXTURES, tmp_path / "docs", GenerationOptions(analysis_cache=str(cache)))
     ((ctx, parsed),) = sites
-    store = AnalysisCache(cache)
+    store = AnalysisCache(cache, FIXTURES.name)
     checked = 0
     for path, info in ctx.files.items():
         data = (FIXTURES / path).read_bytes()
-        payload = store.read(store._path(path, info.language, data))
+        payload = store.read(store._key(path, info.language, data))
         assert payload is not None and parsed[path]
         rebuilt = pickle.loads(payload)
         role, comps, reexports = after_parse(info)
