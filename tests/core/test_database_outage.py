@@ -50,6 +50,15 @@ def cloning(job: Job) -> Job:
     )
 
 
+def finished(job: Job, what: str) -> Job:
+    """The job once it completed or failed."""
+    return wait_for(
+        lambda: (j := Job.objects.get(pk=job.pk)).status in (Status.COMPLETED, Status.FAILED) and j,
+        timeout=40,
+        what=what,
+    )
+
+
 def running_child(job: Job) -> int:
     """The pid of the job child now running ``job`` (its worker row names the parent)."""
     worker = Job.objects.select_related("worker").get(pk=job.pk).worker
@@ -106,18 +115,30 @@ def repo_name(url: str) -> str:
     return url.split("/", 3)[3]
 
 
-def test_worker_that_cannot_renew_stops_its_job_before_the_lease_expires(
-    settings: Any, git_server: GitServer, worker_process: Any, output_dir: Path
-) -> None:
+def stalled_mid_clone(
+    settings: Any, git_server: GitServer, worker_process: Any, name: str
+) -> tuple[str, Job, Any, int, Any]:
+    """A job cloning (slowly) on a worker that is then stopped with SIGSTOP: alive, holding
+    the lease, unable to renew it; a second worker stands by. Returns (url, job, stalled
+    worker, its job child's pid, second worker)."""
     settings.CODEWIKI_LEASE_SECONDS = 3
-    url = git_server.make_slow_repo("acme/stalled", seconds=30)
+    url = git_server.make_slow_repo(name, seconds=30)
     job = services.submit(url).job
     stalled = worker_process()
     cloning(job)
     child = running_child(job)
     rescuer = worker_process()
     wait_for(lambda: Worker.objects.count() == 2, what="a second worker")
-    stalled.signal(signal.SIGSTOP)  # alive, holding the lease, unable to renew it
+    stalled.signal(signal.SIGSTOP)
+    return url, job, stalled, child, rescuer
+
+
+def test_worker_that_cannot_renew_stops_its_job_before_the_lease_expires(
+    settings: Any, git_server: GitServer, worker_process: Any, output_dir: Path
+) -> None:
+    url, job, stalled, child, rescuer = stalled_mid_clone(
+        settings, git_server, worker_process, "acme/stalled"
+    )
     try:
         assert_stops_before_lease_end(child, stable_lease_end(job))
         assert not processes_touching(git_server.http.port, output_dir / "temp"), "git survived"
@@ -146,15 +167,9 @@ def test_worker_that_cannot_renew_stops_its_job_before_the_lease_expires(
 def test_stalled_worker_waking_mid_rescue_leaves_the_new_attempts_clone(
     settings: Any, git_server: GitServer, worker_process: Any, output_dir: Path
 ) -> None:
-    settings.CODEWIKI_LEASE_SECONDS = 3
-    url = git_server.make_slow_repo("acme/woken", seconds=30)
-    job = services.submit(url).job
-    stalled = worker_process()
-    cloning(job)
-    child = running_child(job)
-    worker_process()
-    wait_for(lambda: Worker.objects.count() == 2, what="a second worker")
-    stalled.signal(signal.SIGSTOP)
+    url, job, stalled, child, _rescuer = stalled_mid_clone(
+        settings, git_server, worker_process, "acme/woken"
+    )
     try:
         assert_stops_before_lease_end(child, stable_lease_end(job))
         # The rescuer's attempt is cloning (for 6 s) when the stalled worker wakes up.
@@ -173,11 +188,7 @@ def test_stalled_worker_waking_mid_rescue_leaves_the_new_attempts_clone(
     time.sleep(0.5)  # a few of its ticks
     assert rescue.is_dir(), "the stalled worker deleted the rescuing attempt's clone"
     git_server.http.delays[repo_name(url)] = 0
-    done = wait_for(
-        lambda: (j := Job.objects.get(pk=job.pk)).status in (Status.COMPLETED, Status.FAILED) and j,
-        timeout=40,
-        what="the rescuing worker to finish the job",
-    )
+    done = finished(job, "the rescuing worker to finish the job")
     assert done.status == Status.COMPLETED, done.error_message
     assert done.attempts == 2
 
@@ -193,11 +204,7 @@ def test_database_restart_during_a_clone_neither_fails_nor_repeats_the_job(
     cloning(job)
     with outage():
         time.sleep(1.5)
-    done = wait_for(
-        lambda: (j := Job.objects.get(pk=job.pk)).status in (Status.COMPLETED, Status.FAILED) and j,
-        timeout=40,
-        what="the job to finish",
-    )
+    done = finished(job, "the job to finish")
     assert done.status == Status.COMPLETED, done.error_message
     assert done.attempts == 1
     assert outcomes(done) == [JobAttempt.Outcome.COMPLETED]
@@ -233,11 +240,7 @@ def test_database_outage_longer_than_the_lease_never_runs_a_job_twice(
         assert not processes_touching(git_server.http.port, output_dir / "temp"), "git survived"
         time.sleep(3)  # the outage outlasts the lease
     git_server.http.delays[repo_name(url)] = 0
-    done = wait_for(
-        lambda: (j := Job.objects.get(pk=job.pk)).status in (Status.COMPLETED, Status.FAILED) and j,
-        timeout=40,
-        what="the job to finish after the outage",
-    )
+    done = finished(job, "the job to finish after the outage")
     assert done.status == Status.COMPLETED, done.error_message
     attempts = list(JobAttempt.objects.filter(job=done).order_by("started_at", "id"))
     assert [a.outcome for a in attempts][-1] == JobAttempt.Outcome.COMPLETED

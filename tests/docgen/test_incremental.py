@@ -49,6 +49,11 @@ def make_commits(tmp_path: Path) -> tuple[Path, Path]:
     return a, b
 
 
+def analysis(docs: Path) -> dict[str, int]:
+    """The analysis counts ``metadata.json`` records."""
+    return json.loads((docs / "metadata.json").read_text())["analysis"]
+
+
 def options(cache: Path | None) -> GenerationOptions:
     return GenerationOptions(
         repo_name="acme/mixed", commit="b" * 40, analysis_cache=str(cache) if cache else ""
@@ -62,13 +67,13 @@ def test_incremental_docs_equal_docs_from_scratch(tmp_path: Path) -> None:
     generate_docs(b, scratch, options(None))
 
     generate_docs(a, tmp_path / "docs-a", options(cache))
-    first = json.loads((tmp_path / "docs-a" / "metadata.json").read_text())["analysis"]
+    first = analysis(tmp_path / "docs-a")
     assert first["files_reused"] == 0 and first["files_reanalysed"] > 5
     incremental = tmp_path / "incremental"
     generate_docs(b, incremental, options(cache))
 
     assert comparable(incremental) == comparable(scratch)
-    stats = json.loads((incremental / "metadata.json").read_text())["analysis"]
+    stats = analysis(incremental)
     # One changed and one new file are parsed again; the rest of A's (minus the one
     # deleted) are reused.
     assert stats["files_reanalysed"] == 2
@@ -76,19 +81,25 @@ def test_incremental_docs_equal_docs_from_scratch(tmp_path: Path) -> None:
     assert "analysis" not in json.loads((scratch / "metadata.json").read_text())
 
 
-def test_a_corrupt_entry_is_recomputed(tmp_path: Path) -> None:
+def warm_cache(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Commit A generated without a cache (the reference) and with one: (A, cache, docs)."""
     a, _ = make_commits(tmp_path)
     cache = tmp_path / "analysis-cache"
     reference = tmp_path / "reference"
     generate_docs(a, reference, options(None))
     generate_docs(a, tmp_path / "warm", options(cache))
+    return a, cache, reference
+
+
+def test_a_corrupt_entry_is_recomputed(tmp_path: Path) -> None:
+    a, cache, reference = warm_cache(tmp_path)
     (pack,) = analysis_packs.packs(cache)
     stored = analysis_packs.entries(pack)
     analyses = [key for key in stored if not key.endswith(".page")]
     analysis_packs.flip_byte(pack, analyses[0])
     again = tmp_path / "again"
     generate_docs(a, again, options(cache))
-    stats = json.loads((again / "metadata.json").read_text())["analysis"]
+    stats = analysis(again)
     assert stats["files_reanalysed"] == 1
     assert stats["files_reused"] == len(analyses) - 1
     assert comparable(again) == comparable(reference)
@@ -98,17 +109,13 @@ def test_a_corrupt_entry_is_recomputed(tmp_path: Path) -> None:
     assert analysis_packs.entries(rewritten).keys() == stored.keys()
     third = tmp_path / "third"
     generate_docs(a, third, options(cache))
-    assert json.loads((third / "metadata.json").read_text())["analysis"]["files_reanalysed"] == 0
+    assert analysis(third)["files_reanalysed"] == 0
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "missing", "empty"])
 def test_a_damaged_or_missing_pack_is_recomputed(tmp_path: Path, damage: str) -> None:
-    a, _ = make_commits(tmp_path)
-    cache = tmp_path / "analysis-cache"
-    reference = tmp_path / "reference"
-    generate_docs(a, reference, options(None))
-    generate_docs(a, tmp_path / "warm", options(cache))
-    first = json.loads((tmp_path / "warm" / "metadata.json").read_text())["analysis"]
+    a, cache, reference = warm_cache(tmp_path)
+    first = analysis(tmp_path / "warm")
     (pack,) = analysis_packs.packs(cache)
     if damage == "truncated":
         pack.write_bytes(pack.read_bytes()[:-10])
@@ -120,7 +127,7 @@ def test_a_damaged_or_missing_pack_is_recomputed(tmp_path: Path, damage: str) ->
         pack.unlink()
     again = tmp_path / "again"
     generate_docs(a, again, options(cache))
-    stats = json.loads((again / "metadata.json").read_text())["analysis"]
+    stats = analysis(again)
     assert stats["files_reanalysed"] == first["files_reanalysed"]
     assert stats["files_reused"] == 0
     assert comparable(again) == comparable(reference)
@@ -144,7 +151,7 @@ def test_a_failed_run_keeps_the_packs_it_read(tmp_path: Path, monkeypatch) -> No
     assert pack.exists() and len(analysis_packs.packs(cache)) == 2
     monkeypatch.undo()
     generate_docs(b, tmp_path / "three", options(cache))
-    stats = json.loads((tmp_path / "three" / "metadata.json").read_text())["analysis"]
+    stats = analysis(tmp_path / "three")
     assert stats["files_reanalysed"] == 0
     assert len(analysis_packs.packs(cache)) == 1  # merged
 
@@ -155,10 +162,7 @@ def test_a_changed_generator_never_reuses_old_results(tmp_path: Path, monkeypatc
     generate_docs(a, tmp_path / "one", options(cache))
     monkeypatch.setattr(analysis_cache, "FINGERPRINT", "another-generator")
     generate_docs(a, tmp_path / "two", options(cache))
-    assert (
-        json.loads((tmp_path / "two" / "metadata.json").read_text())["analysis"]["files_reused"]
-        == 0
-    )
+    assert analysis(tmp_path / "two")["files_reused"] == 0
 
 
 def test_eviction_keeps_the_most_recently_used_packs_under_the_budget(tmp_path: Path) -> None:
@@ -196,8 +200,5 @@ def test_each_repository_has_its_own_packs(tmp_path: Path) -> None:
     generate_docs(a, tmp_path / "one", options(cache))
     other = GenerationOptions(repo_name="acme/other", analysis_cache=str(cache))
     generate_docs(a, tmp_path / "two", other)
-    assert (
-        json.loads((tmp_path / "two" / "metadata.json").read_text())["analysis"]["files_reused"]
-        == 0
-    )
+    assert analysis(tmp_path / "two")["files_reused"] == 0
     assert len({p.parent for p in analysis_packs.packs(cache)}) == 2
