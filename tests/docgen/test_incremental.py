@@ -181,6 +181,7 @@ def test_eviction_keeps_the_most_recently_used_packs_under_the_budget(tmp_path: 
     assert analysis_cache.evict(root, 450) == 8
     left = sorted(p.name for p in root.glob("*/*"))
     assert left == ["06.pack", "07.pack", "08.pack", "09.pack", "2.tmp"]
+    assert sorted(p.name for p in root.iterdir()) == ["repo06", "repo07", "repo08", "repo09"]
 
 
 def test_reading_a_pack_marks_it_recently_used(tmp_path: Path) -> None:
