@@ -229,25 +229,12 @@ def _open_pack(path: str) -> _Pack | None:
     Read whole rather than memory-mapped: on NFS another machine's run may delete the
     pack meanwhile, and a mapped page read after that is a SIGBUS, not an error."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        with open(path, "rb") as handle:
+            data = handle.read()
+            with contextlib.suppress(OSError):
+                os.utime(handle.fileno())  # least recently used goes first
     except OSError:
-        return None  # deleted by a run that merged it
-    try:
-        size = os.fstat(fd).st_size
-        chunks = []
-        while size > 0:
-            chunk = os.read(fd, size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size -= len(chunk)
-        with contextlib.suppress(OSError):
-            os.utime(fd)  # least recently used goes first
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return None  # deleted by a run that merged it, or unreadable
     try:
         if data[: len(_MAGIC)] != _MAGIC:
             raise ValueError("not a pack")

@@ -811,12 +811,18 @@ def _distinct(examples: list[Example]) -> list[Example]:
     return out[:MAX_EXAMPLES]
 
 
+def blob_prefix(repo_url: str, commit: str) -> str:
+    """Where the repository browser shows files of ``commit``: every source link starts
+    with it (the page cache swaps it for the next commit's), "" when the URL is unknown."""
+    return f"{repo_url}/blob/{commit or 'HEAD'}/" if repo_url else ""
+
+
 def source_link(repo_url: str, commit: str, path: str, line: int) -> str:
     """`path:line`, linked to the repository browser when the repository's URL is known."""
     text = code_span(f"{path}:{line}")
     if not repo_url:
         return text
-    return f"[{text}]({repo_url}/blob/{commit or 'HEAD'}/{quote(path)}#L{line})"
+    return f"[{text}]({blob_prefix(repo_url, commit)}{quote(path)}#L{line})"
 
 
 def render_examples(examples: list[Example], repo_url: str, commit: str) -> list[str]:

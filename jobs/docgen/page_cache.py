@@ -27,6 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .analysis_cache import FINGERPRINT, AnalysisCache
+from .examples import blob_prefix
 from .languages import display_name
 from .model import FileInfo
 from .module_page import _owner, _split_components  # the page's own rules, not copies
@@ -38,10 +39,6 @@ _COMMIT_MARKER = "\x00blob\x00"
 _SUFFIX = ".page"
 
 XrefLog = list[tuple[str, str, str | None]]  # (from file, target, link it resolved to)
-
-
-def _blob_prefix(ctx: SiteContext) -> str:
-    return f"{ctx.repo_url}/blob/{ctx.commit or 'HEAD'}/" if ctx.repo_url else ""
 
 
 class PageKeys:
@@ -206,7 +203,7 @@ class PageCache:
 
     def __init__(self, store: AnalysisCache, ctx: SiteContext) -> None:
         self.store, self.ctx = store, ctx
-        self.prefix = _blob_prefix(ctx)
+        self.prefix = blob_prefix(ctx.repo_url, ctx.commit)
         self.hits = 0
         self._keys = PageKeys(ctx, store.digests)
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from .examples import Example
+from .examples import Example, blob_prefix
 from .graph import Graph
 from .markdown import doc_summary, escape_inline
 from .model import Component, FileInfo, SkippedFile
@@ -159,8 +159,7 @@ def location(ctx: SiteContext, comp: Component, base: str = "") -> str:
         text = ctx.file_cache[key] = escape_inline(shown)
     text = f"{text}:{comp.start_line}"
     if ctx.repo_url:
-        ref = ctx.commit or "HEAD"
-        url = f"{ctx.repo_url}/blob/{ref}/{quote(comp.file)}#L{comp.start_line}"
+        url = f"{blob_prefix(ctx.repo_url, ctx.commit)}{quote(comp.file)}#L{comp.start_line}"
         return f"[{text}]({url})"
     return text
 
