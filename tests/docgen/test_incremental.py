@@ -152,8 +152,83 @@ def test_a_failed_run_keeps_the_packs_it_read(tmp_path: Path, monkeypatch) -> No
     monkeypatch.undo()
     generate_docs(b, tmp_path / "three", options(cache))
     stats = analysis(tmp_path / "three")
-    assert stats["files_reanalysed"] == 0
-    assert len(analysis_packs.packs(cache)) == 1  # merged
+    assert stats["files_reanalysed"] == 0  # the failed run's entries were kept
+    generate_docs(b, tmp_path / "scratch", options(None))
+    assert comparable(tmp_path / "three") == comparable(tmp_path / "scratch")
+
+
+def many_modules(root: Path, count: int) -> list[Path]:
+    """A Python project of ``count`` modules in four packages, each with a class."""
+    paths = []
+    for i in range(count):
+        path = root / f"pkg{i % 4}" / f"mod{i}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        (path.parent / "__init__.py").write_text('"""A package."""\n')
+        path.write_text(f'"""Module {i}."""\n\n\nclass Thing{i}:\n'
+                        f'    """Thing number {i}."""\n\n    def size(self) -> int:\n'
+                        f"        return {i}\n")  # fmt: skip
+        paths.append(path)
+    return paths
+
+
+def test_a_small_change_writes_only_its_new_entries(tmp_path: Path) -> None:
+    a = tmp_path / "commit-a"
+    b = tmp_path / "commit-b"
+    many_modules(a, 40)
+    shutil.copytree(a, b)
+    edited = b / "pkg1" / "mod5.py"
+    edited.write_text(edited.read_text() + "\n\ndef helper() -> int:\n    return 5\n")
+    cache = tmp_path / "analysis-cache"
+    generate_docs(a, tmp_path / "one", options(cache))
+    (pack,) = analysis_packs.packs(cache)
+    generate_docs(b, tmp_path / "two", options(cache))
+    old, delta = analysis_packs.packs(cache)
+    assert old == pack  # still mostly what the run used: kept, not written again
+    stats = analysis(tmp_path / "two")
+    keys = analysis_packs.entries(delta).keys()
+    assert len([k for k in keys if not k.endswith(".page")]) == stats["files_reanalysed"] == 1
+    assert len([k for k in keys if k.endswith(".page")]) == stats["pages_rendered"] > 0
+    generate_docs(b, tmp_path / "three", options(cache))
+    assert analysis(tmp_path / "three")["files_reanalysed"] == 0
+    assert analysis(tmp_path / "three")["pages_rendered"] == 0
+    assert comparable(tmp_path / "three") == comparable(tmp_path / "two")
+
+
+def test_packs_are_merged_when_they_pile_up(tmp_path: Path, monkeypatch) -> None:
+    commits = [tmp_path / "commit-a"]
+    many_modules(commits[0], 40)
+    for n in (5, 7):  # each commit edits one more module
+        commits.append(tmp_path / f"commit-{n}")
+        shutil.copytree(commits[-2], commits[-1])
+        edited = commits[-1] / f"pkg{n % 4}" / f"mod{n}.py"
+        edited.write_text(edited.read_text() + f"\n\ndef helper() -> int:\n    return {n}\n")
+    cache = tmp_path / "analysis-cache"
+    generate_docs(commits[0], tmp_path / "one", options(cache))
+    generate_docs(commits[1], tmp_path / "two", options(cache))
+    assert len(analysis_packs.packs(cache)) == 2
+    monkeypatch.setattr(analysis_cache, "MAX_PACKS", 2)
+    generate_docs(commits[2], tmp_path / "three", options(cache))
+    (merged,) = analysis_packs.packs(cache)
+    generate_docs(commits[2], tmp_path / "four", options(cache))
+    assert analysis(tmp_path / "four")["files_reanalysed"] == 0
+    assert analysis_packs.packs(cache) == [merged]
+
+
+def test_packs_mostly_unused_are_replaced_by_what_the_run_used(tmp_path: Path) -> None:
+    a, _ = make_commits(tmp_path)
+    cache = tmp_path / "analysis-cache"
+    generate_docs(a, tmp_path / "one", options(cache))
+    (pack,) = analysis_packs.packs(cache)
+    before = analysis_packs.entries(pack).keys()
+    small = tmp_path / "small"
+    shutil.copytree(a / "go", small / "go")  # a small part of A: most entries unused
+    generate_docs(small, tmp_path / "two", options(cache))
+    assert analysis(tmp_path / "two")["files_reused"] > 0
+    (replaced,) = analysis_packs.packs(cache)
+    assert replaced != pack and not pack.exists()
+    go_files = len(list((a / "go").rglob("*.go")))
+    kept = [k for k in analysis_packs.entries(replaced) if not k.endswith(".page")]
+    assert len(kept) == go_files < len([k for k in before if not k.endswith(".page")])
 
 
 def test_a_changed_generator_never_reuses_old_results(tmp_path: Path, monkeypatch) -> None:
