@@ -249,8 +249,14 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
             # that some component somewhere carries are looked up, in priority order.
             refs: dict[str, None] = {}
             excluded: set[str] | None = None
+            names = comp.names
+            found = (
+                known_here.intersection(names.split("\0"))
+                if isinstance(names, str)
+                else names & known_here
+            )
             # Sorted: set order changes with PYTHONHASHSEED, the "Uses" list must not.
-            for name in sorted(comp.names & known_here):
+            for name in sorted(found):
                 target = siblings.get(name) or scope.get(name) or fallback.get(name)
                 if target is None:
                     continue
@@ -269,7 +275,7 @@ def build_graph(files: list[FileInfo], resolver: ImportResolver) -> Graph:
                         comp.base_ids.append(target.id)
                     refs[target.id] = None
             comp.refs = list(refs)
-            comp.names.clear()  # no longer needed; keeps peak memory down
+            comp.names = ""  # no longer needed; keeps peak memory down
             for ref in comp.refs:
                 used_by[ref].append(comp.id)
                 ref_file = components[ref].file
