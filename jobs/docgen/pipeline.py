@@ -153,19 +153,19 @@ def _run(
     for top in modules:
         _collect_pages(top, None, pages)
     total = len(pages)
-    progress(analyse_end + 6, "Finding usage examples")
-    ctx.examples = _examples(ctx, root, real_root, options.max_file_bytes)
-    prose_report = None
-    if options.prose is not None:
-        prose_report = _write_prose(root, real_root, ctx, options, progress)
-    overview = render_overview(ctx)
-
-    store = analysis_cache.active()
-    page_cache = PageCache(store, ctx) if store is not None else None
-    # Helpers start before the writer's thread exists: a fork copies no running thread.
-    rendered = _PageRenderer(ctx, pages, page_cache)
-    writer = OutputWriter(out_dir)
+    # Started now, so that a writing process is up by the time the first page is ready.
+    writer = OutputWriter(out_dir, process=total >= WRITER_PROCESS_MIN_PAGES)
     try:
+        progress(analyse_end + 6, "Finding usage examples")
+        ctx.examples = _examples(ctx, root, real_root, options.max_file_bytes)
+        prose_report = None
+        if options.prose is not None:
+            prose_report = _write_prose(root, real_root, ctx, options, progress)
+        overview = render_overview(ctx)
+
+        store = analysis_cache.active()
+        page_cache = PageCache(store, ctx) if store is not None else None
+        rendered = _PageRenderer(ctx, pages, page_cache)
         writer.write_text("overview.md", overview)
         for i, (module, text) in enumerate(rendered, start=1):
             writer.write_text(module.page, text)
@@ -223,6 +223,8 @@ def _run(
 # Rendering a page is pure given the site context, which forked helpers share for free
 # (copy-on-write); only the finished Markdown comes back.
 PARALLEL_MIN_PAGES = 40
+# Below this, starting a writing process (about 20 ms) costs more than writing in a thread.
+WRITER_PROCESS_MIN_PAGES = 40
 _render_job: tuple[SiteContext, list[tuple[Module, Module | None]]] | None = None
 Rendered = tuple[str, XrefLog]  # a page and the cross-references it resolved
 

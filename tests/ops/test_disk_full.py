@@ -5,6 +5,7 @@ The temp folder is a real tiny tmpfs, so git and the generator hit a real ENOSPC
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from jobs.docgen import GenerationOptions, generate_docs
+from jobs.docgen.writer import OutputWriter
 from jobs.models import Job, JobAttempt, Status
 from jobs.pipeline import failure_of
 from tests.conftest import SAMPLE_FILES, GitServer
@@ -70,6 +72,21 @@ def test_generator_write_on_a_full_disk_names_the_folder(small_temp: Path, tmp_p
     repo = write_files(tmp_path / "repo", files)
     with pytest.raises(OSError) as raised:
         generate_docs(repo, small_temp / "docs", GenerationOptions(repo_name="owner/repo"))
+    message, transient = failure_of(raised.value, small_temp / "job")
+    assert transient
+    assert message == "Out of disk space in the temp folder (CODEWIKI_OUTPUT_DIR/temp)"
+
+
+@pytest.mark.parametrize("process", [True, False], ids=["process", "thread"])
+def test_the_output_writer_on_a_full_disk_says_where(small_temp: Path, process: bool) -> None:
+    writer = OutputWriter(small_temp / "docs", process=process)
+    with pytest.raises(OSError) as raised:
+        for i in range(40):  # 400 KB for a 96 KB disk
+            writer.write_text(f"page-{i}.md", "x" * 10_000)
+        writer.close()
+    writer.close()
+    assert raised.value.errno == errno.ENOSPC
+    assert str(raised.value.filename).startswith(str(small_temp / "docs"))
     message, transient = failure_of(raised.value, small_temp / "job")
     assert transient
     assert message == "Out of disk space in the temp folder (CODEWIKI_OUTPUT_DIR/temp)"
