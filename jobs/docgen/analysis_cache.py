@@ -123,10 +123,6 @@ class AnalysisCache:
             return  # a cache that cannot be written only costs time
         self.digests[rel] = self.write(self._key(rel, language, data), payload)
 
-    def has(self, key: str) -> bool:
-        """Whether an entry exists (``read`` still checks it)."""
-        return key in self._new or any(key in pack.index for pack in self._read_packs())
-
     def read(self, key: str) -> bytes | None:
         """An entry's payload, or None when it is missing, corrupt or truncated."""
         entry = self._entry(key)

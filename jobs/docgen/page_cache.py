@@ -210,10 +210,6 @@ class PageCache:
     def key(self, module: Module, parent: Module | None) -> str:
         return self._keys.key(module, parent)
 
-    def has(self, key: str) -> bool:
-        """Whether an entry exists (``get`` still checks it)."""
-        return self.store.has(key + _SUFFIX)
-
     def get(self, key: str, resolve: Callable[[str, str], str | None]) -> str | None:
         """The page, if one with this key was stored and its cross-references still hold."""
         payload = self.store.read(key + _SUFFIX)

@@ -165,9 +165,8 @@ def _run(
 
         store = analysis_cache.active()
         page_cache = PageCache(store, ctx) if store is not None else None
-        rendered = _PageRenderer(ctx, pages, page_cache)
         writer.write_text("overview.md", overview)
-        for i, (module, text) in enumerate(rendered, start=1):
+        for i, (module, text) in enumerate(_PageRenderer(ctx, pages, page_cache), start=1):
             writer.write_text(module.page, text)
             progress(
                 WRITE_START + (WRITE_END - WRITE_START) * i / max(total, 1),
@@ -182,6 +181,7 @@ def _run(
         main_model = (prose_report.model if prose_report else "") or options.main_model
         main_model = main_model or STATIC_MODEL
         leaves = sum(1 for top in modules for node in top.walk() if not node.children)
+        listed = [*_in_page_order(writer.files_generated, pages), "metadata.json"]
         metadata = {
             "generation_info": {
                 "timestamp": datetime.now(UTC).isoformat(),
@@ -195,7 +195,7 @@ def _run(
                 "leaf_nodes": leaves,
                 "max_depth": depth(modules),
             },
-            "files_generated": [*writer.files_generated, "metadata.json"],
+            "files_generated": listed,
         }
         if prose_report is not None:
             metadata["llm"] = prose_report.as_json()
@@ -208,11 +208,11 @@ def _run(
             }
         writer.write_json("metadata.json", metadata)
     finally:
-        # Waits for the background writes; metadata.json, queued last, lands last.
+        # Waits for the background writes; metadata.json, sent last, lands last.
         writer.close()
     progress(100, "Done")
     return GenerationResult(
-        files_generated=list(writer.files_generated),  # now ends with metadata.json
+        files_generated=listed,
         main_model=main_model,
         component_count=len(graph.components),
         module_count=total,
@@ -223,7 +223,7 @@ def _run(
 # Rendering a page is pure given the site context, which forked helpers share for free
 # (copy-on-write); only the finished Markdown comes back.
 PARALLEL_MIN_PAGES = 40
-# Below this, starting a writing process (about 20 ms) costs more than writing in a thread.
+# Below this, starting a writing process (about 20 ms) costs more than writing here.
 WRITER_PROCESS_MIN_PAGES = 40
 _render_job: tuple[SiteContext, list[tuple[Module, Module | None]]] | None = None
 Rendered = tuple[str, XrefLog]  # a page and the cross-references it resolved
@@ -245,9 +245,10 @@ def _render_some(indices: list[int]) -> list[Rendered]:
 
 
 class _PageRenderer:
-    """Every page, in order: those the page cache holds are read back (as they are written,
-    so reading overlaps writing); of the rest, this process renders the first share while
-    helpers render the others."""
+    """Every page, each as soon as it is ready (not in page order): first those the page
+    cache holds, each read back as soon as its key is known, so that the writing process
+    writes them while later keys are computed; then the rest, of which this process
+    renders the first share while helpers render the others."""
 
     def __init__(
         self,
@@ -255,61 +256,68 @@ class _PageRenderer:
         pages: list[tuple[Module, Module | None]],
         cache: PageCache | None,
     ) -> None:
-        global _render_job
         self.ctx, self.pages, self.cache = ctx, pages, cache
-        self.keys = [cache.key(module, parent) for module, parent in pages] if cache else []
-        # Pages with an entry: read back in turn. One that turns out corrupt or stale (a
-        # cross-reference resolves elsewhere now) is rendered here.
-        self.stored = {i for i, key in enumerate(self.keys) if cache and cache.has(key)}
-        todo = [i for i in range(len(pages)) if i not in self.stored]
-        self.pool: ProcessPoolExecutor | None = None
-        self.futures: list[tuple[list[int], Future[list[Rendered]]]] = []
-        helpers = _helper_processes(len(todo), PARALLEL_MIN_PAGES)
-        if not helpers:
-            return
-        cuts = _cut_points(len(todo), helpers)
-        slices = [todo[cuts[i] : cuts[i + 1]] for i in range(1, len(cuts) - 1)]
-        _render_job = (ctx, pages)
-        try:
-            self.pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("fork"))
-            self.futures = [(part, self.pool.submit(_render_some, part)) for part in slices]
-        except (OSError, ValueError):
-            self._shutdown()
-            self.futures = []
-        finally:
-            _render_job = None
 
     def __iter__(self) -> Iterator[tuple[Module, str]]:
+        cache = self.cache
+        keys: list[str] = []
+        todo: list[int] = []
+        for i, (module, parent) in enumerate(self.pages):
+            # A page with no entry, or one corrupt or stale (a cross-reference resolves
+            # elsewhere now), is rendered.
+            text = None
+            if cache is not None:
+                keys.append(cache.key(module, parent))
+                text = cache.get(keys[i], self._resolve)
+            if text is None:
+                todo.append(i)
+            else:
+                yield module, text
+        pool, futures = self._start_helpers(todo)
         # Helpers take the last pages to render, so waiting for them in page order never
         # holds up a page this process could render meanwhile.
         from_helpers: dict[int, Rendered] = {}
-        waiting = {i: n for n, (part, _future) in enumerate(self.futures) for i in part}
+        waiting = {i: n for n, (part, _future) in enumerate(futures) for i in part}
         try:
-            for i, (module, parent) in enumerate(self.pages):
-                if i in self.stored and self.cache is not None:
-                    text = self.cache.get(self.keys[i], self._resolve)
-                    if text is not None:
-                        yield module, text
-                        continue
+            for i in todo:
+                module, parent = self.pages[i]
                 if i in waiting and i not in from_helpers:
-                    part, future = self.futures[waiting[i]]
+                    part, future = futures[waiting[i]]
                     # A helper that died (out of memory, killed) left its pages to this one.
                     with contextlib.suppress(Exception):
                         from_helpers.update(zip(part, future.result(), strict=True))
                 text, log = from_helpers.pop(i, None) or _render_logged(self.ctx, module, parent)
-                if self.cache is not None:
-                    self.cache.put(self.keys[i], text, log)
+                if cache is not None:
+                    cache.put(keys[i], text, log)
                 yield module, text
         finally:
-            self._shutdown()
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def _start_helpers(
+        self, todo: list[int]
+    ) -> tuple[ProcessPoolExecutor | None, list[tuple[list[int], Future[list[Rendered]]]]]:
+        """Helper processes rendering the later slices of ``todo``, when it is long enough."""
+        global _render_job
+        helpers = _helper_processes(len(todo), PARALLEL_MIN_PAGES)
+        if not helpers:
+            return None, []
+        cuts = _cut_points(len(todo), helpers)
+        slices = [todo[cuts[i] : cuts[i + 1]] for i in range(1, len(cuts) - 1)]
+        _render_job = (self.ctx, self.pages)
+        pool = None
+        try:
+            pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("fork"))
+            return pool, [(part, pool.submit(_render_some, part)) for part in slices]
+        except (OSError, ValueError):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+            return None, []
+        finally:
+            _render_job = None
 
     def _resolve(self, source: str, target: str) -> str | None:
         return resolver(self.ctx, source)(target)
-
-    def _shutdown(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
 
 
 def _write_prose(
@@ -558,6 +566,14 @@ def _name_root(modules: list[Module], package: str, title: str) -> None:
                     own = node.full or node.path or node.name
                     sep = ": " if ", " in own and "/" not in own else "/"
                     node.full = short_title(f"{name}{sep}{own}")
+
+
+def _in_page_order(written: list[str], pages: list[tuple[Module, Module | None]]) -> list[str]:
+    """The files written, pages in page order (each was written as soon as it was ready):
+    the overview first, then the pages, then the rest, as written."""
+    rank = {module.page: n for n, (module, _parent) in enumerate(pages)}
+    rank["overview.md"] = -1
+    return sorted(written, key=lambda name: rank.get(name, len(rank)))
 
 
 def _collect_pages(

@@ -1,4 +1,4 @@
-"""The output writer, in its thread and in its writing process: what lands, and failures."""
+"""The output writer, writing in place and through its writing process: what lands, and failures."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from .test_incremental import comparable
 
 FIXTURES = Path(__file__).parent / "fixtures" / "python"
 
-MODES = [pytest.param(True, id="process"), pytest.param(False, id="thread")]
+MODES = [pytest.param(True, id="process"), pytest.param(False, id="inline")]
 
 
 @pytest.mark.parametrize("process", MODES)
@@ -92,7 +92,7 @@ def test_a_killed_writing_process_is_an_error_not_a_silent_loss(tmp_path: Path) 
         writer.close()
 
 
-def test_docs_written_by_the_process_equal_docs_written_by_the_thread(
+def test_docs_written_by_the_process_equal_docs_written_in_place(
     tmp_path: Path, monkeypatch
 ) -> None:
     modes: list[bool] = []
@@ -104,8 +104,8 @@ def test_docs_written_by_the_process_equal_docs_written_by_the_thread(
 
     monkeypatch.setattr(OutputWriter, "__init__", record)
     options = GenerationOptions(repo_name="acme/sample", commit="c" * 40)
-    generate_docs(FIXTURES, tmp_path / "thread", options)
+    generate_docs(FIXTURES, tmp_path / "inline", options)
     monkeypatch.setattr(pipeline, "WRITER_PROCESS_MIN_PAGES", 1)
     generate_docs(FIXTURES, tmp_path / "process", options)
     assert modes == [False, True]
-    assert comparable(tmp_path / "process") == comparable(tmp_path / "thread")
+    assert comparable(tmp_path / "process") == comparable(tmp_path / "inline")

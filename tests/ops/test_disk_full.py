@@ -77,7 +77,7 @@ def test_generator_write_on_a_full_disk_names_the_folder(small_temp: Path, tmp_p
     assert message == "Out of disk space in the temp folder (CODEWIKI_OUTPUT_DIR/temp)"
 
 
-@pytest.mark.parametrize("process", [True, False], ids=["process", "thread"])
+@pytest.mark.parametrize("process", [True, False], ids=["process", "inline"])
 def test_the_output_writer_on_a_full_disk_says_where(small_temp: Path, process: bool) -> None:
     writer = OutputWriter(small_temp / "docs", process=process)
     with pytest.raises(OSError) as raised:
