@@ -262,6 +262,9 @@ class _PageRenderer:
         cache = self.cache
         keys: list[str] = []
         todo: list[int] = []
+        # Asked before the writing process gets busy with the stored pages: it is no reason
+        # to render the rest without helpers.
+        idle = _idle_cores()
         for i, (module, parent) in enumerate(self.pages):
             # A page with no entry, or one corrupt or stale (a cross-reference resolves
             # elsewhere now), is rendered.
@@ -273,7 +276,7 @@ class _PageRenderer:
                 todo.append(i)
             else:
                 yield module, text
-        pool, futures = self._start_helpers(todo)
+        pool, futures = self._start_helpers(todo, idle)
         # Helpers take the last pages to render, so waiting for them in page order never
         # holds up a page this process could render meanwhile.
         from_helpers: dict[int, Rendered] = {}
@@ -295,11 +298,11 @@ class _PageRenderer:
                 pool.shutdown(wait=True, cancel_futures=True)
 
     def _start_helpers(
-        self, todo: list[int]
+        self, todo: list[int], idle: float
     ) -> tuple[ProcessPoolExecutor | None, list[tuple[list[int], Future[list[Rendered]]]]]:
         """Helper processes rendering the later slices of ``todo``, when it is long enough."""
         global _render_job
-        helpers = _helper_processes(len(todo), PARALLEL_MIN_PAGES)
+        helpers = _helper_processes(len(todo), PARALLEL_MIN_PAGES, idle)
         if not helpers:
             return None, []
         cuts = _cut_points(len(todo), helpers)
@@ -448,15 +451,25 @@ def _reuse_cached(
     return found
 
 
-def _helper_processes(count: int, minimum: int) -> int:
-    """How many extra processes to share ``count`` items with (0: do them all here)."""
+def _helper_processes(count: int, minimum: int, idle: float | None = None) -> int:
+    """How many extra processes to share ``count`` items with (0: do them all here);
+    ``idle``: the cores ``_idle_cores`` found, when it was asked earlier."""
     if count < minimum or "fork" not in multiprocessing.get_all_start_methods():
         return 0
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    idle = (cores or 1) - _busy_elsewhere()
+    cores = _cores()
     # Helpers only pay on cores nobody else is using: on a busy machine (other jobs,
     # other workers) they would only add the cost of sending results back.
-    return max(0, min(int(idle + 0.5), cores or 1, MAX_PARSE_PROCESSES) - 1)
+    idle = _idle_cores() if idle is None else idle
+    return max(0, min(int(idle + 0.5), cores, MAX_PARSE_PROCESSES) - 1)
+
+
+def _cores() -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return cores or 1
+
+
+def _idle_cores() -> float:
+    return _cores() - _busy_elsewhere()
 
 
 def _busy_elsewhere() -> float:

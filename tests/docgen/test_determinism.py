@@ -71,11 +71,12 @@ def test_helper_processes_give_the_same_docs(tmp_path: Path, monkeypatch) -> Non
     repo = tmp_path / "repo"
     shutil.copytree(FIXTURES, repo)
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
-    monkeypatch.setattr(pipeline, "_helper_processes", lambda count, minimum: 0)
+    monkeypatch.setattr(pipeline, "_helper_processes", lambda count, minimum, idle=None: 0)
     generate_docs(repo, serial, GenerationOptions(repo_name="poly"))
     # Two forked helpers take two slices of the files, then of the pages; this process
-    # does the first slice of each.
-    monkeypatch.setattr(pipeline, "_helper_processes", lambda count, minimum: 2)
+    # does the first slice of each. The page helpers fork while the writing process runs.
+    monkeypatch.setattr(pipeline, "_helper_processes", lambda count, minimum, idle=None: 2)
+    monkeypatch.setattr(pipeline, "WRITER_PROCESS_MIN_PAGES", 1)
     generate_docs(repo, parallel, GenerationOptions(repo_name="poly"))
     names = sorted(p.name for p in serial.iterdir())
     assert names == sorted(p.name for p in parallel.iterdir())
