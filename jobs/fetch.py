@@ -140,8 +140,28 @@ def _protocol_config(url: str) -> list[str]:
 
 
 def uses_credential(url: str) -> bool:
-    """Whether git commands for ``url`` are given a token (its docs are then private)."""
+    """Whether a configured credential applies to ``url``: until ``needs_credential`` has
+    asked, its docs are taken to be private."""
     return git_credentials.for_url(url) is not None
+
+
+def needs_credential(url: str, *, timeout: float) -> bool:
+    """Whether ``url`` is a private repository: a credential applies to it and git cannot
+    list its refs without one. A host-wide token (kept for an organisation's repositories,
+    or against rate limits) does not make the host's public repositories private.
+
+    Asked anonymously; a refusal or "not found" (how GitHub answers strangers about
+    private repositories) means private. Any other failure is raised, as for a fetch."""
+    if not uses_credential(url):
+        return False
+    try:
+        _git(
+            ["ls-remote", "--", url, "HEAD"],
+            url=url, timeout=timeout, what="checking access to", use_credential=False,
+        )  # fmt: skip
+    except (AuthenticationFailed, RepositoryNotFound):
+        return True
+    return False
 
 
 def _bounded(timeout: float) -> list[str]:
@@ -157,10 +177,18 @@ def _bounded(timeout: float) -> list[str]:
     return ["timeout", "--signal=TERM", "--kill-after=5", f"{timeout:.3f}"]
 
 
-def _git(args: list[str], *, url: str, timeout: float, cwd: Path | None = None, what: str) -> str:
+def _git(
+    args: list[str],
+    *,
+    url: str,
+    timeout: float,
+    cwd: Path | None = None,
+    what: str,
+    use_credential: bool = True,
+) -> str:
     command = [*_bounded(timeout), "git", *_protocol_config(url), *args]
     env = _git_env()
-    credential = git_credentials.for_url(url)
+    credential = git_credentials.for_url(url) if use_credential else None
     if credential is not None:
         env.update(git_credentials.git_env(credential))
     try:
@@ -239,17 +267,23 @@ def _first_meaningful_line(stderr: str) -> str:
     return "git exited with an error"
 
 
-def resolve_commit(url: str, commit: str, *, timeout: float) -> ResolvedRef:
+def resolve_commit(
+    url: str, commit: str, *, timeout: float, use_credential: bool = True
+) -> ResolvedRef:
     """Find the sha to document without cloning.
 
     A full sha needs no network. Otherwise ``git ls-remote`` lists the remote's
     refs: no commit means the default branch (HEAD); a name is matched as a
     branch, then a tag (peeled). An abbreviated sha cannot be resolved remotely;
-    it is returned as-is and resolved after the fetch.
+    it is returned as-is and resolved after the fetch. ``use_credential``: False
+    for a public repository, which is never sent a token.
     """
     if is_full_sha(commit):
         return ResolvedRef(sha=commit, ref=commit)
-    output = _git(["ls-remote", "--", url], url=url, timeout=timeout, what="listing the refs of")
+    output = _git(
+        ["ls-remote", "--", url],
+        url=url, timeout=timeout, what="listing the refs of", use_credential=use_credential,
+    )  # fmt: skip
     refs: dict[str, str] = {}
     for line in output.splitlines():
         sha, _, name = line.partition("\t")
@@ -271,7 +305,13 @@ def resolve_commit(url: str, commit: str, *, timeout: float) -> ResolvedRef:
 
 
 def shallow_fetch(
-    url: str, resolved: ResolvedRef, dest: Path, *, depth: int, timeout: float
+    url: str,
+    resolved: ResolvedRef,
+    dest: Path,
+    *,
+    depth: int,
+    timeout: float,
+    use_credential: bool = True,
 ) -> str:
     """Materialise ``resolved`` into ``dest`` and return the checked-out sha.
 
@@ -279,7 +319,7 @@ def shallow_fetch(
     given commit alone at depth 1), which is a single-branch shallow clone
     without downloading any other branch. An abbreviated sha is the one case
     that needs history: the default branch is fetched in full (blobs lazily)
-    and the prefix resolved there.
+    and the prefix resolved there. ``use_credential`` as for ``resolve_commit``.
     """
     dest.mkdir(parents=True, exist_ok=True)
     repo = Repo.init(dest)
@@ -292,13 +332,13 @@ def shallow_fetch(
         fetch_depth = 1 if is_full_sha(resolved.ref) else max(depth, 1)
         _git(
             ["fetch", "--no-tags", f"--depth={fetch_depth}", "origin", resolved.ref],
-            url=url, timeout=timeout, cwd=dest, what=what,
+            url=url, timeout=timeout, cwd=dest, what=what, use_credential=use_credential,
         )  # fmt: skip
         target = "FETCH_HEAD"
     else:
         _git(
             ["fetch", "--no-tags", "--filter=blob:none", "origin", "HEAD"],
-            url=url, timeout=timeout, cwd=dest, what=what,
+            url=url, timeout=timeout, cwd=dest, what=what, use_credential=use_credential,
         )  # fmt: skip
         try:
             target = repo.git.rev_parse("--verify", "--quiet", f"{resolved.ref}^{{commit}}")
@@ -306,7 +346,11 @@ def shallow_fetch(
             raise CommitNotFound(
                 f"Commit '{resolved.ref}' not found on the default branch of {url}"
             ) from exc
-    _git(["checkout", "--quiet", "--detach", target], url=url, timeout=timeout, cwd=dest, what=what)
+    # Not always local: after a partial fetch (blob:none) it fetches the blobs it needs.
+    _git(
+        ["checkout", "--quiet", "--detach", target],
+        url=url, timeout=timeout, cwd=dest, what=what, use_credential=use_credential,
+    )  # fmt: skip
     sha = repo.head.commit.hexsha
     # The clone's .git is not documentation input; dropping it keeps the
     # generator from walking packfiles and frees disk early.

@@ -36,7 +36,7 @@ from jobs.db_outage import (
     retrying,
 )
 from jobs.docgen import GenerationOptions, generate_docs
-from jobs.fetch import FetchError, resolve_commit, shallow_fetch, uses_credential
+from jobs.fetch import FetchError, needs_credential, resolve_commit, shallow_fetch
 from jobs.git_credentials import redact
 from jobs.models import CacheEntry, InvalidTransition, Job, JobAttempt, Worker
 from jobs.prose_config import job_deadline, prose_settings
@@ -256,7 +256,9 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path, db: Retrying) -> 
     timeout = settings.CODEWIKI_CLONE_TIMEOUT
     # Decided per run, not per submission: a credential added or removed since
     # submission changes how this fetch authenticates, and so who may read the docs.
-    private = uses_credential(job.repo_url)
+    # A public repository is fetched without the token, even where one applies.
+    with progress.step("resolve"):
+        private = needs_credential(job.repo_url, timeout=timeout)
     if private != job.private:
         db(lambda: Job.objects.filter(pk=job.pk).update(private=private), "saving the job")
         job.private = private
@@ -264,7 +266,9 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path, db: Retrying) -> 
         5, "Resolving commit" + (f" {job.commit_id}" if job.commit_id else " of default branch")
     )
     with progress.step("resolve"):
-        resolved = resolve_commit(job.repo_url, job.commit_id, timeout=timeout)
+        resolved = resolve_commit(
+            job.repo_url, job.commit_id, timeout=timeout, use_credential=private
+        )
     if resolved.sha:
         progress(8, f"Checking cache for {resolved.sha[:12]}")
         if db(lambda: complete_from_cache(job, resolved.sha), "checking the cache"):
@@ -278,6 +282,7 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path, db: Retrying) -> 
             workdir / "repo",
             depth=settings.CODEWIKI_CLONE_DEPTH,
             timeout=timeout,
+            use_credential=private,
         )
     if sha != resolved.sha and db(lambda: complete_from_cache(job, sha), "checking the cache"):
         return  # a short sha or a branch that moved: the actual commit may be cached

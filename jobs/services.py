@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jobs import rate_limit, wakeup
-from jobs.fetch import uses_credential
+from jobs.fetch import FetchError, needs_credential, uses_credential
 from jobs.models import TRANSITIONS, InvalidTransition, Job, JobError, Status, new_job_id
 from jobs.repo_urls import RepoURLError, display_name, normalize_commit, normalize_repo_url
 
@@ -57,6 +57,36 @@ class LoginRequiredForPrivate(SubmissionError):
     status_code = 403
 
 
+class AccessUncertain(SubmissionError):
+    status_code = 503
+
+
+# An anonymous visitor waits for this answer: far shorter than a clone's time limit.
+ACCESS_CHECK_SECONDS = 15
+
+
+def _private_for_anonymous(url: str) -> bool:
+    """False when the repository is public; else the request is refused."""
+    try:
+        if not needs_credential(
+            url, timeout=min(settings.CODEWIKI_CLONE_TIMEOUT, ACCESS_CHECK_SECONDS)
+        ):
+            return False
+    except FetchError as exc:
+        # "Failed to clone repository: <what git said>": nothing was being cloned.
+        reason = exc.message.partition(": ")[2] or exc.message
+        raise AccessUncertain(
+            f"Could not check whether this repository is public ({reason}): try again "
+            "later, or log in to document it.",
+            "repo_url",
+        ) from None
+    raise LoginRequiredForPrivate(
+        "This repository is private (it can only be fetched with a configured credential): "
+        "log in to document it.",
+        "repo_url",
+    )
+
+
 class ActiveDuplicate(JobError):
     """Retrying would make a second active job for the same repository and commit."""
 
@@ -78,8 +108,9 @@ def submit(
 ) -> Submission:
     """Queue documentation of ``repo_url`` (at ``commit_id``), or return the active job for it.
 
-    ``allow_private`` is False for anonymous visitors: a repository fetched with a
-    configured credential is private, and they may neither see nor request it.
+    ``allow_private`` is False for anonymous visitors: a repository that can only be
+    fetched with a configured credential is private, and they may neither see nor
+    request it.
     ``client`` is who asks, for the rate limit; None (``manage.py submit``) is exempt.
     """
     try:
@@ -87,13 +118,11 @@ def submit(
         commit = normalize_commit(commit_id)
     except RepoURLError as exc:
         raise SubmissionError(exc.message, exc.field) from exc
+    # Private until a worker has asked without the token (``needs_credential``); an
+    # anonymous visitor's request is asked now, as they may not queue a private one.
     private = uses_credential(canonical)
     if private and not allow_private:
-        raise LoginRequiredForPrivate(
-            "This repository is private (fetched with a configured credential): "
-            "log in to document it.",
-            "repo_url",
-        )
+        private = _private_for_anonymous(canonical)
     if not isinstance(priority, int) or isinstance(priority, bool):
         raise SubmissionError("Priority must be an integer.", "priority")
     if not -MAX_PRIORITY <= priority <= MAX_PRIORITY:

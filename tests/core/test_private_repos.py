@@ -20,6 +20,7 @@ from jobs import git_credentials, repositories, services
 from jobs.fetch import resolve_commit
 from jobs.models import CacheEntry, Job, JobAttempt, Repository, Status
 from tests.conftest import GitServer, wait_for
+from tests.support.gitserve import free_port
 
 TOKEN = "ghp_TestToken0123456789abcdefSECRET"
 WRONG_TOKEN = "glpat-WrongToken9876543210zyxwSECRET"
@@ -294,6 +295,89 @@ def test_anonymous_visitors_see_public_repositories_only(
         private.job_id,
     }
     assert "secretco/hidden" in member.get("/").content.decode()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_host_wide_credential_leaves_the_hosts_public_repositories_public(
+    git_server: GitServer, worker_process: Any, settings: Any, tmp_path: Path
+) -> None:
+    """A token for a whole host (kept for an organisation's repositories, or against rate
+    limits) makes private only what cannot be fetched without it."""
+    public_url = git_server.make_repo("openco/visible", http=True)
+    private_url = git_server.make_repo("secretco/hidden", token=TOKEN)
+    path = write_credentials(tmp_path / "creds", f"{git_server.http.host_entry} {TOKEN}")
+    settings.CODEWIKI_GIT_CREDENTIALS = str(path)
+    sent_auth = len(git_server.http.auth_repos)  # the server is shared by the session
+    public, private = services.submit(public_url).job, services.submit(private_url).job
+    assert public.private and private.private  # until a worker has asked without the token
+    worker_process("--max-jobs", "2", env={"CODEWIKI_GIT_CREDENTIALS": str(path)})
+    for job in (public, private):
+        done = wait_for(
+            lambda job=job: (j := Job.objects.get(pk=job.pk)).is_finished and j,
+            timeout=60,
+            what="finish",
+        )
+        assert done.status == Status.COMPLETED, done.error_message
+    assert not Job.objects.get(pk=public.pk).private
+    assert Job.objects.get(pk=private.pk).private
+    authenticated = set(git_server.http.auth_repos[sent_auth:])
+    assert authenticated == {private_url.split("/", 3)[3]}  # the public one was sent no token
+    assert not CacheEntry.objects.get(repo_url=public_url).private
+    assert CacheEntry.objects.get(repo_url=private_url).private
+
+    anonymous = Client()
+    assert anonymous.get(f"/docs/{public.job_id}/").status_code == 200
+    assert anonymous.get(f"/docs/{private.job_id}/").status_code == 404
+    listing = anonymous.get("/api/jobs").json()["results"]
+    assert [row["job_id"] for row in listing] == [public.job_id]
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_may_submit_a_public_repository_of_a_host_with_a_credential(
+    git_server: GitServer, settings: Any, tmp_path: Path
+) -> None:
+    public_url = git_server.make_repo("openco/free", http=True)
+    private_url = git_server.make_repo("secretco/closed", token=TOKEN)
+    path = write_credentials(tmp_path / "creds", f"{git_server.http.host_entry} {TOKEN}")
+    settings.CODEWIKI_GIT_CREDENTIALS = str(path)
+    sent_auth = len(git_server.http.auth_repos)  # the server is shared by the session
+    anonymous = Client()
+    accepted = anonymous.post(
+        "/api/jobs", {"repo_url": public_url}, content_type="application/json"
+    )
+    assert accepted.status_code == 201, accepted.content
+    job = Job.objects.get(job_id=accepted.json()["job_id"])
+    assert not job.private  # asked at once: the visitor may follow the job they queued
+    assert anonymous.get(f"/jobs/{job.job_id}/").status_code == 200
+    refused = anonymous.post(
+        "/api/jobs", {"repo_url": private_url}, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    assert "private" in refused.json()["error"] and "log in" in refused.json()["error"]
+    assert not Job.objects.filter(repo_url=private_url).exists()
+    assert git_server.http.auth_repos[sent_auth:] == []  # no token sent for a visitor
+
+
+@pytest.mark.django_db
+def test_an_anonymous_submission_whose_host_cannot_be_asked_is_refused_clearly(
+    settings: Any, tmp_path: Path
+) -> None:
+    host = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    settings.CODEWIKI_REPO_HOSTS = [*settings.CODEWIKI_REPO_HOSTS, host]
+    path = write_credentials(tmp_path / "creds", f"{host} {TOKEN}")
+    settings.CODEWIKI_GIT_CREDENTIALS = str(path)
+    response = Client().post(
+        "/api/jobs",
+        {"repo_url": f"{host}/openco/app"},
+        content_type="application/json",
+    )
+    assert response.status_code == 503, response.content
+    error = response.json()["error"]
+    assert error.startswith("Could not check whether this repository is public (")
+    assert "Failed to clone" not in error  # nothing was being cloned
+    assert "log in" in error and TOKEN not in error
+    assert not Job.objects.exists()
 
 
 @pytest.mark.django_db

@@ -163,6 +163,8 @@ class _BackendHandler(BaseHTTPRequestHandler):
         repo = path.strip("/").split("/info/")[0].split("/git-upload-pack")[0]
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if self.headers.get("Authorization"):
+            self.server.auth_repos.append(repo)
         token = self.server.tokens.get(repo)
         if token is not None:
             supplied = self._supplied_password()
@@ -216,6 +218,7 @@ class SmartHTTPServer(ThreadingHTTPServer):
         self.delays: dict[str, float] = {}
         self.tokens: dict[str, str] = {}  # repository → the only password it accepts
         self.auth_users: list[str] = []  # user names sent with basic auth, for assertions
+        self.auth_repos: list[str] = []  # the repository of each request that sent auth
         super().__init__(("127.0.0.1", free_port()), _BackendHandler)
         self.port = self.server_address[1]
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
