@@ -118,11 +118,6 @@ def submit(
         commit = normalize_commit(commit_id)
     except RepoURLError as exc:
         raise SubmissionError(exc.message, exc.field) from exc
-    # Private until a worker has asked without the token (``needs_credential``); an
-    # anonymous visitor's request is asked now, as they may not queue a private one.
-    private = uses_credential(canonical)
-    if private and not allow_private:
-        private = _private_for_anonymous(canonical)
     if not isinstance(priority, int) or isinstance(priority, bool):
         raise SubmissionError("Priority must be an integer.", "priority")
     if not -MAX_PRIORITY <= priority <= MAX_PRIORITY:
@@ -133,6 +128,12 @@ def submit(
     refusal = rate_limit.admit(client)
     if refusal is not None:
         raise RateLimited(refusal.message, refusal.retry_after)
+    # Private until a worker has asked without the token (``needs_credential``); an
+    # anonymous visitor's request is asked now, as they may not queue a private one
+    # (after the rate limit: asking costs a round trip to the host).
+    private = uses_credential(canonical)
+    if private and not allow_private:
+        private = _private_for_anonymous(canonical)
     existing = Job.objects.active().filter(repo_url=canonical, commit_id=commit).first()
     if existing is not None:
         return Submission(existing, created=False)

@@ -357,6 +357,10 @@ def test_anonymous_visitors_may_submit_a_public_repository_of_a_host_with_a_cred
     assert "private" in refused.json()["error"] and "log in" in refused.json()["error"]
     assert not Job.objects.filter(repo_url=private_url).exists()
     assert git_server.http.auth_repos[sent_auth:] == []  # no token sent for a visitor
+    # Asking costs a round trip to the host: refused requests count against the limit.
+    settings.CODEWIKI_RATE_LIMIT = 2
+    again = anonymous.post("/api/jobs", {"repo_url": private_url}, content_type="application/json")
+    assert again.status_code == 429
 
 
 @pytest.mark.django_db
