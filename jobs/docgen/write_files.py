@@ -29,15 +29,18 @@ def write_file(path: str, data: bytes) -> None:
         os.unlink(path)
         fd = os.open(path, flags | os.O_EXCL, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        write_all(fd, data)
     except OSError as exc:
         # os.write names no file: say which one (a full disk is reported by its folder).
         raise OSError(exc.errno, exc.strerror, path) from exc
     finally:
         os.close(fd)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _read_exactly(stream: BinaryIO, size: int) -> bytes:

@@ -81,8 +81,8 @@ class OutputWriter:
         encoded = name.encode("utf-8")
         fd = self._process.stdin.fileno()
         try:
-            _write_all(fd, write_files.FRAME.pack(len(encoded), len(data)) + encoded)
-            _write_all(fd, data)
+            write_files.write_all(fd, write_files.FRAME.pack(len(encoded), len(data)) + encoded)
+            write_files.write_all(fd, data)
         except BrokenPipeError:
             self._finish()  # raises what stopped the writing process
             raise
@@ -92,18 +92,12 @@ class OutputWriter:
         process, self._process = self._process, None
         assert process is not None and process.stdin is not None and process.stderr is not None
         with contextlib.suppress(BrokenPipeError):
-            _write_all(process.stdin.fileno(), write_files.FRAME.pack(0, 0))
+            write_files.write_all(process.stdin.fileno(), write_files.FRAME.pack(0, 0))
         process.stdin.close()
         error = process.stderr.read()
         process.stderr.close()
         if process.wait() != 0:
             raise _failure(error, process.returncode)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 def _failure(report: bytes, status: int) -> OSError:
