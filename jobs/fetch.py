@@ -150,8 +150,10 @@ def needs_credential(url: str, *, timeout: float) -> bool:
     list its refs without one. A host-wide token (kept for an organisation's repositories,
     or against rate limits) does not make the host's public repositories private.
 
-    Asked anonymously; a refusal or "not found" (how GitHub answers strangers about
-    private repositories) means private. Any other failure is raised, as for a fetch."""
+    Asked anonymously: any lasting refusal (401, 403, or "not found", which is how GitHub
+    answers strangers about private repositories) means private, and the fetch with the
+    credential then says what is really wrong, if anything. A failure that may pass (the
+    host unreachable, a time-out) is raised, as for a fetch."""
     if not uses_credential(url):
         return False
     try:
@@ -159,7 +161,9 @@ def needs_credential(url: str, *, timeout: float) -> bool:
             ["ls-remote", "--", url, "HEAD"],
             url=url, timeout=timeout, what="checking access to", use_credential=False,
         )  # fmt: skip
-    except (AuthenticationFailed, RepositoryNotFound):
+    except FetchError as exc:
+        if exc.transient:
+            raise
         return True
     return False
 

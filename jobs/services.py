@@ -81,8 +81,9 @@ def _private_for_anonymous(url: str) -> bool:
             "repo_url",
         ) from None
     raise LoginRequiredForPrivate(
-        "This repository is private (it can only be fetched with a configured credential): "
-        "log in to document it.",
+        # Without the token, a private repository and a missing one look the same.
+        "This repository is private or does not exist (it cannot be fetched without a "
+        "configured credential): log in to document it.",
         "repo_url",
     )
 
