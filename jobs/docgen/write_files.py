@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import struct
 import sys
 from typing import BinaryIO
@@ -62,6 +63,9 @@ def serve(out_dir: str, stream: BinaryIO) -> None:
 
 
 def main() -> int:
+    # Ctrl-C reaches the whole foreground group: the sender decides what an interrupt
+    # means, and this process finishes what it was sent (SIGTERM and SIGKILL still stop it).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     stream = sys.stdin.buffer
     try:
         serve(sys.argv[1], stream)

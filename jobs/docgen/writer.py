@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -96,8 +97,13 @@ class OutputWriter:
         process.stdin.close()
         error = process.stderr.read()
         process.stderr.close()
-        if process.wait() != 0:
-            raise _failure(error, process.returncode)
+        status = process.wait()
+        if status == -signal.SIGINT:
+            # Ctrl-C while it was starting, before it could ignore it: this process got
+            # the same interrupt, and it is what the caller should see.
+            raise KeyboardInterrupt
+        if status != 0:
+            raise _failure(error, status)
 
 
 def _failure(report: bytes, status: int) -> OSError:

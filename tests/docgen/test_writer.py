@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,33 @@ def test_a_killed_writing_process_is_an_error_not_a_silent_loss(tmp_path: Path) 
     with pytest.raises(OSError, match="output writer stopped"):
         for i in range(200):  # until the closed pipe shows, or at the end of the stream
             writer.write_text(f"p{i}.md", "x" * 100_000)
+        writer.close()
+
+
+def test_an_interrupt_is_the_senders_to_handle(tmp_path: Path) -> None:
+    """Ctrl-C reaches the writing process too: it finishes what it was sent, so the
+    sender's KeyboardInterrupt is not replaced by a writer failure while it cleans up."""
+    out = tmp_path / "out"
+    writer = OutputWriter(out, process=True)
+    writer.write_text("first.md", "x")
+    assert writer._process is not None
+    deadline = time.monotonic() + 30
+    while not (out / "first.md").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)  # up and writing: past the moment it starts ignoring Ctrl-C
+    writer._process.send_signal(signal.SIGINT)
+    writer.write_text("second.md", "y")
+    writer.close()
+    assert sorted(os.listdir(out)) == ["first.md", "second.md"]
+
+
+def test_a_writing_process_stopped_by_ctrl_c_while_starting_is_an_interrupt(
+    tmp_path: Path,
+) -> None:
+    writer = OutputWriter(tmp_path / "out", process=True)
+    assert writer._process is not None
+    writer._process.send_signal(signal.SIGINT)  # before it could start ignoring it
+    writer._process.wait()
+    with pytest.raises(KeyboardInterrupt):
         writer.close()
 
 
