@@ -66,6 +66,12 @@ def running_child(job: Job) -> int:
     return wait_for(lambda: job_child_of(worker.pid), timeout=10, what="the job child")
 
 
+# Short, for the tests' sake; a job that cannot renew it is stopped a tenth of it before it
+# expires (``lease_margin``), and a machine stall longer than that margin fails the test:
+# 0.3 s with a 3 s lease did once here.
+SHORT_LEASE = 5
+
+
 def stable_lease_end(job: Job) -> datetime:
     """The job's lease expiry once nobody renews it any more."""
     previous = None
@@ -121,7 +127,7 @@ def stalled_mid_clone(
     """A job cloning (slowly) on a worker that is then stopped with SIGSTOP: alive, holding
     the lease, unable to renew it; a second worker stands by. Returns (url, job, stalled
     worker, its job child's pid, second worker)."""
-    settings.CODEWIKI_LEASE_SECONDS = 3
+    settings.CODEWIKI_LEASE_SECONDS = SHORT_LEASE
     url = git_server.make_slow_repo(name, seconds=30)
     job = services.submit(url).job
     stalled = worker_process()
@@ -223,7 +229,7 @@ def test_database_restart_during_a_clone_neither_fails_nor_repeats_the_job(
 def test_database_outage_longer_than_the_lease_never_runs_a_job_twice(
     settings: Any, git_server: GitServer, worker_process: Any, output_dir: Path
 ) -> None:
-    settings.CODEWIKI_LEASE_SECONDS = 3
+    settings.CODEWIKI_LEASE_SECONDS = SHORT_LEASE
     url = git_server.make_slow_repo("acme/outage", seconds=30)
     job = services.submit(url).job
     workers = [worker_process(), worker_process()]
@@ -238,7 +244,7 @@ def test_database_outage_longer_than_the_lease_never_runs_a_job_twice(
         # Nobody can renew now; the lease ends at most one lease from the last renewal.
         assert_stops_before_lease_end(child, stable_lease_end(job))
         assert not processes_touching(git_server.http.port, output_dir / "temp"), "git survived"
-        time.sleep(3)  # the outage outlasts the lease
+        time.sleep(SHORT_LEASE)  # the outage outlasts the lease
     git_server.http.delays[repo_name(url)] = 0
     done = finished(job, "the job to finish after the outage")
     assert done.status == Status.COMPLETED, done.error_message
