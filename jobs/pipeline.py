@@ -254,18 +254,17 @@ def _run_pipeline(job: Job, progress: Progress, workdir: Path, db: Retrying) -> 
     ):
         return
     timeout = settings.CODEWIKI_CLONE_TIMEOUT
-    # Decided per run, not per submission: a credential added or removed since
-    # submission changes how this fetch authenticates, and so who may read the docs.
-    # A public repository is fetched without the token, even where one applies.
-    with progress.step("resolve"):
-        private = needs_credential(job.repo_url, timeout=timeout)
-    if private != job.private:
-        db(lambda: Job.objects.filter(pk=job.pk).update(private=private), "saving the job")
-        job.private = private
     progress(
         5, "Resolving commit" + (f" {job.commit_id}" if job.commit_id else " of default branch")
     )
     with progress.step("resolve"):
+        # Decided per run, not per submission: a credential added or removed since
+        # submission changes how this fetch authenticates, and so who may read the docs.
+        # A public repository is fetched without the token, even where one applies.
+        private = needs_credential(job.repo_url, timeout=timeout)
+        if private != job.private:
+            db(lambda: Job.objects.filter(pk=job.pk).update(private=private), "saving the job")
+            job.private = private
         resolved = resolve_commit(
             job.repo_url, job.commit_id, timeout=timeout, use_credential=private
         )
