@@ -208,7 +208,7 @@ def _run(
             }
         writer.write_json("metadata.json", metadata)
     finally:
-        # Waits for the background writes; metadata.json, sent last, lands last.
+        # Waits for the writing process, if there is one; metadata.json, sent last, lands last.
         writer.close()
     progress(100, "Done")
     return GenerationResult(
