@@ -21,19 +21,15 @@ def _pickled_as_call(cls: type[_T], joined: str = "") -> type[_T]:
     """
     names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
     values = attrgetter(*names)
+    at = names.index(joined) if joined else -1
 
     def __reduce__(self: Any) -> tuple[type[_T], tuple[Any, ...]]:
-        return cls, values(self)
-
-    def __reduce_joined__(self: Any) -> tuple[type[_T], tuple[Any, ...]]:
         args = values(self)
-        value = args[at]
-        if isinstance(value, str):
+        if at < 0 or isinstance(args[at], str):
             return cls, args
-        return cls, (*args[:at], "\0".join(value), *args[at + 1 :])
+        return cls, (*args[:at], "\0".join(args[at]), *args[at + 1 :])
 
-    at = names.index(joined) if joined else -1
-    cls.__reduce__ = __reduce_joined__ if joined else __reduce__  # type: ignore[method-assign,assignment]
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign,assignment]
     return cls
 
 

@@ -459,7 +459,7 @@ def _helper_processes(count: int, minimum: int, idle: float | None = None) -> in
     cores = _cores()
     # Helpers only pay on cores nobody else is using: on a busy machine (other jobs,
     # other workers) they would only add the cost of sending results back.
-    idle = _idle_cores() if idle is None else idle
+    idle = cores - _busy_elsewhere() if idle is None else idle
     return max(0, min(int(idle + 0.5), cores, MAX_PARSE_PROCESSES) - 1)
 
 

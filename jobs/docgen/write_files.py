@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import struct
 import sys
@@ -18,6 +19,12 @@ from typing import BinaryIO
 
 FRAME = struct.Struct(">IQ")  # name length, data length
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+def is_safe_name(name: str) -> bool:
+    """A plain file name in the output folder: no folder, no dot file, no `..`."""
+    return bool(_SAFE_NAME.match(name)) and ".." not in name
 
 
 def write_file(path: str, data: bytes) -> None:
@@ -57,7 +64,7 @@ def serve(out_dir: str, stream: BinaryIO) -> None:
         if not name_size:
             return
         name = _read_exactly(stream, name_size).decode("utf-8")
-        if "/" in name or name.startswith("."):  # the sender checks names; so does this
+        if not is_safe_name(name):  # the sender checks names; so does this
             raise ValueError(f"unsafe output file name: {name!r}")
         write_file(os.path.join(out_dir, name), _read_exactly(stream, data_size))
 

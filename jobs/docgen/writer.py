@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -13,7 +12,6 @@ from pathlib import Path
 
 from . import write_files
 
-SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _SCRIPT = os.path.abspath(write_files.__file__)
 _PIPE_BYTES = 1 << 20  # pages queue up here while the writing process catches up
 
@@ -56,7 +54,7 @@ class OutputWriter:
                 fcntl.fcntl(self._process.stdin.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
 
     def write_text(self, name: str, text: str) -> None:
-        if not SAFE_NAME.match(name) or ".." in name:
+        if not write_files.is_safe_name(name):
             raise ValueError(f"unsafe output file name: {name!r}")
         if name in self._seen:
             raise ValueError(f"two pages would both be written to {name!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import signal
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.docgen import GenerationOptions, generate_docs, pipeline
+from jobs.docgen import GenerationOptions, generate_docs, pipeline, write_files
 from jobs.docgen.writer import OutputWriter
 
 from .test_incremental import comparable
@@ -137,3 +138,14 @@ def test_docs_written_by_the_process_equal_docs_written_in_place(
     generate_docs(FIXTURES, tmp_path / "process", options)
     assert modes == [False, True]
     assert comparable(tmp_path / "process") == comparable(tmp_path / "inline")
+
+
+@pytest.mark.parametrize("name", ["../escape.md", ".hidden.md", "a/b.md", "Upper.md", "a..b.md"])
+def test_the_writing_process_checks_names_by_the_same_rule(tmp_path: Path, name: str) -> None:
+    encoded = name.encode()
+    stream = io.BytesIO(write_files.FRAME.pack(len(encoded), 1) + encoded + b"x")
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(ValueError, match="unsafe output file name"):
+        write_files.serve(str(out), stream)
+    assert list(tmp_path.rglob("*.md")) == []
