@@ -121,12 +121,14 @@ def repo_name(url: str) -> str:
     return url.split("/", 3)[3]
 
 
+@contextmanager
 def stalled_mid_clone(
     settings: Any, git_server: GitServer, worker_process: Any, name: str
-) -> tuple[str, Job, Any, int, Any]:
+) -> Iterator[tuple[str, Job, Any, int, Any]]:
     """A job cloning (slowly) on a worker that is then stopped with SIGSTOP: alive, holding
-    the lease, unable to renew it; a second worker stands by. Returns (url, job, stalled
-    worker, its job child's pid, second worker)."""
+    the lease, unable to renew it; a second worker stands by. Its job child must stop
+    before the lease ends. Yields (url, job, stalled worker, its job child's pid, second
+    worker); the stalled worker is resumed (SIGCONT) when the block ends."""
     settings.CODEWIKI_LEASE_SECONDS = SHORT_LEASE
     url = git_server.make_slow_repo(name, seconds=30)
     job = services.submit(url).job
@@ -136,30 +138,21 @@ def stalled_mid_clone(
     rescuer = worker_process()
     wait_for(lambda: Worker.objects.count() == 2, what="a second worker")
     stalled.signal(signal.SIGSTOP)
-    return url, job, stalled, child, rescuer
+    try:
+        assert_stops_before_lease_end(child, stable_lease_end(job))
+        yield url, job, stalled, child, rescuer
+    finally:
+        stalled.signal(signal.SIGCONT)
 
 
 def test_worker_that_cannot_renew_stops_its_job_before_the_lease_expires(
     settings: Any, git_server: GitServer, worker_process: Any, output_dir: Path
 ) -> None:
-    url, job, stalled, child, rescuer = stalled_mid_clone(
-        settings, git_server, worker_process, "acme/stalled"
-    )
-    try:
-        assert_stops_before_lease_end(child, stable_lease_end(job))
+    with stalled_mid_clone(settings, git_server, worker_process, "acme/stalled") as stopped:
+        url, job, stalled, _child, rescuer = stopped
         assert not processes_touching(git_server.http.port, output_dir / "temp"), "git survived"
         git_server.http.delays[repo_name(url)] = 0
-        done = wait_for(
-            lambda: (
-                (j := Job.objects.get(pk=job.pk)).status != Status.PROCESSING
-                and j.status != Status.QUEUED
-                and j
-            ),
-            timeout=40,
-            what="the rescuing worker to finish the job",
-        )
-    finally:
-        stalled.signal(signal.SIGCONT)
+        done = finished(job, "the rescuing worker to finish the job")
     assert done.status == Status.COMPLETED, done.error_message
     assert outcomes(done) == [JobAttempt.Outcome.LOST, JobAttempt.Outcome.COMPLETED]
     assert "lease expired" in rescuer.log()
@@ -173,11 +166,8 @@ def test_worker_that_cannot_renew_stops_its_job_before_the_lease_expires(
 def test_stalled_worker_waking_mid_rescue_leaves_the_new_attempts_clone(
     settings: Any, git_server: GitServer, worker_process: Any, output_dir: Path
 ) -> None:
-    url, job, stalled, child, _rescuer = stalled_mid_clone(
-        settings, git_server, worker_process, "acme/woken"
-    )
-    try:
-        assert_stops_before_lease_end(child, stable_lease_end(job))
+    with stalled_mid_clone(settings, git_server, worker_process, "acme/woken") as stopped:
+        url, job, _stalled, child, _rescuer = stopped
         # The rescuer's attempt is cloning (for 6 s) when the stalled worker wakes up.
         git_server.http.delays[repo_name(url)] = 6
         rescue = output_dir / "temp" / f"{job.job_id}-2"
@@ -186,8 +176,6 @@ def test_stalled_worker_waking_mid_rescue_leaves_the_new_attempts_clone(
             timeout=30,
             what="the second attempt to start cloning",
         )
-    finally:
-        stalled.signal(signal.SIGCONT)
     # Woken, the stalled worker reaps its stopped child and cleans up after it: its own
     # attempt's clone, not the one the job row now names.
     wait_for(lambda: not Path(f"/proc/{child}").exists(), timeout=10, what="the child reaped")
